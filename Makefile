@@ -1,0 +1,75 @@
+# relaycode developer entry points.
+#
+#   make venv   create .venv and install the package (editable) with the dev extra
+#   make run    migrate, seed demo data, serve on http://127.0.0.1:8000
+#   make test   lint + full test suite on SQLite *and* PostgreSQL (scripts/test.sh)
+#   make lint   ruff + mypy only
+#   make bench  run the benchmarks under bench/
+#   make clean  remove caches and build output (keeps .venv and var/)
+#   make distclean  clean + remove .venv
+#
+# Extra pytest arguments: make test ARGS='-k resolve -x'
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+ARGS   ?=
+
+# ruff only accepts paths that exist, and tests/ or bench/ may not exist yet.
+LINT_PATHS := $(wildcard src tests bench)
+
+.PHONY: venv run test lint bench clean distclean
+
+venv: $(VENV)/.installed
+
+# The stamp is rebuilt whenever pyproject.toml changes (new deps); if the
+# install fails the stamp is not touched, so the next make retries.
+$(VENV)/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { \
+	  echo "error: '$(PYTHON)' not found; install Python >= 3.11 or run 'make PYTHON=/path/to/python3.11 venv'" >&2; \
+	  exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || { \
+	  echo "error: relaycode needs Python >= 3.11, but '$(PYTHON)' is $$($(PYTHON) -V 2>&1)." >&2; \
+	  echo "       Run e.g. 'make PYTHON=python3.11 venv'." >&2; \
+	  exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -U pip
+	$(BIN)/pip install -e '.[dev]'
+	@touch $@
+
+# `relaycode demo` is an idempotent seed, so running it on every start is safe.
+run: venv
+	$(BIN)/relaycode db upgrade
+	$(BIN)/relaycode demo
+	$(BIN)/relaycode serve --host $(HOST) --port $(PORT)
+
+test: venv
+	scripts/test.sh $(ARGS)
+
+# Same checks as the lint step of scripts/test.sh (mypy strictness comes from
+# [tool.mypy] in pyproject.toml).
+lint: venv
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/mypy src
+
+# Benchmarks run in a fixed order; any that do not exist yet are skipped.
+bench: venv
+	@set -e; for b in bench/code_size.py bench/resolve.py bench/decode.py; do \
+	  if [ -f "$$b" ]; then \
+	    echo "==> $$b"; $(BIN)/python "$$b"; \
+	  else \
+	    echo "==> $$b (not present, skipped)"; \
+	  fi; \
+	done
+
+# var/ holds the local database and keys: deliberately not removed here.
+clean:
+	rm -rf build dist bench/out .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	find . -path ./$(VENV) -prune -o \( -name __pycache__ -o -name '*.egg-info' \) -prune -exec rm -rf {} +
+	find . -path ./$(VENV) -prune -o -name '*.pyc' -exec rm -f {} +
+
+distclean: clean
+	rm -rf $(VENV)

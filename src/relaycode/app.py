@@ -1,0 +1,53 @@
+"""The FastAPI application: JSON API, pages and short code routes in one app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from relaycode.config import Settings, get_settings
+from relaycode.errors_http import install_error_handlers
+from relaycode.state import AppState
+
+_WEB = Path(__file__).parent / "web"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    state = AppState.from_settings(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        state.db.dispose()
+
+    app = FastAPI(
+        title="relaycode",
+        version="0.1.0",
+        summary="Services that travel by barcode",
+        lifespan=lifespan,
+    )
+    app.state.rc = state
+    install_error_handlers(app)
+
+    @app.get("/healthz", tags=["meta"])
+    async def healthz() -> JSONResponse:
+        # The resolve benchmark's baseline: no database, no templates.
+        return JSONResponse({"ok": True})
+
+    from relaycode.catalog.endpoints import router as catalog_router
+    from relaycode.codes.endpoints import router as codes_router
+    from relaycode.identity.endpoints import router as identity_router
+    from relaycode.web.pages import router as pages_router
+
+    app.include_router(identity_router, prefix="/api/v1")
+    app.include_router(catalog_router, prefix="/api/v1")
+    app.include_router(codes_router, prefix="/api/v1")
+    app.include_router(pages_router)
+    app.mount("/static", StaticFiles(directory=_WEB / "static"), name="static")
+    return app

@@ -1,0 +1,67 @@
+"""Merchants, their members and roles, and their scoped API keys."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from relaycode.db.base import utcnow
+from relaycode.errors import Conflict, NotFound
+from relaycode.identity import repository as repo
+from relaycode.identity.tokens import MERCHANT_KEY_PREFIX, hash_secret, new_secret
+from relaycode.models import Membership, Merchant, MerchantApiKey, User
+
+
+def get_merchant(db: Session, slug: str) -> Merchant:
+    merchant = repo.merchant_by_slug(db, slug)
+    if merchant is None:
+        raise NotFound("no such merchant", code="merchant_not_found")
+    return merchant
+
+
+def create_merchant(db: Session, owner: User, slug: str, name: str) -> Merchant:
+    if repo.merchant_by_slug(db, slug) is not None:
+        raise Conflict("that merchant id is taken", code="slug_taken")
+    merchant = Merchant(slug=slug, name=name)
+    db.add(merchant)
+    db.flush()
+    db.add(Membership(merchant_id=merchant.id, user_id=owner.id, role="owner"))
+    db.flush()
+    return merchant
+
+
+def set_member(db: Session, merchant: Merchant, username: str, role: str) -> Membership:
+    user = repo.user_by_username(db, username)
+    if user is None:
+        raise NotFound("no such user", code="user_not_found")
+    member = repo.membership(db, merchant.id, user.id)
+    if member is None:
+        member = Membership(merchant_id=merchant.id, user_id=user.id, role=role)
+        db.add(member)
+    else:
+        member.role = role
+    db.flush()
+    return member
+
+
+def create_api_key(
+    db: Session, merchant: Merchant, name: str, scopes: list[str]
+) -> tuple[MerchantApiKey, str]:
+    secret = new_secret(MERCHANT_KEY_PREFIX)
+    key = MerchantApiKey(
+        merchant_id=merchant.id,
+        name=name,
+        prefix=secret[:10],
+        key_hash=hash_secret(secret),
+        scopes=" ".join(sorted(set(scopes))),
+    )
+    db.add(key)
+    db.flush()
+    return key, secret
+
+
+def revoke_api_key(db: Session, merchant: Merchant, key_id: int) -> MerchantApiKey:
+    key = db.get(MerchantApiKey, key_id)
+    if key is None or key.merchant_id != merchant.id:
+        raise NotFound("no such key", code="key_not_found")
+    key.revoked_at = key.revoked_at or utcnow()
+    return key

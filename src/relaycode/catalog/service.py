@@ -1,0 +1,127 @@
+"""Offers (service information): create, edit, pause, archive, images."""
+
+from __future__ import annotations
+
+import io
+import secrets
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+from sqlalchemy.orm import Session
+
+from relaycode.catalog.schemas import OfferCreate, OfferOut, OfferUpdate, PublicOfferOut
+from relaycode.db.base import utcnow
+from relaycode.errors import AppError, Conflict, InvalidInput, NotFound, TooLarge
+from relaycode.models import Merchant, Offer
+
+_TRANSITIONS = {
+    "pause": ({"active"}, "paused"),
+    "activate": ({"paused"}, "active"),
+    "archive": ({"active", "paused"}, "archived"),
+}
+_IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
+
+
+def get_offer(db: Session, offer_id: int) -> Offer:
+    offer = db.get(Offer, offer_id)
+    if offer is None:
+        raise NotFound("no such offer", code="offer_not_found")
+    return offer
+
+
+def create_offer(db: Session, merchant: Merchant, data: OfferCreate) -> Offer:
+    fields = data.model_dump(exclude_none=True)
+    offer = Offer(merchant_id=merchant.id, **fields)
+    db.add(offer)
+    db.flush()
+    return offer
+
+
+def update_offer(offer: Offer, data: OfferUpdate, *, expected_version: int | None) -> Offer:
+    if offer.status == "archived":
+        raise Conflict("archived offers cannot be edited", code="offer_archived")
+    if expected_version is not None and expected_version != offer.version:
+        raise Conflict("the offer changed since you loaded it", code="version_conflict")
+    for name, value in data.model_dump(exclude_unset=True).items():
+        if name == "title" and value is None:
+            continue
+        setattr(offer, name, "" if name == "description" and value is None else value)
+    if offer.valid_from and offer.valid_until and offer.valid_until <= offer.valid_from:
+        raise InvalidInput("valid_until must be after valid_from", code="invalid_window")
+    offer.version += 1
+    offer.updated_at = utcnow()
+    return offer
+
+
+def change_status(offer: Offer, action: str) -> Offer:
+    if action not in _TRANSITIONS:
+        raise NotFound("unknown action", code="unknown_action")
+    allowed, target = _TRANSITIONS[action]
+    if offer.status == target:
+        return offer  # idempotent: pausing a paused offer is fine
+    if offer.status not in allowed:
+        raise Conflict(f"cannot {action} an offer that is {offer.status}", code="bad_transition")
+    offer.status = target
+    offer.version += 1
+    offer.updated_at = utcnow()
+    return offer
+
+
+def store_image(media_dir: Path, offer: Offer, data: bytes, max_bytes: int) -> None:
+    """Validate an uploaded picture and keep it under the data dir (re-encoded, no EXIF)."""
+    if len(data) > max_bytes:
+        raise TooLarge("image is too large", code="image_too_large")
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            fmt = img.format or ""
+            if fmt not in _IMAGE_FORMATS:
+                raise InvalidInput("use PNG, JPEG or WebP", code="bad_image")
+            if img.width * img.height > 25_000_000:
+                raise TooLarge("image has too many pixels", code="image_too_many_pixels")
+            img.thumbnail((1600, 1600))
+            out = io.BytesIO()
+            img.convert("RGB").save(out, "JPEG", quality=85)
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise InvalidInput("not a readable image", code="bad_image") from exc
+    media_dir.mkdir(parents=True, exist_ok=True)
+    name = f"offer-{offer.id}-{secrets.token_hex(6)}.jpg"
+    (media_dir / name).write_bytes(out.getvalue())
+    offer.image_path = name
+    offer.updated_at = utcnow()
+
+
+def image_url(offer: Offer) -> str | None:
+    return f"/media/{offer.image_path}" if offer.image_path else None
+
+
+def to_out(offer: Offer) -> OfferOut:
+    out = OfferOut.model_validate(offer)
+    out.image_url = image_url(offer)
+    return out
+
+
+def to_public(offer: Offer, merchant: Merchant) -> PublicOfferOut:
+    return PublicOfferOut(
+        id=offer.id,
+        merchant=merchant.name,
+        title=offer.title,
+        description=offer.description,
+        image_url=image_url(offer),
+        price_minor=offer.price_minor,
+        currency=offer.currency,
+        category=offer.category,
+        region=offer.region,
+        payment_methods=list(offer.payment_methods or []),
+        web_link=offer.web_link,
+        status=offer.status,
+        valid_until=offer.valid_until,
+    )
+
+
+def check_servable(offer: Offer) -> None:
+    """Raise unless the offer may be served to a scanner right now."""
+    now = utcnow()
+    if offer.status == "archived":
+        raise AppError("this offer was withdrawn", code="revoked", status=410)
+    if offer.valid_until is not None and offer.valid_until <= now:
+        raise AppError("this offer has expired", code="expired", status=410)

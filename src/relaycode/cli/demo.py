@@ -1,0 +1,86 @@
+"""``relaycode demo`` — an idempotent seed for the five-minute tour."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import typer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from relaycode.catalog import merchants
+from relaycode.catalog.schemas import OfferCreate
+from relaycode.catalog.service import create_offer
+from relaycode.cli.common import console, keyring, settings, transaction
+from relaycode.codes import repository as code_repo
+from relaycode.codes import service as codes
+from relaycode.identity import repository as id_repo
+from relaycode.identity import service as identity
+from relaycode.identity.passwords import Passwords
+from relaycode.identity.schemas import RegisterIn
+from relaycode.models import Offer, User
+
+DEMO_PASSWORD = "relaycode-demo"
+MERCHANT = ("demo-teahouse", "明前茶社 Spring Tea House")
+USERS = ("merchant", "alice", "bob")
+OFFERS: list[dict[str, Any]] = [
+    {"title": "Longjing green tea 250 g · 龙井绿茶", "price_minor": 12800, "currency": "CNY",
+     "sku": "LJ-250", "gtin": "6901234567892", "category": "tea", "region": "Hangzhou",
+     "payment_methods": ["wallet", "alipay", "wechat"], "sales_channel": "catalogue",
+     "description": "First-flush Longjing from West Lake, picked before Qingming."},
+    {"title": "Tea tasting for two · 双人品茶", "price_minor": 19900, "currency": "CNY",
+     "sku": "TASTE-2", "category": "service", "region": "Hangzhou",
+     "payment_methods": ["wallet", "card"],
+     "description": "A one-hour guided tasting of six teas. Book at the counter."},
+    {"title": "Gift card 100 · 礼品卡", "price_minor": 10000, "currency": "CNY",
+     "sku": "GIFT-100", "category": "voucher", "payment_methods": ["wallet"],
+     "description": "Redeemable in all our shops."},
+]
+
+
+def _user(db: Session, pw: Passwords, username: str) -> User:
+    user = id_repo.user_by_username(db, username)
+    if user is None:
+        user = identity.register(
+            db, pw, RegisterIn(username=username, password=DEMO_PASSWORD,
+                               display_name=username.title())
+        )
+        # Demo accounts never administer the instance: the first real sign-up does.
+        user.is_operator = False
+    return user
+
+
+def demo(as_json: bool = typer.Option(False, "--json", help="Print the ids as JSON.")) -> None:
+    """Seed a merchant with offers and codes, and two consumers (safe to run again)."""
+    s, ring = settings(), keyring()
+    pw = Passwords(s.argon2_memory_kib, s.argon2_time_cost)
+    with transaction() as db:
+        users = {name: _user(db, pw, name) for name in USERS}
+        merchant = id_repo.merchant_by_slug(db, MERCHANT[0]) or merchants.create_merchant(
+            db, users["merchant"], *MERCHANT
+        )
+        offers: list[dict[str, Any]] = []
+        for spec in OFFERS:
+            offer = db.scalar(
+                select(Offer).where(Offer.merchant_id == merchant.id, Offer.sku == spec["sku"])
+            ) or create_offer(db, merchant, OfferCreate(**spec))
+            existing = code_repo.codes_of_offer(db, offer.id, limit=1)
+            code = existing[0] if existing else codes.issue_offer_code(
+                db, ring, offer, channel="demo"
+            )
+            offers.append({"id": offer.id, "title": offer.title, "code_id": code.id,
+                           "code": codes.code_text(s, ring, code)})
+        result = {
+            "merchant": {"id": merchant.id, "slug": merchant.slug, "name": merchant.name},
+            "users": {n: {"id": u.id, "username": u.username} for n, u in users.items()},
+            "password": DEMO_PASSWORD,
+            "offers": offers,
+        }
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    console.print(f"demo merchant [bold]{merchant.name}[/bold] ({merchant.slug})")
+    console.print(f"sign in as merchant / alice / bob with password [bold]{DEMO_PASSWORD}[/bold]")
+    for o in offers:
+        console.print(f"  offer {o['id']}: {o['title']}\n    {o['code']}")

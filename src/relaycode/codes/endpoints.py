@@ -1,0 +1,157 @@
+"""HTTP for codes: issue, list, revoke, render, decode, scan, trust list."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+
+from relaycode.catalog.service import get_offer
+from relaycode.codes import decode as decoder
+from relaycode.codes import render
+from relaycode.codes import repository as repo
+from relaycode.codes import service
+from relaycode.codes.schemas import (
+    BarcodeOut,
+    CodeOut,
+    DecodeOut,
+    IssueIn,
+    ScanIn,
+    ScanOut,
+    TrustKeyOut,
+    TrustListOut,
+)
+from relaycode.deps import DbDep, StateDep
+from relaycode.errors import NotFound
+from relaycode.identity.auth import Principal, PrincipalDep, authorize_merchant
+from relaycode.models import Code, Merchant, Offer
+from relaycode.uploads import read_limited
+
+router = APIRouter(tags=["codes"])
+_MEDIA = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
+
+
+def _offer_for(db: DbDep, principal: Principal, offer_id: int, scope: str) -> Offer:
+    offer = get_offer(db, offer_id)
+    merchant = db.get(Merchant, offer.merchant_id)
+    assert merchant is not None
+    roles = ("owner", "staff") if scope != "offers:read" else ("owner", "staff", "verifier")
+    authorize_merchant(db, principal, merchant, roles=roles, scope=scope)
+    return offer
+
+
+@router.post("/offers/{offer_id}/codes", status_code=status.HTTP_201_CREATED)
+def issue_code(
+    offer_id: int, data: IssueIn, principal: PrincipalDep, db: DbDep, state: StateDep
+) -> CodeOut:
+    offer = _offer_for(db, principal, offer_id, "codes:issue")
+    code = service.issue_offer_code(db, state.keyring, offer, channel=data.channel)
+    return service.code_out(state.settings, state.keyring, code)
+
+
+@router.get("/offers/{offer_id}/codes")
+def list_codes(offer_id: int, principal: PrincipalDep, db: DbDep, state: StateDep) -> list[CodeOut]:
+    offer = _offer_for(db, principal, offer_id, "offers:read")
+    return [service.code_out(state.settings, state.keyring, c)
+            for c in repo.codes_of_offer(db, offer.id)]
+
+
+def _code_for(db: DbDep, principal: Principal, code_id: str, scope: str) -> Code:
+    code = db.get(Code, code_id.lower()) if len(code_id) == 32 else None
+    if code is None or code.offer_id is None:
+        raise NotFound("no such code", code="code_not_found")
+    _offer_for(db, principal, code.offer_id, scope)
+    return code
+
+
+@router.post("/codes/{code_id}/revoke")
+def revoke_code(code_id: str, principal: PrincipalDep, db: DbDep, state: StateDep) -> CodeOut:
+    code = _code_for(db, principal, code_id, "codes:issue")
+    return service.code_out(state.settings, state.keyring, service.revoke_code(db, code.id))
+
+
+@router.get(
+    "/codes/{code_id}/image.{fmt}",
+    response_class=Response,
+    responses={200: {"content": {m: {} for m in _MEDIA.values()}}},
+)
+def code_image(
+    code_id: str,
+    fmt: Literal["png", "svg", "pdf"],
+    principal: PrincipalDep,
+    db: DbDep,
+    state: StateDep,
+    opts: Annotated[render.RenderOptions, Depends()],
+    download: bool = False,
+) -> Response:
+    code = _code_for(db, principal, code_id, "offers:read")
+    text = service.code_text(state.settings, state.keyring, code)
+    if text is None:
+        raise NotFound("this code's key was retired", code="key_retired")
+    renderer = {"png": render.render_png, "svg": render.render_svg, "pdf": render.render_pdf}[fmt]
+    headers = {"Cache-Control": "private, max-age=3600"}
+    if download:
+        headers["Content-Disposition"] = f'attachment; filename="relaycode-{code.id[:12]}.{fmt}"'
+    return Response(renderer(text, opts), media_type=_MEDIA[fmt], headers=headers)
+
+
+@router.post("/decode")
+async def decode(
+    request: Request, state: StateDep
+) -> DecodeOut:
+    """Find every barcode in an uploaded image (PNG, JPEG or WebP as the raw body,
+    or a multipart form with a ``file`` field)."""
+    limit = state.settings.max_upload_bytes
+    ctype = request.headers.get("content-type", "")
+    if ctype.startswith("multipart/form-data"):
+        form = await request.form(max_files=1, max_fields=5, max_part_size=limit)
+        upload = form.get("file")
+        data = await upload.read(limit + 1) if hasattr(upload, "read") else b""
+    else:
+        data = await read_limited(request, limit, code="image_too_large")
+    found = await _decode_in_thread(data, limit, state.settings.max_image_pixels)
+    return DecodeOut(
+        barcodes=[
+            BarcodeOut(text=b.text, symbology=b.symbology, position=list(b.position),
+                       engine=b.engine)
+            for b in found
+        ]
+    )
+
+
+async def _decode_in_thread(
+    data: bytes, limit: int, pixels: int
+) -> list[decoder.DecodedBarcode]:
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(
+        decoder.decode_image_bytes, data, max_bytes=limit, max_pixels=pixels
+    )
+
+
+@router.post("/scan")
+def scan(data: ScanIn, request: Request, principal: PrincipalDep, db: DbDep,
+         state: StateDep) -> ScanOut:
+    """Classify scanned text: ``ours`` (with what it resolves to), ``ours_invalid`` (with a
+    ``reason``), ``foreign_url``, ``gtin`` or ``text``; records a scan event."""
+    result, code = service.resolve_text(db, state.settings, state.keyring, data.text)
+    ctx = service.ScanContext(
+        source=request.headers.get("x-relaycode-source", "api")[:16],
+        user_id=principal.user.id if principal.user else None,
+        device_id=principal.device.id if principal.device else None,
+        user_agent=request.headers.get("user-agent"),
+    )
+    service.record_scan(db, result, code, ctx)
+    return result
+
+
+@router.get("/trust-list")
+def trust_list(state: StateDep) -> TrustListOut:
+    """Public keys that verify this instance's signed codes, with validity windows."""
+    state.keyring.refresh()
+    return TrustListOut(
+        issuer=state.settings.public_url,
+        keys=[TrustKeyOut(**k) for k in state.keyring.trust_list()],
+    )
+
+

@@ -1,0 +1,195 @@
+"""The keyring: HMAC keys for online codes, Ed25519 keys for signed codes.
+
+Keys are generated on first run into ``<data_dir>/keys/keyring.json`` (mode 0600) and
+never committed. ``rotate`` makes a new active key; older keys keep verifying
+("verify" status) until ``retire`` removes them from verification.
+"""
+
+from __future__ import annotations
+
+import base64
+import fcntl
+import json
+import os
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    alg: str
+    kid: str
+    status: str
+    created_at: str
+    retired_at: str | None
+    public_key: str | None
+
+
+class Keyring:
+    """Loaded keyring; re-reads the file when it changes (a CLI rotation)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._mtime = 0.0
+        self._checked = 0.0
+        self._data: dict[str, Any] = {}
+        self._hmac: dict[int, bytes] = {}
+        self._ensure()
+        self._load()
+
+    @classmethod
+    def for_data_dir(cls, data_dir: Path) -> Keyring:
+        return cls(data_dir / "keys" / "keyring.json")
+
+    # -- file handling -----------------------------------------------------------------
+    def _ensure(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with open(self.path.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not self.path.exists():
+                data: dict[str, Any] = {"hmac": [], "ed25519": []}
+                _add_hmac(data)
+                _add_ed25519(data)
+                self._write(data)
+
+    def _write(self, data: dict[str, Any]) -> None:
+        tmp = self.path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(data, fh, indent=2)
+        os.replace(tmp, self.path)
+
+    def _load(self) -> None:
+        self._mtime = self.path.stat().st_mtime
+        self._data = json.loads(self.path.read_text())
+        self._hmac = {
+            int(k["kid"]): _unb64(k["secret"]) for k in self._data["hmac"] if k["status"] != "retired"
+        }
+
+    def refresh(self, *, max_age: float = 5.0) -> None:
+        now = time.monotonic()
+        if now - self._checked < max_age:
+            return
+        self._checked = now
+        if self.path.stat().st_mtime != self._mtime:
+            self._load()
+
+    # -- lookups --------------------------------------------------------------------------
+    def hmac_key(self, kid: int) -> bytes | None:
+        key = self._hmac.get(kid)
+        if key is None:
+            self.refresh(max_age=0.5)  # a key rotated by the CLI since we loaded
+            key = self._hmac.get(kid)
+        return key
+
+    def active_hmac(self) -> tuple[int, bytes]:
+        self.refresh()
+        entry = next(k for k in self._data["hmac"] if k["status"] == "active")
+        return int(entry["kid"]), _unb64(entry["secret"])
+
+    def active_ed25519(self) -> tuple[str, Ed25519PrivateKey]:
+        self.refresh()
+        entry = next(k for k in self._data["ed25519"] if k["status"] == "active")
+        return entry["kid"], Ed25519PrivateKey.from_private_bytes(_unb64(entry["private"]))
+
+    def list(self) -> list[KeyInfo]:
+        out = [
+            KeyInfo("HS256", str(k["kid"]), k["status"], k["created_at"], k.get("retired_at"), None)
+            for k in self._data["hmac"]
+        ]
+        out += [
+            KeyInfo("EdDSA", k["kid"], k["status"], k["created_at"], k.get("retired_at"), k["public"])
+            for k in self._data["ed25519"]
+        ]
+        return out
+
+    def trust_list(self) -> list[dict[str, Any]]:
+        """Public Ed25519 keys that verify signed codes, with validity windows."""
+        return [
+            {
+                "kid": k["kid"],
+                "alg": "EdDSA",
+                "crv": "Ed25519",
+                "x": k["public"],
+                "status": k["status"],
+                "not_before": k["created_at"],
+                "not_after": k.get("not_after"),
+            }
+            for k in self._data["ed25519"]
+            if k["status"] != "retired"
+        ]
+
+    # -- changes (CLI) ----------------------------------------------------------------------
+    def rotate(self, *, verify_days: int = 365) -> None:
+        with open(self.path.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            data = json.loads(self.path.read_text())
+            until = (datetime.now(UTC) + timedelta(days=verify_days)).isoformat(timespec="seconds")
+            for family in ("hmac", "ed25519"):
+                for k in data[family]:
+                    if k["status"] == "active":
+                        k["status"] = "verify"
+                        k["not_after"] = until
+            _add_hmac(data)
+            _add_ed25519(data)
+            self._write(data)
+        self._load()
+
+    def retire(self, kid: str) -> bool:
+        with open(self.path.with_suffix(".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            data = json.loads(self.path.read_text())
+            found = False
+            for family in ("hmac", "ed25519"):
+                for k in data[family]:
+                    if str(k["kid"]) == kid and k["status"] == "verify":
+                        k["status"], k["retired_at"], found = "retired", _now(), True
+            if found:
+                self._write(data)
+        self._load()
+        return found
+
+
+def _add_hmac(data: dict[str, Any]) -> None:
+    used = {int(k["kid"]) for k in data["hmac"] if k["status"] != "retired"}
+    # One byte in the token: reuse the lowest id no live key holds.
+    kid = next(i for i in range(1, 256) if i not in used)
+    data["hmac"] = [k for k in data["hmac"] if int(k["kid"]) != kid]
+    data["hmac"].append(
+        {"kid": kid, "secret": _b64(secrets.token_bytes(32)), "status": "active",
+         "created_at": _now()}
+    )
+
+
+def _add_ed25519(data: dict[str, Any]) -> None:
+    key = Ed25519PrivateKey.generate()
+    public = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    private = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    data["ed25519"].append(
+        {"kid": _b64(secrets.token_bytes(6)), "private": _b64(private), "public": _b64(public),
+         "status": "active", "created_at": _now()}
+    )

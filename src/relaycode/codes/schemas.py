@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from relaycode.catalog.schemas import PublicOfferOut
+
+Verdict = Literal["ours", "ours_invalid", "foreign_url", "gtin", "text"]
+
+
+class ScanIn(BaseModel):
+    text: str = Field(max_length=8192)
+
+
+class IssueIn(BaseModel):
+    channel: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
+
+
+class CodeOut(BaseModel):
+    id: str
+    kind: str
+    offer_id: int | None
+    parent_id: str | None
+    depth: int
+    channel: str | None
+    status: str
+    created_at: datetime
+    expires_at: datetime | None
+    text: str | None = Field(description="The code's content, also its hyperlink")
+
+
+class LinkOut(BaseModel):
+    url: str
+    host: str
+
+
+class ScanOut(BaseModel):
+    verdict: Verdict
+    reason: str | None = None
+    message: str | None = None
+    code: CodeOut | None = None
+    offer: PublicOfferOut | None = None
+    link: LinkOut | None = None
+    gtin: str | None = None
+    target: str | None = Field(
+        default=None, description="Where a scanner page should go next (a path of this site)"
+    )
+
+
+class BarcodeOut(BaseModel):
+    text: str
+    symbology: str
+    position: list[tuple[int, int]]
+    engine: str
+
+
+class DecodeOut(BaseModel):
+    barcodes: list[BarcodeOut]
+    width: int | None = None
+    height: int | None = None
+
+
+class TrustKeyOut(BaseModel):
+    kid: str
+    alg: str
+    crv: str
+    x: str
+    status: str
+    not_before: str
+    not_after: str | None
+
+
+class TrustListOut(BaseModel):
+    issuer: str
+    keys: list[TrustKeyOut]

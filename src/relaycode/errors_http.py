@@ -1,0 +1,83 @@
+"""One place that turns errors into responses: JSON for the API, an HTML page otherwise."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from relaycode.errors import AppError
+
+log = logging.getLogger("relaycode")
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
+
+
+def _wants_json(request: Request) -> bool:
+    path = request.url.path
+    if path.startswith("/api/") or path == "/healthz":
+        return True
+    return "application/json" in request.headers.get("accept", "")
+
+
+def _respond(request: Request, err: AppError) -> Response:
+    if _wants_json(request):
+        headers = {"Retry-After": str(err.details["retry_after"])} if err.status == 429 and \
+            "retry_after" in err.details else None
+        return JSONResponse(err.to_dict(), status_code=err.status, headers=headers)
+    from relaycode.web.render import render_error
+
+    return render_error(request, err)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def app_error(request: Request, exc: AppError) -> Response:
+        return _respond(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        problems = [
+            {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))}
+            for e in exc.errors()[:20]
+        ]
+        err = AppError(
+            "the request is not valid", code="invalid_input", status=422,
+            details={"problems": problems},
+        )
+        return _respond(request, err)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        return _respond(request, AppError(str(exc.detail), code=code, status=exc.status_code))
+
+    @app.exception_handler(IntegrityError)
+    async def integrity_error(request: Request, exc: IntegrityError) -> Response:
+        # A concurrent request won a unique constraint: the caller may retry.
+        return _respond(request, AppError("conflicting change", code="conflict", status=409))
+
+    @app.exception_handler(OperationalError)
+    async def db_unavailable(request: Request, exc: OperationalError) -> Response:
+        log.exception("database error")
+        return _respond(
+            request, AppError("database busy, try again", code="unavailable", status=503)
+        )
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error")
+        return _respond(request, AppError("internal error", code="internal", status=500))

@@ -1,0 +1,110 @@
+"""Who is calling: a cookie session, a bearer API token, or a merchant API key."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from relaycode.db.base import utcnow
+from relaycode.deps import DbDep
+from relaycode.errors import Forbidden, Unauthorized
+from relaycode.identity import repository as repo
+from relaycode.identity import service
+from relaycode.identity.tokens import MERCHANT_KEY_PREFIX, hash_secret
+from relaycode.models import AuthSession, Device, Merchant, MerchantApiKey, User
+
+SESSION_COOKIE = "rc_session"
+CSRF_COOKIE = "rc_csrf"
+CSRF_HEADER = "x-csrf-token"
+_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_SEEN_EVERY = timedelta(minutes=5)
+
+
+@dataclass
+class Principal:
+    user: User | None = None
+    device: Device | None = None
+    session: AuthSession | None = None
+    api_key: MerchantApiKey | None = None
+    via_cookie: bool = False
+    scopes: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.user is None and self.api_key is None
+
+
+def csrf_ok(request: Request, submitted: str | None) -> bool:
+    expected = request.cookies.get(CSRF_COOKIE)
+    return bool(expected and submitted and hmac.compare_digest(expected, submitted))
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+def get_principal(request: Request, db: DbDep) -> Principal:
+    bearer = _bearer(request)
+    if bearer and bearer.startswith(MERCHANT_KEY_PREFIX):
+        key = repo.api_key_by_hash(db, hash_secret(bearer))
+        if key is None or key.revoked_at is not None:
+            raise Unauthorized("unknown or revoked API key", code="bad_token")
+        key.last_used_at = utcnow()
+        return Principal(api_key=key, scopes=frozenset(key.scopes.split()))
+    secret = bearer or request.cookies.get(SESSION_COOKIE)
+    if not secret:
+        return Principal()
+    session = service.resolve_session(db, secret)
+    if session is None:
+        if bearer:
+            raise Unauthorized("unknown, expired or revoked token", code="bad_token")
+        return Principal()  # a stale cookie just means "signed out"
+    via_cookie = bearer is None
+    path = request.url.path
+    if via_cookie and request.method in _UNSAFE and path.startswith("/api/"):
+        # Cookie-authenticated API writes come from our own pages' JS, which echoes
+        # the CSRF cookie in a header; a cross-site form cannot.
+        if not csrf_ok(request, request.headers.get(CSRF_HEADER)):
+            raise Forbidden("missing or wrong CSRF token", code="csrf_failed")
+    user = db.get(User, session.user_id)
+    device = db.get(Device, session.device_id) if session.device_id else None
+    if device is not None and utcnow() - device.last_seen_at > _SEEN_EVERY:
+        device.last_seen_at = utcnow()
+    return Principal(user=user, device=device, session=session, via_cookie=via_cookie)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require_user(principal: PrincipalDep) -> User:
+    if principal.user is None:
+        raise Unauthorized("sign in first", code="not_signed_in")
+    return principal.user
+
+
+UserDep = Annotated[User, Depends(require_user)]
+
+
+def authorize_merchant(
+    db: DbDep, principal: Principal, merchant: Merchant, *, roles: tuple[str, ...], scope: str
+) -> None:
+    """Members with one of ``roles``, operators, or a key of this merchant with ``scope``."""
+    if principal.api_key is not None:
+        if principal.api_key.merchant_id == merchant.id and scope in principal.scopes:
+            return
+        raise Forbidden("this key may not do that", code="forbidden")
+    if principal.user is None:
+        raise Unauthorized("sign in first", code="not_signed_in")
+    if principal.user.is_operator:
+        return
+    member = repo.membership(db, merchant.id, principal.user.id)
+    if member is None or member.role not in roles:
+        raise Forbidden("you are not allowed to do that here", code="forbidden")

@@ -1,0 +1,108 @@
+"""HTTP for identity: thin wrappers over the service."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, status
+
+from relaycode.deps import DbDep, StateDep
+from relaycode.errors import RateLimited
+from relaycode.identity import repository as repo
+from relaycode.identity import service
+from relaycode.identity.auth import PrincipalDep, UserDep
+from relaycode.identity.schemas import (
+    DeviceAccountIn,
+    DeviceOut,
+    LoginIn,
+    PublicKeyIn,
+    RegisterIn,
+    TokenOut,
+    UserOut,
+)
+from relaycode.state import AppState
+
+router = APIRouter(tags=["identity"])
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def check_rate(state: AppState, request: Request, what: str, who: str = "") -> None:
+    key = f"{what}:{client_ip(request)}:{who}"
+    if not state.login_limiter.hit(key) or not state.login_limiter.hit(f"{what}:{who}:*"):
+        raise RateLimited(
+            "too many attempts, wait a minute",
+            details={"retry_after": state.login_limiter.retry_after(key) or 60},
+        )
+
+
+def _token_out(sign_in: service.SignIn) -> TokenOut:
+    return TokenOut(
+        token=sign_in.secret,
+        device_id=sign_in.device.device_uid,
+        user=UserOut.model_validate(sign_in.user),
+    )
+
+
+@router.post("/auth/register", status_code=status.HTTP_201_CREATED)
+def register(data: RegisterIn, request: Request, db: DbDep, state: StateDep) -> TokenOut:
+    check_rate(state, request, "register")
+    user = service.register(db, state.passwords, data)
+    device = service.attach_device(db, user, None, data.device_label)
+    return _token_out(
+        service.start_session(db, user, device, kind="api", days=state.settings.session_days)
+    )
+
+
+@router.post("/auth/login")
+def login(data: LoginIn, request: Request, db: DbDep, state: StateDep) -> TokenOut:
+    check_rate(state, request, "login", data.username.strip().lower())
+    user = service.authenticate(db, state.passwords, data.username, data.password)
+    device = service.attach_device(db, user, data.device_id, data.device_label)
+    return _token_out(
+        service.start_session(db, user, device, kind="api", days=state.settings.session_days)
+    )
+
+
+@router.post("/auth/device", status_code=status.HTTP_201_CREATED)
+def device_account(
+    data: DeviceAccountIn, request: Request, db: DbDep, state: StateDep
+) -> TokenOut:
+    """An account identified by its device id alone (no registration)."""
+    check_rate(state, request, "device")
+    user = service.create_device_account(db, data.device_label)
+    device = service.attach_device(db, user, None, data.device_label)
+    return _token_out(
+        service.start_session(db, user, device, kind="api", days=state.settings.session_days)
+    )
+
+
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(principal: PrincipalDep) -> None:
+    if principal.session is not None:
+        service.end_session(principal.session)
+
+
+@router.get("/me")
+def me(user: UserDep) -> UserOut:
+    return UserOut.model_validate(user)
+
+
+@router.get("/me/devices")
+def my_devices(user: UserDep, db: DbDep) -> list[DeviceOut]:
+    return [DeviceOut.model_validate(d) for d in repo.devices_of(db, user.id)]
+
+
+@router.delete("/me/devices/{device_uid}")
+def revoke_device(device_uid: str, user: UserDep, db: DbDep) -> DeviceOut:
+    return DeviceOut.model_validate(service.revoke_device(db, user, device_uid))
+
+
+@router.put("/me/device/public-key")
+def register_device_key(
+    data: PublicKeyIn, user: UserDep, principal: PrincipalDep, db: DbDep
+) -> DeviceOut:
+    """Register the public half of a key the browser generated and keeps."""
+    return DeviceOut.model_validate(
+        service.set_device_key(db, user, principal.device, data.public_key)
+    )

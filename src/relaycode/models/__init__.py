@@ -1,0 +1,21 @@
+"""All tables, imported together so metadata is complete for Alembic and tests."""
+
+from relaycode.models.auth_session import AuthSession
+from relaycode.models.code import Code
+from relaycode.models.device import Device
+from relaycode.models.merchant import Membership, Merchant, MerchantApiKey
+from relaycode.models.offer import Offer
+from relaycode.models.scan_event import ScanEvent
+from relaycode.models.user import User
+
+__all__ = [
+    "AuthSession",
+    "Code",
+    "Device",
+    "Membership",
+    "Merchant",
+    "MerchantApiKey",
+    "Offer",
+    "ScanEvent",
+    "User",
+]

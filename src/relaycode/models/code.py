@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from relaycode.db.base import Base, UTCDateTime, utcnow
+
+# "offer" now; "share", "credential", "receipt" arrive with later flows.
+CODE_KINDS = ("offer", "share", "credential", "receipt")
+CODE_STATUSES = ("active", "revoked", "expired")
+
+
+class Code(Base):
+    """One generation of a code: lineage is data (parent, holder, depth, channel)."""
+
+    __tablename__ = "codes"
+
+    # 32 lower-case hex chars of the 16-byte random id carried inside the token.
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), default="offer")
+    offer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("offers.id", ondelete="CASCADE"), index=True
+    )
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("codes.id"), index=True)
+    holder_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    depth: Mapped[int] = mapped_column(SmallInteger, default=0)
+    channel: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    key_id: Mapped[int] = mapped_column(Integer)
+    format_version: Mapped[int] = mapped_column(SmallInteger, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

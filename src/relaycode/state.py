@@ -1,0 +1,34 @@
+"""Process-wide objects shared by requests: settings, database, keyring."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from relaycode.codes.keys import Keyring
+from relaycode.config import Settings
+from relaycode.db.engine import make_engine
+from relaycode.db.session import Database
+from relaycode.identity.passwords import Passwords
+from relaycode.identity.ratelimit import RateLimiter
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    db: Database
+    keyring: Keyring
+    passwords: Passwords
+    login_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(10, 60.0))
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AppState:
+        settings.ensure_data_dir()
+        db = Database(make_engine(settings.resolved_database_url))
+        keyring = Keyring.for_data_dir(settings.data_dir)
+        return cls(
+            settings=settings,
+            db=db,
+            keyring=keyring,
+            passwords=Passwords(settings.argon2_memory_kib, settings.argon2_time_cost),
+            login_limiter=RateLimiter(settings.login_attempts_per_minute, 60.0),
+        )

@@ -1,0 +1,39 @@
+"""Small API helpers shared by tests (plain functions, not fixtures)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+
+def register(client: TestClient, username: str = "alice", password: str = "correct horse 1") -> str:
+    r = client.post("/api/v1/auth/register", json={"username": username, "password": password})
+    assert r.status_code == 201, r.text
+    token: str = r.json()["token"]
+    return token
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def merchant_with_offer(
+    client: TestClient, token: str, slug: str = "shop", **offer: Any
+) -> dict[str, Any]:
+    r = client.post("/api/v1/merchants", json={"slug": slug, "name": "Shop"}, headers=auth(token))
+    assert r.status_code == 201, r.text
+    body = {"title": "Green tea 250 g", "price_minor": 1250, "currency": "CNY", **offer}
+    r = client.post(f"/api/v1/merchants/{slug}/offers", json=body, headers=auth(token))
+    assert r.status_code == 201, r.text
+    result: dict[str, Any] = r.json()
+    return result
+
+
+def issue(client: TestClient, token: str, offer_id: int, channel: str | None = None) -> str:
+    r = client.post(
+        f"/api/v1/offers/{offer_id}/codes", json={"channel": channel}, headers=auth(token)
+    )
+    assert r.status_code == 201, r.text
+    text: str = r.json()["text"]
+    return text
