@@ -99,14 +99,29 @@ def update_offer(
     return service.to_out(service.update_offer(offer, data, expected_version=if_match))
 
 
-@router.post("/offers/{offer_id}/{action}")
-def change_status(offer_id: int, action: str, principal: PrincipalDep, db: DbDep) -> OfferOut:
-    """``pause``, ``activate`` or ``archive`` an offer."""
+def _change_status(offer_id: int, action: str, principal: PrincipalDep, db: DbDep) -> OfferOut:
     offer = service.get_offer(db, offer_id)
     merchant = db.get(Merchant, offer.merchant_id)
     assert merchant is not None
     authorize_merchant(db, principal, merchant, roles=EDITORS, scope="offers:write")
     return service.to_out(service.change_status(offer, action))
+
+
+@router.post("/offers/{offer_id}/pause")
+def pause_offer(offer_id: int, principal: PrincipalDep, db: DbDep) -> OfferOut:
+    """Stop selling for now; codes keep resolving and show the offer as paused."""
+    return _change_status(offer_id, "pause", principal, db)
+
+
+@router.post("/offers/{offer_id}/activate")
+def activate_offer(offer_id: int, principal: PrincipalDep, db: DbDep) -> OfferOut:
+    return _change_status(offer_id, "activate", principal, db)
+
+
+@router.post("/offers/{offer_id}/archive")
+def archive_offer(offer_id: int, principal: PrincipalDep, db: DbDep) -> OfferOut:
+    """Withdraw for good: its codes then resolve as ``ours_invalid`` / ``revoked``."""
+    return _change_status(offer_id, "archive", principal, db)
 
 
 @router.put("/offers/{offer_id}/image")

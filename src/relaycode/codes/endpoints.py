@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
+from starlette.concurrency import run_in_threadpool
 
 from relaycode.catalog.service import get_offer
-from relaycode.codes import decode as decoder
 from relaycode.codes import render
 from relaycode.codes import repository as repo
 from relaycode.codes import service
@@ -26,6 +26,9 @@ from relaycode.errors import NotFound
 from relaycode.identity.auth import Principal, PrincipalDep, authorize_merchant
 from relaycode.models import Code, Merchant, Offer
 from relaycode.uploads import read_limited
+
+if TYPE_CHECKING:
+    from relaycode.codes.decode import DecodedBarcode
 
 router = APIRouter(tags=["codes"])
 _MEDIA = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
@@ -81,7 +84,7 @@ def code_image(
     principal: PrincipalDep,
     db: DbDep,
     state: StateDep,
-    opts: Annotated[render.RenderOptions, Depends()],
+    opts: Annotated[render.RenderOptions, Query()],
     download: bool = False,
 ) -> Response:
     code = _code_for(db, principal, code_id, "offers:read")
@@ -119,10 +122,9 @@ async def decode(
     )
 
 
-async def _decode_in_thread(
-    data: bytes, limit: int, pixels: int
-) -> list[decoder.DecodedBarcode]:
-    from starlette.concurrency import run_in_threadpool
+async def _decode_in_thread(data: bytes, limit: int, pixels: int) -> list[DecodedBarcode]:
+    # Imported here: OpenCV and zxing-cpp load slowly, and only decoding needs them.
+    from relaycode.codes import decode as decoder
 
     return await run_in_threadpool(
         decoder.decode_image_bytes, data, max_bytes=limit, max_pixels=pixels

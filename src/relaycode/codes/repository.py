@@ -16,7 +16,7 @@ def code_with_offer(db: Session, code_hex: str) -> tuple[Code, Offer | None, Mer
     ).first()
     if row is None:
         return None
-    code, offer, merchant = row.tuple()
+    code, offer, merchant = row
     return code, offer, merchant
 
 

@@ -47,7 +47,7 @@ def merchants_of(db: Session, user_id: int) -> list[tuple[Merchant, str]]:
         .where(Membership.user_id == user_id)
         .order_by(Merchant.name)
     )
-    return [(m, role) for m, role in rows.tuples()]
+    return [(m, role) for m, role in rows]
 
 
 def api_key_by_hash(db: Session, key_hash: str) -> MerchantApiKey | None:
