@@ -5,17 +5,18 @@ from __future__ import annotations
 from alembic import context
 
 from relaycode.config import get_settings
+from relaycode.db.base import Base
 from relaycode.db.engine import make_engine
 from relaycode.models import __all__ as _models  # noqa: F401  (register every table)
-from relaycode.db.base import Base
 
 config = context.config
 url = config.attributes.get("url") or get_settings().resolved_database_url
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=url, target_metadata=Base.metadata, render_as_batch=True,
-                      literal_binds=True)
+    context.configure(
+        url=url, target_metadata=Base.metadata, render_as_batch=True, literal_binds=True
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -24,6 +24,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        state.scans.close()
         state.db.dispose()
 
     app = FastAPI(
@@ -45,9 +46,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from relaycode.identity.endpoints import router as identity_router
     from relaycode.web.pages import router as pages_router
 
+    # Codes first: routes are matched in order and /api/v1/scan is the hot path.
+    app.include_router(codes_router, prefix="/api/v1")
     app.include_router(identity_router, prefix="/api/v1")
     app.include_router(catalog_router, prefix="/api/v1")
-    app.include_router(codes_router, prefix="/api/v1")
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=_WEB / "static"), name="static")
     return app

@@ -1,30 +1,69 @@
-"""Request dependencies: app state and the one transaction of a request."""
+"""Request dependencies: app state and the one transaction of a request.
+
+They are ``async`` on purpose: FastAPI runs a plain ``def`` dependency in the thread
+pool, and every hop there costs more than a primary-key lookup. Only real database
+work (the commit at the end) goes to a thread.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from relaycode.state import AppState
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
     state: AppState = request.app.state.rc
     return state
 
 
-def get_db(request: Request) -> Iterator[Session]:
+def _finish(session: Session, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
+
+
+def _touched(session: Session) -> bool:
+    return session.in_transaction() or bool(session.new or session.dirty or session.deleted)
+
+
+async def _transaction(session: Session) -> AsyncIterator[Session]:
     """Commit when the handler returns, roll back when it raises.
 
     Used with ``scope="function"`` so the commit happens before the response is sent:
     a failed commit becomes an error response, never a 200 for lost data.
     """
-    with get_state(request).db.transaction() as session:
+    try:
+        yield session
+    except BaseException:
+        await run_in_threadpool(_finish, session, False)
+        raise
+    if _touched(session):
+        await run_in_threadpool(_finish, session, True)
+    else:
+        session.close()
+
+
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    async for session in _transaction(request.app.state.rc.db.sessionmaker()):
+        yield session
+
+
+async def get_read_db(request: Request) -> AsyncIterator[Session]:
+    """A read-only transaction, for hot paths that write nothing (or write later)."""
+    async for session in _transaction(request.app.state.rc.db.readonly_sessionmaker()):
         yield session
 
 
 StateDep = Annotated[AppState, Depends(get_state)]
 DbDep = Annotated[Session, Depends(get_db, scope="function")]
+ReadDbDep = Annotated[Session, Depends(get_read_db, scope="function")]

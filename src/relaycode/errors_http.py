@@ -35,8 +35,11 @@ def _wants_json(request: Request) -> bool:
 
 def _respond(request: Request, err: AppError) -> Response:
     if _wants_json(request):
-        headers = {"Retry-After": str(err.details["retry_after"])} if err.status == 429 and \
-            "retry_after" in err.details else None
+        headers = (
+            {"Retry-After": str(err.details["retry_after"])}
+            if err.status == 429 and "retry_after" in err.details
+            else None
+        )
         return JSONResponse(err.to_dict(), status_code=err.status, headers=headers)
     from relaycode.web.render import render_error
 
@@ -55,7 +58,9 @@ def install_error_handlers(app: FastAPI) -> None:
             for e in exc.errors()[:20]
         ]
         err = AppError(
-            "the request is not valid", code="invalid_input", status=422,
+            "the request is not valid",
+            code="invalid_input",
+            status=422,
             details={"problems": problems},
         )
         return _respond(request, err)

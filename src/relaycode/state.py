@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from relaycode.codes.keys import Keyring
+from relaycode.codes.scanlog import ScanRecorder
 from relaycode.config import Settings
 from relaycode.db.engine import make_engine
 from relaycode.db.session import Database
@@ -18,6 +19,7 @@ class AppState:
     db: Database
     keyring: Keyring
     passwords: Passwords
+    scans: ScanRecorder
     login_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(10, 60.0))
 
     @classmethod
@@ -29,6 +31,7 @@ class AppState:
             settings=settings,
             db=db,
             keyring=keyring,
+            scans=ScanRecorder(db),
             passwords=Passwords(settings.argon2_memory_kib, settings.argon2_time_cost),
             login_limiter=RateLimiter(settings.login_attempts_per_minute, 60.0),
         )

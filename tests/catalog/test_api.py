@@ -6,21 +6,30 @@ from helpers import auth, merchant_with_offer, register
 
 def test_offer_lifecycle(client: TestClient) -> None:
     token = register(client)
-    offer = merchant_with_offer(client, token, gtin="4006381333931",
-                                payment_methods=["wallet", "card"], web_link="https://ex.org/t")
+    offer = merchant_with_offer(
+        client,
+        token,
+        gtin="4006381333931",
+        payment_methods=["wallet", "card"],
+        web_link="https://ex.org/t",
+    )
     assert offer["gtin"] == "04006381333931" and offer["price_minor"] == 1250
     oid = offer["id"]
     r = client.patch(f"/api/v1/offers/{oid}", json={"price_minor": 990}, headers=auth(token))
     assert r.status_code == 200 and r.json()["price_minor"] == 990 and r.json()["version"] == 2
     # Optimistic concurrency: a stale If-Match is refused.
-    r = client.patch(f"/api/v1/offers/{oid}", json={"title": "x"},
-                     headers={**auth(token), "If-Match": "1"})
+    r = client.patch(
+        f"/api/v1/offers/{oid}", json={"title": "x"}, headers={**auth(token), "If-Match": "1"}
+    )
     assert r.status_code == 409 and r.json()["error"]["code"] == "version_conflict"
-    assert client.post(f"/api/v1/offers/{oid}/pause", headers=auth(token)).json()["status"] == \
-        "paused"
+    assert (
+        client.post(f"/api/v1/offers/{oid}/pause", headers=auth(token)).json()["status"] == "paused"
+    )
     assert client.post(f"/api/v1/offers/{oid}/pause", headers=auth(token)).status_code == 200
-    assert client.post(f"/api/v1/offers/{oid}/archive", headers=auth(token)).json()["status"] == \
-        "archived"
+    assert (
+        client.post(f"/api/v1/offers/{oid}/archive", headers=auth(token)).json()["status"]
+        == "archived"
+    )
     r = client.post(f"/api/v1/offers/{oid}/activate", headers=auth(token))
     assert r.status_code == 409 and r.json()["error"]["code"] == "bad_transition"
     r = client.patch(f"/api/v1/offers/{oid}", json={"title": "y"}, headers=auth(token))
@@ -53,8 +62,11 @@ def test_roles_and_permissions(client: TestClient) -> None:
     offer = merchant_with_offer(client, owner)
     verifier = register(client, "vera")
     stranger = register(client, "sam")
-    r = client.put("/api/v1/merchants/shop/members", json={"username": "vera", "role": "verifier"},
-                   headers=auth(owner))
+    r = client.put(
+        "/api/v1/merchants/shop/members",
+        json={"username": "vera", "role": "verifier"},
+        headers=auth(owner),
+    )
     assert r.status_code == 200
     path = "/api/v1/merchants/shop/offers"
     assert client.get(path, headers=auth(verifier)).status_code == 200
@@ -70,9 +82,11 @@ def test_roles_and_permissions(client: TestClient) -> None:
 def test_scoped_api_keys(client: TestClient) -> None:
     owner = register(client, "owner")
     offer = merchant_with_offer(client, owner)
-    r = client.post("/api/v1/merchants/shop/api-keys",
-                    json={"name": "pos", "scopes": ["offers:read", "codes:issue"]},
-                    headers=auth(owner))
+    r = client.post(
+        "/api/v1/merchants/shop/api-keys",
+        json={"name": "pos", "scopes": ["offers:read", "codes:issue"]},
+        headers=auth(owner),
+    )
     assert r.status_code == 201
     key = r.json()["key"]
     assert client.get("/api/v1/merchants/shop/offers", headers=auth(key)).status_code == 200
@@ -80,7 +94,9 @@ def test_scoped_api_keys(client: TestClient) -> None:
     assert r.status_code == 201
     r = client.post("/api/v1/merchants/shop/offers", json={"title": "t"}, headers=auth(key))
     assert r.status_code == 403
-    assert client.delete("/api/v1/merchants/shop/api-keys/1", headers=auth(owner)).status_code == 200
+    assert (
+        client.delete("/api/v1/merchants/shop/api-keys/1", headers=auth(owner)).status_code == 200
+    )
     assert client.get("/api/v1/merchants/shop/offers", headers=auth(key)).status_code == 401
 
 
@@ -93,9 +109,11 @@ def test_offer_image_upload(client: TestClient) -> None:
     offer = merchant_with_offer(client, token)
     buf = io.BytesIO()
     Image.new("RGB", (40, 30), "green").save(buf, "PNG")
-    r = client.put(f"/api/v1/offers/{offer['id']}/image", content=buf.getvalue(),
-                   headers=auth(token))
+    r = client.put(
+        f"/api/v1/offers/{offer['id']}/image", content=buf.getvalue(), headers=auth(token)
+    )
     assert r.status_code == 200 and r.json()["image_url"].startswith("/media/")
-    r = client.put(f"/api/v1/offers/{offer['id']}/image", content=b"not an image",
-                   headers=auth(token))
+    r = client.put(
+        f"/api/v1/offers/{offer['id']}/image", content=b"not an image", headers=auth(token)
+    )
     assert r.status_code == 422 and r.json()["error"]["code"] == "bad_image"

@@ -28,8 +28,9 @@ def test_issued_code_resolves_to_its_offer(client: TestClient, app: Any) -> None
     assert body["code"]["channel"] == "poster" and body["code"]["depth"] == 0
     assert body["target"].startswith("/C/")
     assert scan(client, text.lower())["verdict"] == "ours"
+    assert app.state.rc.scans.flush() == 2
     with app.state.rc.db.transaction() as db:
-        event = db.scalars(select(ScanEvent)).all()
+        event = db.scalars(select(ScanEvent).order_by(ScanEvent.id)).all()
     assert len(event) == 2 and event[0].code_id == body["code"]["id"]
     assert event[0].user_agent == "pytest-scanner"
 
@@ -57,9 +58,11 @@ def test_archived_and_expired_offers(client: TestClient) -> None:
     assert paused["verdict"] == "ours" and paused["offer"]["status"] == "paused"
     client.post(f"/api/v1/offers/{offer['id']}/activate", headers=auth(token))
     past = (datetime.now(UTC) - timedelta(days=1)).isoformat()
-    client.patch(f"/api/v1/offers/{offer['id']}",
-                 json={"valid_from": "2020-01-01T00:00:00Z", "valid_until": past},
-                 headers=auth(token))
+    client.patch(
+        f"/api/v1/offers/{offer['id']}",
+        json={"valid_from": "2020-01-01T00:00:00Z", "valid_until": past},
+        headers=auth(token),
+    )
     assert scan(client, text)["reason"] == "expired"
     client.post(f"/api/v1/offers/{offer['id']}/archive", headers=auth(token))
     assert scan(client, text)["reason"] == "revoked"
@@ -107,6 +110,7 @@ def test_scan_input_errors(client: TestClient, app: Any) -> None:
     assert client.post("/api/v1/scan", json={"text": 5}).status_code == 422
     assert client.post("/api/v1/scan", json={"text": "x" * 9000}).status_code == 422
     assert client.post("/api/v1/scan", content=b"\xff\xfe").status_code == 422
+    assert app.state.rc.scans.flush() == 0
     with app.state.rc.db.transaction() as db:
         assert db.scalar(select(func.count()).select_from(ScanEvent)) == 0
 

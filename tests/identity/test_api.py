@@ -52,8 +52,9 @@ def test_bad_input_is_a_clear_422(client: TestClient) -> None:
     r = client.post("/api/v1/auth/register", json={"username": "a b", "password": "short"})
     assert r.status_code == 422
     assert r.json()["error"]["code"] == "invalid_input"
-    r = client.post("/api/v1/auth/register", content=b"{not json", headers={
-        "content-type": "application/json"})
+    r = client.post(
+        "/api/v1/auth/register", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert r.status_code == 422
     r = client.get("/api/v1/me", headers={"Authorization": "Bearer garbage"})
     assert r.status_code == 401 and r.json()["error"]["code"] == "bad_token"

@@ -44,8 +44,9 @@ def create_api_key(slug: str, data: ApiKeyIn, principal: PrincipalDep, db: DbDep
     merchant = merchants.get_merchant(db, slug)
     authorize_merchant(db, principal, merchant, roles=("owner",), scope="keys:write")
     key, secret = merchants.create_api_key(db, merchant, data.name, list(data.scopes))
-    return ApiKeyOut(id=key.id, name=key.name, prefix=key.prefix, scopes=key.scopes.split(),
-                     key=secret)
+    return ApiKeyOut(
+        id=key.id, name=key.name, prefix=key.prefix, scopes=key.scopes.split(), key=secret
+    )
 
 
 @router.delete("/merchants/{slug}/api-keys/{key_id}")
@@ -81,7 +82,7 @@ def get_offer(offer_id: int, db: DbDep) -> PublicOfferOut:
         service.check_servable(offer)
     merchant = db.get(Merchant, offer.merchant_id)
     assert merchant is not None
-    return service.to_public(offer, merchant)
+    return service.to_public(offer, merchant.name)
 
 
 @router.patch("/offers/{offer_id}")
@@ -134,7 +135,7 @@ async def upload_image(
     assert merchant is not None
     authorize_merchant(db, principal, merchant, roles=EDITORS, scope="offers:write")
     body = await read_limited(request, state.settings.max_upload_bytes, code="image_too_large")
-    service.store_image(state.settings.data_dir / "media", offer, body,
-                        state.settings.max_upload_bytes)
+    service.store_image(
+        state.settings.data_dir / "media", offer, body, state.settings.max_upload_bytes
+    )
     return service.to_out(offer)
-

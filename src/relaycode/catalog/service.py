@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy.orm import Session
@@ -13,6 +14,9 @@ from relaycode.catalog.schemas import OfferCreate, OfferOut, OfferUpdate, Public
 from relaycode.db.base import utcnow
 from relaycode.errors import AppError, Conflict, InvalidInput, NotFound, TooLarge
 from relaycode.models import Merchant, Offer
+
+if TYPE_CHECKING:
+    from relaycode.codes.repository import Snapshot
 
 _TRANSITIONS = {
     "pause": ({"active"}, "paused"),
@@ -90,7 +94,7 @@ def store_image(media_dir: Path, offer: Offer, data: bytes, max_bytes: int) -> N
     offer.updated_at = utcnow()
 
 
-def image_url(offer: Offer) -> str | None:
+def image_url(offer: Offer | Snapshot) -> str | None:
     return f"/media/{offer.image_path}" if offer.image_path else None
 
 
@@ -100,10 +104,10 @@ def to_out(offer: Offer) -> OfferOut:
     return out
 
 
-def to_public(offer: Offer, merchant: Merchant) -> PublicOfferOut:
+def to_public(offer: Offer | Snapshot, merchant_name: str) -> PublicOfferOut:
     return PublicOfferOut(
         id=offer.id,
-        merchant=merchant.name,
+        merchant=merchant_name,
         title=offer.title,
         description=offer.description,
         image_url=image_url(offer),

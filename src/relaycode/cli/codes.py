@@ -49,8 +49,9 @@ def render(
     if fmt not in ("png", "svg", "pdf"):
         raise fail("--out must end in .png, .svg or .pdf")
     try:
-        opts = r.RenderOptions(symbology=symbology, ecc=ecc, scale=scale, border=border,
-                               caption=caption)
+        opts = r.RenderOptions(
+            symbology=symbology, ecc=ecc, scale=scale, border=border, caption=caption
+        )
     except ValidationError as exc:
         raise fail(exc.errors()[0]["msg"]) from None
     with one_line_errors():
@@ -70,10 +71,20 @@ def decode(image: Path, as_json: bool = typer.Option(False, "--json")) -> None:
             image.read_bytes(), max_bytes=s.max_upload_bytes, max_pixels=s.max_image_pixels
         )
     if as_json:
-        typer.echo(json.dumps([
-            {"text": b.text, "symbology": b.symbology, "position": b.position, "engine": b.engine}
-            for b in found
-        ], ensure_ascii=False))
+        typer.echo(
+            json.dumps(
+                [
+                    {
+                        "text": b.text,
+                        "symbology": b.symbology,
+                        "position": b.position,
+                        "engine": b.engine,
+                    }
+                    for b in found
+                ],
+                ensure_ascii=False,
+            )
+        )
     else:
         for b in found:
             typer.echo(b.text)
@@ -129,7 +140,8 @@ def print_sheet(
                 items.append(SheetItem(text=text, caption=f"{o.title} · {code.id[:8]}"))
                 progress.advance(task)
         layout = progress.add_task("laying out", total=count)
-        pdf = render_sheet_pdf(items, columns=columns,
-                               progress=lambda n: progress.update(layout, completed=n))
+        pdf = render_sheet_pdf(
+            items, columns=columns, progress=lambda n: progress.update(layout, completed=n)
+        )
         out.write_bytes(pdf)
     console.print(f"wrote {count} codes to {out}")

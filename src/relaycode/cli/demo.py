@@ -25,17 +25,37 @@ DEMO_PASSWORD = "relaycode-demo"
 MERCHANT = ("demo-teahouse", "明前茶社 Spring Tea House")
 USERS = ("merchant", "alice", "bob")
 OFFERS: list[dict[str, Any]] = [
-    {"title": "Longjing green tea 250 g · 龙井绿茶", "price_minor": 12800, "currency": "CNY",
-     "sku": "LJ-250", "gtin": "6901234567892", "category": "tea", "region": "Hangzhou",
-     "payment_methods": ["wallet", "alipay", "wechat"], "sales_channel": "catalogue",
-     "description": "First-flush Longjing from West Lake, picked before Qingming."},
-    {"title": "Tea tasting for two · 双人品茶", "price_minor": 19900, "currency": "CNY",
-     "sku": "TASTE-2", "category": "service", "region": "Hangzhou",
-     "payment_methods": ["wallet", "card"],
-     "description": "A one-hour guided tasting of six teas. Book at the counter."},
-    {"title": "Gift card 100 · 礼品卡", "price_minor": 10000, "currency": "CNY",
-     "sku": "GIFT-100", "category": "voucher", "payment_methods": ["wallet"],
-     "description": "Redeemable in all our shops."},
+    {
+        "title": "Longjing green tea 250 g · 龙井绿茶",
+        "price_minor": 12800,
+        "currency": "CNY",
+        "sku": "LJ-250",
+        "gtin": "6901234567892",
+        "category": "tea",
+        "region": "Hangzhou",
+        "payment_methods": ["wallet", "alipay", "wechat"],
+        "sales_channel": "catalogue",
+        "description": "First-flush Longjing from West Lake, picked before Qingming.",
+    },
+    {
+        "title": "Tea tasting for two · 双人品茶",
+        "price_minor": 19900,
+        "currency": "CNY",
+        "sku": "TASTE-2",
+        "category": "service",
+        "region": "Hangzhou",
+        "payment_methods": ["wallet", "card"],
+        "description": "A one-hour guided tasting of six teas. Book at the counter.",
+    },
+    {
+        "title": "Gift card 100 · 礼品卡",
+        "price_minor": 10000,
+        "currency": "CNY",
+        "sku": "GIFT-100",
+        "category": "voucher",
+        "payment_methods": ["wallet"],
+        "description": "Redeemable in all our shops.",
+    },
 ]
 
 
@@ -43,8 +63,9 @@ def _user(db: Session, pw: Passwords, username: str) -> User:
     user = id_repo.user_by_username(db, username)
     if user is None:
         user = identity.register(
-            db, pw, RegisterIn(username=username, password=DEMO_PASSWORD,
-                               display_name=username.title())
+            db,
+            pw,
+            RegisterIn(username=username, password=DEMO_PASSWORD, display_name=username.title()),
         )
         # Demo accounts never administer the instance: the first real sign-up does.
         user.is_operator = False
@@ -66,11 +87,17 @@ def demo(as_json: bool = typer.Option(False, "--json", help="Print the ids as JS
                 select(Offer).where(Offer.merchant_id == merchant.id, Offer.sku == spec["sku"])
             ) or create_offer(db, merchant, OfferCreate(**spec))
             existing = code_repo.codes_of_offer(db, offer.id, limit=1)
-            code = existing[0] if existing else codes.issue_offer_code(
-                db, ring, offer, channel="demo"
+            code = (
+                existing[0] if existing else codes.issue_offer_code(db, ring, offer, channel="demo")
             )
-            offers.append({"id": offer.id, "title": offer.title, "code_id": code.id,
-                           "code": codes.code_text(s, ring, code)})
+            offers.append(
+                {
+                    "id": offer.id,
+                    "title": offer.title,
+                    "code_id": code.id,
+                    "code": codes.code_text(s, ring, code),
+                }
+            )
         result = {
             "merchant": {"id": merchant.id, "slug": merchant.slug, "name": merchant.name},
             "users": {n: {"id": u.id, "username": u.username} for n, u in users.items()},

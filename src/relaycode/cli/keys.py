@@ -13,7 +13,7 @@ app = typer.Typer(no_args_is_help=True)
 @app.command("list")
 def list_keys(as_json: bool = typer.Option(False, "--json")) -> None:
     """Show every key, its algorithm and status (active, verify, retired)."""
-    infos = keyring().list()
+    infos = keyring().infos()
     if as_json:
         typer.echo(json.dumps([i.__dict__ for i in infos], indent=2))
         return

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from relaycode.cli import codes, db, demo, keys
+import relaycode.cli.codes as codes
+import relaycode.cli.db as db
+import relaycode.cli.demo as demo
+import relaycode.cli.keys as keys
 from relaycode.cli.common import settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
@@ -26,8 +29,14 @@ def serve(
     s = settings()
     typer.echo(f"relaycode on http://{host}:{port}  (data: {s.data_dir}, codes for {s.public_url})")
     uvicorn.run(
-        "relaycode.app:create_app", factory=True, host=host, port=port, workers=workers,
-        log_level="warning", access_log=False, proxy_headers=True,
+        "relaycode.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=True,
     )
 
 

@@ -16,6 +16,7 @@ from relaycode.codes.gtin import normalize_gtin
 from relaycode.codes.tokens import OnlineToken, TokenError, decode_token
 
 MAX_TEXT = 4096
+_SPACE = re.compile(r"\s")
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", re.ASCII)
 
 
@@ -54,7 +55,7 @@ def _classify_url(
     except ValueError:
         return Classification("text")
     scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or not host or any(c.isspace() for c in text):
+    if scheme not in ("http", "https") or not host or _SPACE.search(text):
         # mailto:, WIFI:, javascript: … are not links we would open.
         return Classification("text")
     if netloc in our_hosts and parts.path.upper().startswith("/C/"):

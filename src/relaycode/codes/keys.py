@@ -87,7 +87,9 @@ class Keyring:
         self._mtime = self.path.stat().st_mtime
         self._data = json.loads(self.path.read_text())
         self._hmac = {
-            int(k["kid"]): _unb64(k["secret"]) for k in self._data["hmac"] if k["status"] != "retired"
+            int(k["kid"]): _unb64(k["secret"])
+            for k in self._data["hmac"]
+            if k["status"] != "retired"
         }
 
     def refresh(self, *, max_age: float = 5.0) -> None:
@@ -116,13 +118,15 @@ class Keyring:
         entry = next(k for k in self._data["ed25519"] if k["status"] == "active")
         return entry["kid"], Ed25519PrivateKey.from_private_bytes(_unb64(entry["private"]))
 
-    def list(self) -> list[KeyInfo]:
+    def infos(self) -> list[KeyInfo]:
         out = [
             KeyInfo("HS256", str(k["kid"]), k["status"], k["created_at"], k.get("retired_at"), None)
             for k in self._data["hmac"]
         ]
         out += [
-            KeyInfo("EdDSA", k["kid"], k["status"], k["created_at"], k.get("retired_at"), k["public"])
+            KeyInfo(
+                "EdDSA", k["kid"], k["status"], k["created_at"], k.get("retired_at"), k["public"]
+            )
             for k in self._data["ed25519"]
         ]
         return out
@@ -180,8 +184,12 @@ def _add_hmac(data: dict[str, Any]) -> None:
     kid = next(i for i in range(1, 256) if i not in used)
     data["hmac"] = [k for k in data["hmac"] if int(k["kid"]) != kid]
     data["hmac"].append(
-        {"kid": kid, "secret": _b64(secrets.token_bytes(32)), "status": "active",
-         "created_at": _now()}
+        {
+            "kid": kid,
+            "secret": _b64(secrets.token_bytes(32)),
+            "status": "active",
+            "created_at": _now(),
+        }
     )
 
 
@@ -190,6 +198,11 @@ def _add_ed25519(data: dict[str, Any]) -> None:
     public = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     private = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
     data["ed25519"].append(
-        {"kid": _b64(secrets.token_bytes(6)), "private": _b64(private), "public": _b64(public),
-         "status": "active", "created_at": _now()}
+        {
+            "kid": _b64(secrets.token_bytes(6)),
+            "private": _b64(private),
+            "public": _b64(public),
+            "status": "active",
+            "created_at": _now(),
+        }
     )

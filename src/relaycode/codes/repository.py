@@ -1,28 +1,106 @@
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from relaycode.codes.lookup import Reader
 from relaycode.models import Code, Merchant, Offer
 
+_CODE_COLS = (
+    "id",
+    "kind",
+    "offer_id",
+    "parent_id",
+    "holder_user_id",
+    "depth",
+    "channel",
+    "status",
+    "key_id",
+    "format_version",
+    "created_at",
+    "expires_at",
+)
+_OFFER_COLS = (
+    "id",
+    "merchant_id",
+    "title",
+    "description",
+    "image_path",
+    "price_minor",
+    "currency",
+    "category",
+    "region",
+    "payment_methods",
+    "web_link",
+    "status",
+    "valid_from",
+    "valid_until",
+)
 
-def code_with_offer(db: Session, code_hex: str) -> tuple[Code, Offer | None, Merchant | None] | None:
-    """One round trip for the resolve hot path: the code, its offer and merchant."""
-    row = db.execute(
-        select(Code, Offer, Merchant)
-        .outerjoin(Offer, Offer.id == Code.offer_id)
-        .outerjoin(Merchant, Merchant.id == Offer.merchant_id)
-        .where(Code.id == code_hex)
-    ).first()
-    if row is None:
-        return None
-    code, offer, merchant = row
-    return code, offer, merchant
+# Built once, plain Core: the resolve hot path costs one indexed lookup, not an ORM
+# unit of work (constructing a statement costs more than running it).
+_RESOLVE = (
+    select(
+        *(getattr(Code, c).label(f"c_{c}") for c in _CODE_COLS),
+        *(getattr(Offer, c).label(f"o_{c}") for c in _OFFER_COLS),
+        Merchant.name.label("m_name"),
+    )
+    .select_from(Code)
+    .outerjoin(Offer, Offer.id == Code.offer_id)
+    .outerjoin(Merchant, Merchant.id == Offer.merchant_id)
+    .where(Code.id == bindparam("code_id"))
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Read-only views of a code row and its offer row: attribute-compatible with the models."""
+
+    values: dict[str, Any]
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError as exc:
+            raise AttributeError(name) from exc
+
+
+def resolve_code(reader: Reader, code_hex: str) -> tuple[Any, Any | None, str | None]:
+    """The code, its offer (or None) and the merchant's name, in one round trip."""
+    m = reader.first(_RESOLVE, {"code_id": code_hex})
+    if m is None:
+        return None, None, None
+    code = Snapshot({c: m[f"c_{c}"] for c in _CODE_COLS})
+    offer = Snapshot({c: m[f"o_{c}"] for c in _OFFER_COLS}) if m["o_id"] is not None else None
+    return code, offer, m["m_name"]
+
+
+_BY_GTIN = (
+    select(*(getattr(Offer, c).label(f"o_{c}") for c in _OFFER_COLS), Merchant.name.label("m_name"))
+    .join(Merchant, Merchant.id == Offer.merchant_id)
+    .where(Offer.gtin == bindparam("gtin"), Offer.status == "active")
+    .order_by(Offer.id)
+    .limit(1)
+)
+
+
+def offer_by_gtin(reader: Reader, gtin: str) -> tuple[Any | None, str | None]:
+    """The first active offer carrying this GTIN-14, and its merchant's name."""
+    m = reader.first(_BY_GTIN, {"gtin": gtin})
+    if m is None:
+        return None, None
+    return Snapshot({c: m[f"o_{c}"] for c in _OFFER_COLS}), m["m_name"]
 
 
 def codes_of_offer(db: Session, offer_id: int, limit: int = 200) -> list[Code]:
     return list(
         db.scalars(
-            select(Code).where(Code.offer_id == offer_id).order_by(Code.created_at.desc()).limit(limit)
+            select(Code)
+            .where(Code.offer_id == offer_id)
+            .order_by(Code.created_at.desc())
+            .limit(limit)
         )
     )

@@ -5,19 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
-from relaycode.catalog import repository as catalog_repo
 from relaycode.catalog.service import to_public
 from relaycode.codes import repository as repo
 from relaycode.codes.classify import classify
 from relaycode.codes.keys import Keyring
+from relaycode.codes.lookup import Reader, SqlReader
+from relaycode.codes.repository import Snapshot
+from relaycode.codes.scanlog import ScanRecorder
 from relaycode.codes.schemas import CodeOut, LinkOut, ScanOut
 from relaycode.codes.tokens import OnlineToken, code_url, encode_token, new_code_id
 from relaycode.config import Settings
 from relaycode.db.base import utcnow
 from relaycode.errors import Conflict, NotFound
-from relaycode.models import Code, Merchant, Offer, ScanEvent
+from relaycode.models import Code, Offer
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,7 @@ class ScanContext:
     user_agent: str | None = None
 
 
-def code_text(settings: Settings, keyring: Keyring, code: Code) -> str | None:
+def code_text(settings: Settings, keyring: Keyring, code: Code | Snapshot) -> str | None:
     """Recompute the code's text from its id; None once its key is retired."""
     secret = keyring.hmac_key(code.key_id)
     if secret is None:
@@ -39,7 +42,7 @@ def code_text(settings: Settings, keyring: Keyring, code: Code) -> str | None:
     return code_url(settings.public_scheme, settings.public_host, body)
 
 
-def code_out(settings: Settings, keyring: Keyring, code: Code) -> CodeOut:
+def code_out(settings: Settings, keyring: Keyring, code: Code | Snapshot) -> CodeOut:
     return CodeOut(
         id=code.id,
         kind=code.kind,
@@ -62,8 +65,14 @@ def issue_offer_code(
         raise Conflict("archived offers get no new codes", code="offer_archived")
     kid, _secret = keyring.active_hmac()
     code = Code(
-        id=new_code_id().hex(), kind="offer", offer_id=offer.id, depth=0, channel=channel,
-        status="active", key_id=kid, format_version=1,
+        id=new_code_id().hex(),
+        kind="offer",
+        offer_id=offer.id,
+        depth=0,
+        channel=channel,
+        status="active",
+        key_id=kid,
+        format_version=1,
     )
     db.add(code)
     db.flush()
@@ -79,14 +88,16 @@ def revoke_code(db: Session, code_id: str) -> Code:
 
 
 def _resolve_ours(
-    db: Session, settings: Settings, keyring: Keyring, token: OnlineToken
-) -> tuple[ScanOut, Code | None]:
-    found = repo.code_with_offer(db, token.code_hex)
-    if found is None:
+    db: Reader, settings: Settings, keyring: Keyring, token: OnlineToken
+) -> tuple[ScanOut, Snapshot | None]:
+    code, offer, merchant_name = repo.resolve_code(db, token.code_hex)
+    if code is None:
         # Tag verified but no row: issued by a database we no longer have.
-        return ScanOut(verdict="ours_invalid", reason="unknown_code",
-                       message="this code is not registered here"), None
-    code, offer, merchant = found
+        return ScanOut(
+            verdict="ours_invalid",
+            reason="unknown_code",
+            message="this code is not registered here",
+        ), None
     out = code_out(settings, keyring, code)
     now = utcnow()
     invalid: tuple[str, str] | None = None
@@ -97,43 +108,51 @@ def _resolve_ours(
     elif offer is not None and offer.valid_until is not None and offer.valid_until <= now:
         invalid = ("expired", "the offer behind this code has ended")
     if invalid:
-        return ScanOut(verdict="ours_invalid", reason=invalid[0], message=invalid[1],
-                       code=out), code
-    public = to_public(offer, merchant) if offer is not None and merchant is not None else None
+        return ScanOut(
+            verdict="ours_invalid", reason=invalid[0], message=invalid[1], code=out
+        ), code
+    public = to_public(offer, merchant_name or "") if offer is not None else None
     target = f"/C/{out.text.rsplit('/', 1)[-1]}?seen=1" if out.text else None
     return ScanOut(verdict="ours", code=out, offer=public, target=target), code
 
 
 def resolve_text(
-    db: Session, settings: Settings, keyring: Keyring, text: str
-) -> tuple[ScanOut, Code | None]:
+    db: Reader | Session | Connection, settings: Settings, keyring: Keyring, text: str
+) -> tuple[ScanOut, Snapshot | None]:
+    """What a scanned or opened text stands for; reads only (the caller records the scan)."""
+    if isinstance(db, Session | Connection):
+        db = SqlReader(db)
     c = classify(text, settings.our_hosts, keyring.hmac_key)
     if c.verdict == "ours" and c.token is not None:
         return _resolve_ours(db, settings, keyring, c.token)
     if c.verdict == "ours_invalid":
         return ScanOut(verdict="ours_invalid", reason=c.reason, message=c.message), None
     if c.verdict == "foreign_url" and c.url and c.host:
-        return ScanOut(verdict="foreign_url", link=LinkOut(url=c.url, host=c.host),
-                       target="/out?url=" + quote(c.url, safe="")), None
+        return ScanOut(
+            verdict="foreign_url",
+            link=LinkOut(url=c.url, host=c.host),
+            target="/out?url=" + quote(c.url, safe=""),
+        ), None
     if c.verdict == "gtin" and c.gtin:
-        offer = catalog_repo.offer_by_gtin(db, c.gtin)
-        merchant = db.get(Merchant, offer.merchant_id) if offer else None
-        public = to_public(offer, merchant) if offer and merchant else None
+        offer, merchant_name = repo.offer_by_gtin(db, c.gtin)
+        public = to_public(offer, merchant_name or "") if offer is not None else None
         target = f"/offers/{offer.id}" if offer else None
         return ScanOut(verdict="gtin", gtin=c.gtin, offer=public, target=target), None
     return ScanOut(verdict="text", target="/scanned?text=" + quote(text[:500], safe="")), None
 
 
-def record_scan(db: Session, result: ScanOut, code: Code | None, ctx: ScanContext) -> None:
-    db.add(
-        ScanEvent(
-            code_id=code.id if code is not None else None,
-            verdict=result.verdict,
-            reason=result.reason,
-            foreign_host=result.link.host[:255] if result.link else None,
-            source=ctx.source,
-            user_id=ctx.user_id,
-            device_id=ctx.device_id,
-            user_agent=(ctx.user_agent or "")[:300] or None,
-        )
+def record_scan(recorder: ScanRecorder, result: ScanOut, ctx: ScanContext) -> None:
+    """Queue the analytics event; it is written within a fraction of a second."""
+    recorder.record(
+        {
+            "code_id": result.code.id if result.code is not None else None,
+            "verdict": result.verdict,
+            "reason": result.reason,
+            "foreign_host": result.link.host[:255] if result.link else None,
+            "source": ctx.source[:16],
+            "user_id": ctx.user_id,
+            "device_id": ctx.device_id,
+            "user_agent": (ctx.user_agent or "")[:300] or None,
+            "created_at": utcnow(),
+        }
     )

@@ -8,15 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, Select
 from sqlalchemy.orm import Session, sessionmaker
+
+from relaycode.codes.lookup import CompiledQuery, RawReader
 
 
 class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.sessionmaker = sessionmaker(bind=engine, expire_on_commit=False)
+        self._compiled: dict[Select[Any], CompiledQuery] = {}
+        self.readonly_engine = engine.execution_options(readonly=True)
+        self.readonly_sessionmaker = sessionmaker(bind=self.readonly_engine, expire_on_commit=False)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -26,6 +32,37 @@ class Database:
                 yield session
         finally:
             session.close()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A transaction that only reads: on SQLite it never waits for the writer."""
+        session = self.readonly_sessionmaker()
+        try:
+            with session.begin():
+                yield session
+        finally:
+            session.close()
+
+    @contextmanager
+    def read_connection(self) -> Iterator[Connection]:
+        """A bare Core connection in a read-only transaction: the cheapest way to read."""
+        with self.readonly_engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def raw_reader(self) -> Iterator[RawReader]:
+        """A pooled DB-API connection for the resolve hot path's read-only queries."""
+        conn = self.engine.raw_connection()
+        try:
+            yield RawReader(conn, self.compiled)
+        finally:
+            conn.close()  # back to the pool, which rolls back any implicit transaction
+
+    def compiled(self, stmt: Select[Any]) -> CompiledQuery:
+        query = self._compiled.get(stmt)
+        if query is None:
+            query = self._compiled[stmt] = CompiledQuery(stmt, self.engine)
+        return query
 
     @property
     def is_sqlite(self) -> bool:

@@ -8,6 +8,8 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from relaycode.db.base import utcnow
 from relaycode.deps import DbDep
@@ -51,8 +53,28 @@ def _bearer(request: Request) -> str | None:
     return None
 
 
-def get_principal(request: Request, db: DbDep) -> Principal:
+async def get_principal(request: Request, db: DbDep) -> Principal:
+    """Anonymous callers cost nothing; credentials are checked in a worker thread."""
     bearer = _bearer(request)
+    if not bearer and not request.cookies.get(SESSION_COOKIE):
+        return Principal()
+    return await run_in_threadpool(_load_principal, request, db, bearer)
+
+
+async def get_principal_standalone(request: Request) -> Principal:
+    """The same, for hot paths outside the per-request transaction: its own short one."""
+    bearer = _bearer(request)
+    if not bearer and not request.cookies.get(SESSION_COOKIE):
+        return Principal()
+
+    def load() -> Principal:
+        with request.app.state.rc.db.transaction() as db:
+            return _load_principal(request, db, bearer)
+
+    return await run_in_threadpool(load)
+
+
+def _load_principal(request: Request, db: Session, bearer: str | None) -> Principal:
     if bearer and bearer.startswith(MERCHANT_KEY_PREFIX):
         key = repo.api_key_by_hash(db, hash_secret(bearer))
         if key is None or key.revoked_at is not None:
@@ -68,12 +90,11 @@ def get_principal(request: Request, db: DbDep) -> Principal:
             raise Unauthorized("unknown, expired or revoked token", code="bad_token")
         return Principal()  # a stale cookie just means "signed out"
     via_cookie = bearer is None
-    path = request.url.path
-    if via_cookie and request.method in _UNSAFE and path.startswith("/api/"):
-        # Cookie-authenticated API writes come from our own pages' JS, which echoes
-        # the CSRF cookie in a header; a cross-site form cannot.
-        if not csrf_ok(request, request.headers.get(CSRF_HEADER)):
-            raise Forbidden("missing or wrong CSRF token", code="csrf_failed")
+    # Cookie-authenticated API writes come from our own pages' JS, which echoes the
+    # CSRF cookie in a header; a cross-site form cannot.
+    api_write = request.method in _UNSAFE and request.url.path.startswith("/api/")
+    if via_cookie and api_write and not csrf_ok(request, request.headers.get(CSRF_HEADER)):
+        raise Forbidden("missing or wrong CSRF token", code="csrf_failed")
     user = db.get(User, session.user_id)
     device = db.get(Device, session.device_id) if session.device_id else None
     if device is not None and utcnow() - device.last_seen_at > _SEEN_EVERY:
@@ -84,7 +105,7 @@ def get_principal(request: Request, db: DbDep) -> Principal:
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def require_user(principal: PrincipalDep) -> User:
+async def require_user(principal: PrincipalDep) -> User:
     if principal.user is None:
         raise Unauthorized("sign in first", code="not_signed_in")
     return principal.user

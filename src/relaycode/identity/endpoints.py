@@ -65,9 +65,7 @@ def login(data: LoginIn, request: Request, db: DbDep, state: StateDep) -> TokenO
 
 
 @router.post("/auth/device", status_code=status.HTTP_201_CREATED)
-def device_account(
-    data: DeviceAccountIn, request: Request, db: DbDep, state: StateDep
-) -> TokenOut:
+def device_account(data: DeviceAccountIn, request: Request, db: DbDep, state: StateDep) -> TokenOut:
     """An account identified by its device id alone (no registration)."""
     check_rate(state, request, "device")
     user = service.create_device_account(db, data.device_label)

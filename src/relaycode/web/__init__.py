@@ -1,0 +1,1 @@
+"""Server-rendered mobile web pages: Jinja2 templates, small vanilla JS, one CSS file."""

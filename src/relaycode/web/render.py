@@ -1,10 +1,161 @@
+"""Rendering pages: Jinja2 templates, language, CSRF cookie, security headers, errors."""
+
 from __future__ import annotations
 
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
 from fastapi import Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from relaycode.errors import AppError
+from relaycode.identity.auth import CSRF_COOKIE, SESSION_COOKIE
+from relaycode.web import i18n, security
+from relaycode.web.money import format_price, minor_to_decimal
+
+_HERE = Path(__file__).parent
+_STATIC = _HERE / "static"
+TZ_COOKIE = "rc_tz"  # minutes west of UTC, as JavaScript's getTimezoneOffset() says
+# Reasons a code of ours is refused (codes.classify / codes.service), and their status.
+CODE_REASONS = {
+    "revoked": 410,
+    "expired": 410,
+    "unknown_code": 404,
+    "bad_tag": 400,
+    "unknown_key": 400,
+    "malformed": 400,
+}
+
+env = Environment(
+    loader=FileSystemLoader(_HERE / "templates"),
+    autoescape=select_autoescape(["html"], default=True),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+@lru_cache(maxsize=64)
+def static_url(name: str) -> str:
+    """``/static/<name>?v=<content hash>``: long caching without stale files."""
+    digest = hashlib.sha256((_STATIC / name).read_bytes()).hexdigest()[:10]
+    return f"/static/{name}?v={digest}"
+
+
+def csrf_token(request: Request) -> str:
+    """The double-submit token: the cookie's value, or a new one set with this response."""
+    token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
+    if not token:
+        token = secrets.token_urlsafe(24)
+        request.state.new_csrf = token
+    return str(token)
+
+
+def client_tz(request: Request) -> timezone:
+    raw = request.cookies.get(TZ_COOKIE, "")
+    try:
+        minutes = int(raw)
+    except ValueError:
+        return UTC
+    if not -16 * 60 <= minutes <= 16 * 60:
+        return UTC
+    return timezone(timedelta(minutes=-minutes))
+
+
+def local_time(request: Request, value: datetime | None) -> str:
+    if value is None:
+        return ""
+    tz = client_tz(request)
+    local = value.astimezone(tz)
+    offset = local.strftime("%z")
+    label = "UTC" if offset == "+0000" else f"UTC{offset[:3]}:{offset[3:]}"
+    return f"{local:%Y-%m-%d %H:%M} ({label})"
+
+
+def _switch_url(request: Request, other: str) -> str:
+    if request.method != "GET":
+        return f"/?lang={other}"
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    return request.url.path + "?" + urlencode([*query, ("lang", other)])
+
+
+def finish(request: Request, response: Response) -> Response:
+    """Cookies every page keeps (CSRF, chosen language) and the security headers."""
+    settings = request.app.state.rc.settings
+    new_csrf = getattr(request.state, "new_csrf", None)
+    if new_csrf and not request.cookies.get(CSRF_COOKIE):
+        # Readable by our JS (it echoes the value in X-CSRF-Token), so not HttpOnly.
+        response.set_cookie(
+            CSRF_COOKIE,
+            new_csrf,
+            max_age=365 * 86400,
+            httponly=False,
+            samesite="lax",
+            secure=settings.cookie_secure,
+        )
+    asked = i18n.requested_lang(request)
+    if asked and request.cookies.get(i18n.LANG_COOKIE) != asked:
+        response.set_cookie(
+            i18n.LANG_COOKIE,
+            asked,
+            max_age=365 * 86400,
+            samesite="lax",
+            secure=settings.cookie_secure,
+        )
+    if response.media_type == "text/html" or isinstance(response, RedirectResponse):
+        response.headers.setdefault("Cache-Control", "no-store")
+        response.headers.setdefault("Vary", "Cookie, Accept-Language")
+    return security.apply_headers(response)
+
+
+def page(
+    request: Request, template: str, context: dict[str, Any] | None = None, *, status: int = 200
+) -> Response:
+    lang = i18n.pick_lang(request)
+    t = i18n.Translator(lang)
+    other = "zh-CN" if lang == "en" else "en"
+    values: dict[str, Any] = {
+        "request": request,
+        "t": t,
+        "lang": lang,
+        "other_lang": other,
+        "switch_url": _switch_url(request, other),
+        "csrf": csrf_token(request),
+        "static": static_url,
+        "price": lambda minor, cur: format_price(minor, cur, lang),
+        "price_input": minor_to_decimal,
+        "when": lambda value: local_time(request, value),
+        "user": None,
+        "signed_in": SESSION_COOKIE in request.cookies,
+    }
+    values.update(context or {})
+    html = env.get_template(template).render(values)
+    return finish(request, HTMLResponse(html, status_code=status))
+
+
+def redirect(request: Request, url: str) -> Response:
+    """303 after a POST, so a reload does not resubmit the form."""
+    return finish(request, RedirectResponse(url, status_code=303))
+
+
+def error_texts(t: i18n.Translator, err: AppError) -> tuple[str, str]:
+    """(title, message) for an error, both translated; never the raw English message."""
+    if err.code in CODE_REASONS:
+        return t("error.code_invalid.title"), t(f"reason.{err.code}")
+    title_key = f"error.http.{err.status}"
+    title = t(title_key) if t.has(title_key) else t("error.title")
+    key = f"error.{err.code}"
+    return title, t(key) if t.has(key) else t("error.generic")
 
 
 def render_error(request: Request, err: AppError) -> Response:
-    return HTMLResponse(f"<h1>{err.status}</h1><p>{err.message}</p>", status_code=err.status)
+    t = i18n.Translator(i18n.pick_lang(request))
+    title, message = error_texts(t, err)
+    context = {"title": title, "message": message, "error": err}
+    return page(request, "error.html", context, status=err.status)

@@ -1,0 +1,249 @@
+"""The decoding core: one zxing-cpp pass, then a short cascade only when it finds nothing.
+
+Measured on ZXing's black-box photographs and a seeded synthetic set (``bench/decode.py``):
+the first pass is plain zxing-cpp with ``TextMode.Plain``; when it finds nothing we retry on
+re-binarised, rescaled, contrast-equalised and sharpened copies and finally with OpenCV's
+WeChat QR reader (no model files: its traditional detector). Cascade stages only accept
+symbologies with strong checks (Reed-Solomon or a mod-103 check), and EAN/UPC results,
+whose single check digit lets misreads through, must be read again from a rescaled crop.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+import zxingcpp
+
+Gray = npt.NDArray[np.uint8]
+Point = tuple[int, int]
+Quad = npt.NDArray[np.float64]  # 4 x 2: top-left, top-right, bottom-right, bottom-left
+
+_F = zxingcpp.BarcodeFormat
+_NAMES: dict[str, str] = {
+    "QRCode": "qr", "QRCodeModel1": "qr", "QRCodeModel2": "qr", "MicroQRCode": "microqr",
+    "RMQRCode": "rmqr", "AztecCode": "aztec", "CompactPDF417": "pdf417", "ITF14": "itf",
+    "Code39Std": "code39", "Code39Ext": "code39", "DataBarOmni": "databar",
+    "DataBarExp": "databarexpanded", "DataBarLtd": "databarlimited",
+}
+# A single mod-10 check digit: misreads of a photographed label happen, so re-read them.
+_WEAK = frozenset({"EAN13", "EAN8", "UPCA", "UPCE", "ISBN"})
+# What the cascade may report: symbologies with Reed-Solomon codewords or a strong check.
+_STRONG = zxingcpp.BarcodeFormats([
+    _F.QRCode, _F.MicroQRCode, _F.RMQRCode, _F.DataMatrix, _F.Aztec, _F.PDF417,
+    _F.Code128, _F.EAN13, _F.EAN8, _F.UPCA, _F.UPCE,
+])
+_LINEAR = zxingcpp.BarcodeFormats([_F.Code128, _F.EAN13, _F.EAN8, _F.UPCA, _F.UPCE])
+_PLAIN = zxingcpp.TextMode.Plain
+_LOCAL = zxingcpp.Binarizer.LocalAverage
+_CASCADE_MAX_SIDE = 1600  # larger photos are shrunk first: modules are big enough there
+_UPSCALE_MAX_SIDE = 900  # only smaller images are worth enlarging
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedBarcode:
+    """One symbol found in an image; ``position`` is TL, TR, BR, BL in image pixels."""
+
+    text: str
+    symbology: str
+    position: list[Point]
+    engine: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Variant:
+    """A derived image, the affine map back to original pixels, and how to read it."""
+
+    image: Gray
+    back: npt.NDArray[np.float64]  # 2 x 3: variant pixel -> original pixel
+    engine: str
+    binarizer: zxingcpp.Binarizer = _LOCAL
+    formats: zxingcpp.BarcodeFormats | None = None  # None: every readable symbology
+
+    def original(self, quad: Quad) -> Quad:
+        out: Quad = quad @ self.back[:, :2].T + self.back[:, 2]
+        return out
+
+
+def _scaling(factor: float) -> npt.NDArray[np.float64]:
+    return np.array([[1.0 / factor, 0.0, 0.0], [0.0, 1.0 / factor, 0.0]])
+
+
+def _then(first: npt.NDArray[np.float64], second: npt.NDArray[np.float64]
+          ) -> npt.NDArray[np.float64]:
+    """The affine map ``second(first(p))``."""
+    out: npt.NDArray[np.float64] = second[:, :2] @ first
+    out[:, 2] += second[:, 2]
+    return out
+
+
+def symbology_name(fmt: zxingcpp.BarcodeFormat) -> str:
+    return _NAMES.get(fmt.name, fmt.name.lower())
+
+
+def _quad(position: zxingcpp.Position) -> Quad:
+    corners = (position.top_left, position.top_right, position.bottom_right,
+               position.bottom_left)
+    return np.array([[p.x, p.y] for p in corners], dtype=np.float64)
+
+
+def _u8(image: npt.ArrayLike) -> Gray:
+    return np.asarray(image, dtype=np.uint8)
+
+
+def _resize(gray: Gray, factor: float) -> Gray:
+    interp = cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR
+    return _u8(cv2.resize(gray, None, fx=factor, fy=factor, interpolation=interp))
+
+
+def _crop(gray: Gray, quad: Quad) -> Gray:
+    """The symbol's bounding box with a margin for the quiet zone and taller bars."""
+    (x0, y0), (x1, y1) = quad.min(axis=0), quad.max(axis=0)
+    margin = 0.4 * max(x1 - x0, y1 - y0, 8.0)
+    h, w = gray.shape
+    top, left = int(max(0, y0 - margin)), int(max(0, x0 - margin))
+    bottom, right = int(min(h, y1 + margin + 1)), int(min(w, x1 + margin + 1))
+    return np.ascontiguousarray(gray[top:bottom, left:right])
+
+
+def _weak(result: zxingcpp.Barcode) -> bool:
+    """A mod-10 check digit, or Micro QR M1 (error detection only): misreads get through."""
+    if result.format.name in _WEAK:
+        return True
+    extra = result.extra or {}
+    return result.format == _F.MicroQRCode and extra.get("Version") == "M1"
+
+
+def _reads_again(image: Gray, result: zxingcpp.Barcode) -> bool:
+    """Does a rescaled crop around ``result`` give the same text? Misreads rarely repeat."""
+    crop = _crop(image, _quad(result.position))
+    if crop.size == 0:
+        return False
+    for factor in (1.3, 0.9):
+        again = zxingcpp.read_barcodes(_resize(crop, factor),
+                                       formats=zxingcpp.BarcodeFormats(result.format),
+                                       text_mode=_PLAIN)
+        if any(r.text == result.text for r in again):
+            return True
+    return False
+
+
+def _zxing(variant: _Variant) -> list[DecodedBarcode]:
+    if variant.formats is None:
+        found = zxingcpp.read_barcodes(variant.image, text_mode=_PLAIN,
+                                       binarizer=variant.binarizer)
+    else:
+        found = zxingcpp.read_barcodes(variant.image, formats=variant.formats,
+                                       text_mode=_PLAIN, binarizer=variant.binarizer)
+    out: list[DecodedBarcode] = []
+    for r in found:
+        if not r.valid or r.error is not None or not r.text:
+            continue
+        if _weak(r) and not _reads_again(variant.image, r):
+            continue
+        corners = [(round(x), round(y)) for x, y in variant.original(_quad(r.position))]
+        out.append(DecodedBarcode(r.text, symbology_name(r.format), corners, variant.engine))
+    return out
+
+
+_local = threading.local()
+
+
+def _wechat(gray: Gray, back: npt.NDArray[np.float64]) -> list[DecodedBarcode]:
+    """OpenCV contrib's WeChat QR reader without its CNN models (none are shipped)."""
+    detector = getattr(_local, "wechat", None)
+    if detector is None:
+        detector = _local.wechat = cv2.wechat_qrcode.WeChatQRCode()
+    try:
+        texts, points = detector.detectAndDecode(gray)
+    except (cv2.error, UnicodeDecodeError):  # non-UTF-8 payloads cannot cross into Python
+        return []
+    out: list[DecodedBarcode] = []
+    for text, pts in zip(texts, points, strict=False):
+        quad = np.asarray(pts, dtype=np.float64).reshape(-1, 2)[:4]
+        if text and quad.shape == (4, 2):
+            corners = [(round(x), round(y)) for x, y in quad @ back[:, :2].T + back[:, 2]]
+            out.append(DecodedBarcode(text, "qr", corners, "wechat"))
+    return out
+
+
+def _clahe(gray: Gray) -> Gray:
+    return _u8(cv2.createCLAHE(clipLimit=4.0, tileGridSize=(8, 8)).apply(gray))
+
+
+def _smooth(gray: Gray) -> Gray:
+    return _u8(cv2.GaussianBlur(gray, (0, 0), 1.0))
+
+
+def _sharpen(gray: Gray) -> Gray:
+    blurred = cv2.GaussianBlur(gray, (0, 0), 3.0)
+    return _u8(cv2.addWeighted(gray, 3.0, blurred, -2.0, 0))
+
+
+def _threshold(gray: Gray) -> Gray:
+    return _u8(cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C,
+                                      cv2.THRESH_BINARY, 31, 5))
+
+
+def _rotated(gray: Gray, angle: float, back: npt.NDArray[np.float64]) -> _Variant:
+    """Turned by ``angle`` degrees on a canvas that holds it all: 1-D codes at odd angles."""
+    h, w = gray.shape
+    forward = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    cos, sin = abs(forward[0, 0]), abs(forward[0, 1])
+    size = (int(h * sin + w * cos), int(h * cos + w * sin))
+    forward[:, 2] += (size[0] - w) / 2, (size[1] - h) / 2
+    image = _u8(cv2.warpAffine(gray, forward, size, borderMode=cv2.BORDER_REPLICATE))
+    inverse = cv2.invertAffineTransform(forward).astype(np.float64)
+    return _Variant(image, _then(inverse, back), "zxing-rotate", formats=_LINEAR)
+
+
+def _stages(gray: Gray, back: npt.NDArray[np.float64]) -> list[Callable[[], _Variant]]:
+    """Cascade stages in order, built lazily: most images never need the later ones."""
+    gh = zxingcpp.Binarizer.GlobalHistogram
+
+    def same_size(image: Gray, engine: str, binarizer: zxingcpp.Binarizer = _LOCAL) -> _Variant:
+        return _Variant(image, back, engine, binarizer, _STRONG)
+
+    stages: list[Callable[[], _Variant]] = [
+        lambda: same_size(_clahe(gray), "zxing-clahe", gh),
+        lambda: same_size(_smooth(gray), "zxing-smooth"),
+        lambda: same_size(_sharpen(gray), "zxing-sharpen"),
+    ]
+    if max(gray.shape) <= _UPSCALE_MAX_SIDE:
+        stages.append(lambda: _Variant(_resize(gray, 2.0), _then(_scaling(2.0), back),
+                                       "zxing-rescale", formats=_STRONG))
+    stages += [
+        lambda: same_size(_threshold(gray), "zxing-threshold"),
+        lambda: _rotated(gray, 45.0, back),
+    ]
+    return stages
+
+
+def _unique(found: list[DecodedBarcode]) -> list[DecodedBarcode]:
+    seen: set[tuple[str, str]] = set()
+    out: list[DecodedBarcode] = []
+    for b in found:
+        if (b.text, b.symbology) not in seen:
+            seen.add((b.text, b.symbology))
+            out.append(b)
+    return out
+
+
+def decode_gray(gray: Gray) -> list[DecodedBarcode]:
+    """Every barcode zxing-cpp finds; if none, what the first cascade stage finds."""
+    found = _zxing(_Variant(gray, _scaling(1.0), "zxing"))
+    if found:
+        return _unique(found)
+    small, back = gray, _scaling(1.0)
+    if max(gray.shape) > _CASCADE_MAX_SIDE:
+        factor = _CASCADE_MAX_SIDE / max(gray.shape)
+        small, back = _resize(gray, factor), _scaling(factor)
+    for stage in _stages(small, back):
+        found = _zxing(stage())
+        if found:
+            return _unique(found)
+    return _unique(_wechat(small, back))

@@ -1,0 +1,123 @@
+"""Home, sign in, register, sign out (cookie sessions) and the account's devices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from relaycode.deps import DbDep, StateDep
+from relaycode.errors import AppError
+from relaycode.identity import repository as id_repo
+from relaycode.identity import service
+from relaycode.identity.auth import PrincipalDep
+from relaycode.identity.endpoints import check_rate
+from relaycode.identity.schemas import RegisterIn
+from relaycode.web.render import page, redirect
+from relaycode.web.session import (
+    FormDep,
+    login_redirect,
+    optional,
+    safe_next,
+    sign_in,
+    sign_out,
+    text,
+)
+
+router = APIRouter()
+
+
+@router.get("/")
+def home(request: Request, principal: PrincipalDep) -> Response:
+    return page(request, "home.html", {"user": principal.user})
+
+
+@router.get("/login")
+def login_form(request: Request, principal: PrincipalDep, next: str | None = None) -> Response:
+    if principal.user is not None:
+        return redirect(request, safe_next(next))
+    return page(request, "login.html", {"next": safe_next(next), "username": "", "errors": []})
+
+
+@router.post("/login")
+def login(request: Request, form: FormDep, db: DbDep, state: StateDep) -> Response:
+    username = text(form, "username")
+    next_url = safe_next(optional(form, "next"))
+    context: dict[str, Any] = {"next": next_url, "username": username}
+    try:
+        check_rate(state, request, "login", username.lower())
+        user = service.authenticate(db, state.passwords, username, str(form.get("password", "")))
+    except AppError as err:
+        # One message for an unknown user and a wrong password.
+        key = "auth.rate_limited" if err.status == 429 else "auth.bad_credentials"
+        status = 429 if err.status == 429 else 401
+        return page(request, "login.html", {**context, "errors": [key]}, status=status)
+    return sign_in(request, db, state, user, next_url)
+
+
+@router.get("/register")
+def register_form(request: Request, principal: PrincipalDep) -> Response:
+    if principal.user is not None:
+        return redirect(request, "/dashboard")
+    return page(request, "register.html", {"values": {}, "errors": []})
+
+
+_REGISTER_FIELDS = ("username", "password", "display_name")
+
+
+@router.post("/register")
+def register(request: Request, form: FormDep, db: DbDep, state: StateDep) -> Response:
+    values = {name: text(form, name) for name in _REGISTER_FIELDS}
+    shown = {"username": values["username"], "display_name": values["display_name"]}
+    errors: list[str] = []
+    if values["password"] != text(form, "password2"):
+        errors.append("auth.password_mismatch")
+    try:
+        data = RegisterIn(
+            username=values["username"],
+            password=values["password"],
+            display_name=values["display_name"] or None,
+        )
+    except ValidationError as exc:
+        fields = {str(e["loc"][0]) for e in exc.errors() if e.get("loc")}
+        errors += [f"auth.invalid_{f}" for f in _REGISTER_FIELDS if f in fields]
+    if errors:
+        return page(request, "register.html", {"values": shown, "errors": errors}, status=422)
+    try:
+        check_rate(state, request, "register")
+        user = service.register(db, state.passwords, data)
+    except AppError as err:
+        key = "auth.rate_limited" if err.status == 429 else f"auth.{err.code}"
+        return page(request, "register.html", {"values": shown, "errors": [key]}, status=err.status)
+    return sign_in(request, db, state, user, "/dashboard")
+
+
+@router.post("/logout")
+def logout(request: Request, form: FormDep, principal: PrincipalDep) -> Response:
+    if principal.session is not None:
+        service.end_session(principal.session)
+    return sign_out(request, redirect(request, "/"))
+
+
+@router.get("/account/devices")
+def devices(request: Request, db: DbDep, principal: PrincipalDep) -> Response:
+    if principal.user is None:
+        return login_redirect(request)
+    context = {
+        "user": principal.user,
+        "devices": id_repo.devices_of(db, principal.user.id),
+        "current": principal.device.id if principal.device else None,
+    }
+    return page(request, "devices.html", context)
+
+
+@router.post("/account/devices/{device_uid}/revoke")
+def revoke_device(
+    request: Request, device_uid: str, form: FormDep, db: DbDep, principal: PrincipalDep
+) -> Response:
+    if principal.user is None:
+        return login_redirect(request)
+    service.revoke_device(db, principal.user, device_uid)
+    return redirect(request, "/account/devices")

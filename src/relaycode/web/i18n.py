@@ -1,0 +1,85 @@
+"""Message catalogues (``web/i18n/<lang>.json``) and the choice of language per request.
+
+Order: ``?lang=`` (remembered in the ``rc_lang`` cookie), then the cookie, then
+Accept-Language, then English. Every user-visible string of the pages is a key here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+
+from fastapi import Request
+
+LANG_COOKIE = "rc_lang"
+LANGUAGES = ("en", "zh-CN")
+DEFAULT_LANG = "en"
+_DIR = Path(__file__).parent / "i18n"
+
+
+def normalize_lang(value: str | None) -> str | None:
+    """Map a tag like ``zh``, ``zh-hans-cn`` or ``en-GB`` onto a supported language."""
+    if not value:
+        return None
+    tag = value.strip().lower().replace("_", "-")
+    primary = tag.split("-", 1)[0]
+    if primary == "zh":
+        # Traditional-script tags still get zh-CN: closer than English for most readers.
+        return "zh-CN"
+    if primary == "en":
+        return "en"
+    return None
+
+
+def from_accept_language(header: str | None) -> str | None:
+    best: tuple[float, int, str] | None = None
+    for index, part in enumerate((header or "").split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        lang = normalize_lang(tag)
+        if lang and q > 0 and (best is None or (q, -index) > (best[0], best[1])):
+            best = (q, -index, lang)
+    return best[2] if best else None
+
+
+def requested_lang(request: Request) -> str | None:
+    """The language named by ``?lang=``, when it is a supported one."""
+    return normalize_lang(request.query_params.get("lang"))
+
+
+def pick_lang(request: Request) -> str:
+    return (
+        requested_lang(request)
+        or normalize_lang(request.cookies.get(LANG_COOKIE))
+        or from_accept_language(request.headers.get("accept-language"))
+        or DEFAULT_LANG
+    )
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def catalogue(lang: str) -> Mapping[str, str]:
+    data: dict[str, str] = json.loads((_DIR / f"{lang}.json").read_text("utf-8"))
+    return data
+
+
+class Translator:
+    """``t("key", name=...)``: the message in ``lang``, else English, else the key itself."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self._messages = catalogue(lang)
+        self._fallback = catalogue(DEFAULT_LANG)
+
+    def has(self, key: str) -> bool:
+        return key in self._messages or key in self._fallback
+
+    def __call__(self, key: str, /, **values: object) -> str:
+        text = self._messages.get(key) or self._fallback.get(key) or key
+        return text.format(**values) if values else text

@@ -1,0 +1,210 @@
+"""Creating and editing an offer from the HTML form (price as a decimal, local times)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from relaycode.catalog.schemas import OfferCreate, OfferUpdate
+from relaycode.catalog.service import create_offer, store_image, update_offer
+from relaycode.deps import DbDep, StateDep
+from relaycode.errors import AppError
+from relaycode.identity.auth import PrincipalDep
+from relaycode.models import Merchant, Offer
+from relaycode.state import AppState
+from relaycode.web.dashboard import EDITORS, merchant_for, offer_for
+from relaycode.web.money import PriceError, minor_to_decimal, parse_price
+from relaycode.web.render import client_tz, page, redirect
+from relaycode.web.session import FormDep, login_redirect, text, upload
+
+router = APIRouter()
+PAYMENT_METHODS = ("wallet", "card", "alipay", "wechat", "bank_transfer", "cash")
+CURRENCIES = ("CNY", "USD", "EUR", "JPY", "KRW", "HKD", "TWD", "GBP", "SGD", "AUD", "CAD", "INR")
+_TEXT = (
+    "title",
+    "description",
+    "sku",
+    "gtin",
+    "category",
+    "region",
+    "sales_channel",
+    "payee_account",
+    "web_link",
+)
+_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def _local_input(value: datetime | None, tz: timezone) -> str:
+    return value.astimezone(tz).strftime(_LOCAL_FORMAT) if value else ""
+
+
+def offer_values(offer: Offer, tz: timezone) -> dict[str, Any]:
+    """An existing offer as the strings its edit form shows."""
+    values: dict[str, Any] = {name: getattr(offer, name) or "" for name in _TEXT}
+    values.update(
+        price=minor_to_decimal(offer.price_minor, offer.currency),
+        currency=offer.currency,
+        payment_methods=list(offer.payment_methods or []),
+        valid_from=_local_input(offer.valid_from, tz),
+        valid_until=_local_input(offer.valid_until, tz),
+        version=str(offer.version),
+    )
+    return values
+
+
+def read_form(form: FormData, tz: timezone) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
+    """(values to show back, payload for the schema, error message keys)."""
+    values: dict[str, Any] = {name: text(form, name) for name in _TEXT}
+    currency = text(form, "currency").upper() or "CNY"
+    methods = [m for m in form.getlist("payment_methods") if m in PAYMENT_METHODS]
+    values.update(
+        price=text(form, "price"),
+        currency=currency,
+        payment_methods=methods,
+        valid_from=text(form, "valid_from"),
+        valid_until=text(form, "valid_until"),
+        version=text(form, "version"),
+    )
+    payload: dict[str, Any] = {name: values[name] or None for name in _TEXT}
+    payload.update(currency=currency, payment_methods=methods, price_minor=0)
+    errors: list[str] = []
+    if values["price"]:
+        try:
+            payload["price_minor"] = parse_price(values["price"], currency)
+        except PriceError as err:
+            errors.append(f"price.{err.reason}")
+    for name in ("valid_from", "valid_until"):
+        payload[name] = None
+        if values[name]:
+            try:
+                payload[name] = datetime.fromisoformat(values[name]).replace(tzinfo=tz)
+            except ValueError:
+                errors.append(f"offer.invalid_{name}")
+    return values, payload, errors
+
+
+def schema_errors(exc: ValidationError) -> list[str]:
+    keys: list[str] = []
+    for problem in exc.errors():
+        loc = problem.get("loc") or ()
+        key = f"offer.invalid_{loc[0]}" if loc else "offer.invalid_window"
+        if key not in keys:
+            keys.append(key)
+    return keys
+
+
+def _save_image(db: Session, state: AppState, offer: Offer, form: FormData) -> None:
+    picture = upload(form, "image")
+    if picture is None:
+        return
+    limit = state.settings.max_upload_bytes
+    data = picture.file.read(limit + 1)
+    store_image(state.settings.data_dir / "media", offer, data, limit)
+    db.flush()
+
+
+def _form_page(
+    request: Request,
+    merchant: Merchant,
+    offer: Offer | None,
+    values: dict[str, Any],
+    errors: list[str],
+    *,
+    status: int = 200,
+) -> Response:
+    context = {
+        "merchant": merchant,
+        "offer": offer,
+        "editing": offer is not None,
+        "values": values,
+        "errors": errors,
+        "methods": PAYMENT_METHODS,
+        "currencies": CURRENCIES,
+        "tz_label": client_tz(request).tzname(None),
+    }
+    return page(request, "offer_form.html", context, status=status)
+
+
+@router.get("/dashboard/m/{slug}/offers/new")
+def new_offer(request: Request, slug: str, db: DbDep, principal: PrincipalDep) -> Response:
+    if principal.user is None:
+        return login_redirect(request)
+    merchant = merchant_for(db, principal, slug, EDITORS)
+    values: dict[str, Any] = {name: "" for name in _TEXT}
+    values.update(price="", currency="CNY", payment_methods=[], valid_from="", valid_until="")
+    return _form_page(request, merchant, None, values, [])
+
+
+@router.post("/dashboard/m/{slug}/offers/new")
+def create(
+    request: Request,
+    slug: str,
+    form: FormDep,
+    db: DbDep,
+    principal: PrincipalDep,
+    state: StateDep,
+) -> Response:
+    if principal.user is None:
+        return login_redirect(request)
+    merchant = merchant_for(db, principal, slug, EDITORS)
+    values, payload, errors = read_form(form, client_tz(request))
+    try:
+        data = OfferCreate.model_validate(payload)
+    except ValidationError as exc:
+        errors += schema_errors(exc)
+    if errors:
+        return _form_page(request, merchant, None, values, errors, status=422)
+    try:
+        with db.begin_nested():  # a refused picture leaves no half-made offer behind
+            offer = create_offer(db, merchant, data)
+            _save_image(db, state, offer, form)
+    except AppError as err:
+        return _form_page(request, merchant, None, values, [f"offer.{err.code}"], status=err.status)
+    return redirect(request, f"/dashboard/offers/{offer.id}")
+
+
+@router.get("/dashboard/offers/{offer_id}/edit")
+def edit_offer(request: Request, offer_id: int, db: DbDep, principal: PrincipalDep) -> Response:
+    if principal.user is None:
+        return login_redirect(request)
+    offer, merchant = offer_for(db, principal, offer_id, EDITORS)
+    return _form_page(request, merchant, offer, offer_values(offer, client_tz(request)), [])
+
+
+@router.post("/dashboard/offers/{offer_id}/edit")
+def update(
+    request: Request,
+    offer_id: int,
+    form: FormDep,
+    db: DbDep,
+    principal: PrincipalDep,
+    state: StateDep,
+) -> Response:
+    if principal.user is None:
+        return login_redirect(request)
+    offer, merchant = offer_for(db, principal, offer_id, EDITORS)
+    values, payload, errors = read_form(form, client_tz(request))
+    try:
+        data = OfferUpdate.model_validate(payload)
+    except ValidationError as exc:
+        errors += schema_errors(exc)
+    version = values["version"]
+    if errors:
+        return _form_page(request, merchant, offer, values, errors, status=422)
+    try:
+        with db.begin_nested():
+            expected = int(version) if version.isdigit() else None
+            update_offer(offer, data, expected_version=expected)
+            _save_image(db, state, offer, form)
+    except AppError as err:
+        db.refresh(offer)
+        return _form_page(
+            request, merchant, offer, values, [f"offer.{err.code}"], status=err.status
+        )
+    return redirect(request, f"/dashboard/offers/{offer.id}")

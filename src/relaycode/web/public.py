@@ -1,0 +1,143 @@
+"""What anyone may open: a code's page, an offer, a foreign link, scanned text, images."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, Response
+
+from relaycode.catalog.service import check_servable, get_offer, image_url
+from relaycode.codes import service as codes
+from relaycode.codes.gtin import normalize_gtin
+from relaycode.codes.schemas import ScanOut
+from relaycode.deps import DbDep, StateDep
+from relaycode.errors import AppError, NotFound
+from relaycode.identity.auth import Principal, PrincipalDep
+from relaycode.models import Merchant, Offer
+from relaycode.web.links import check_link
+from relaycode.web.render import CODE_REASONS, page, render_error
+
+router = APIRouter()
+_MEDIA_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,150}\.(jpg|png|webp)$")
+_MEDIA_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+_MAX_TOKEN = 128
+
+
+def invalid_code_page(request: Request, reason: str, message: str | None = None) -> Response:
+    """The page for a code of ours that we refuse, with its reason and status."""
+    status = CODE_REASONS.get(reason, 400)
+    return render_error(request, AppError(message or reason, code=reason, status=status))
+
+
+def offer_page(
+    request: Request, db: DbDep, offer: Offer, principal: Principal, *, code: Any = None
+) -> Response:
+    merchant = db.get(Merchant, offer.merchant_id)
+    assert merchant is not None
+    context = {
+        "user": principal.user,
+        "offer": offer,
+        "merchant": merchant,
+        "image": image_url(offer),
+        "methods": list(offer.payment_methods or []),
+        "code": code,
+    }
+    return page(request, "offer.html", context)
+
+
+def _code_page(
+    request: Request, token: str, db: DbDep, state: StateDep, principal: Principal
+) -> Response:
+    settings = state.settings
+    text = f"{settings.public_scheme}://{settings.public_host}/C/{token[:_MAX_TOKEN]}"
+    result, code = codes.resolve_text(db, settings, state.keyring, text)
+    if request.query_params.get("seen") != "1":
+        ctx = codes.ScanContext(
+            source="link",
+            user_id=principal.user.id if principal.user else None,
+            device_id=principal.device.id if principal.device else None,
+            user_agent=request.headers.get("user-agent"),
+        )
+        codes.record_scan(state.scans, result, ctx)
+    if result.verdict == "ours_invalid":
+        return invalid_code_page(request, result.reason or "malformed", result.message)
+    if result.verdict != "ours" or code is None:
+        return invalid_code_page(request, "malformed")
+    if code.offer_id is None:
+        return page(request, "code.html", {"user": principal.user, "code": result.code})
+    return offer_page(request, db, get_offer(db, code.offer_id), principal, code=result.code)
+
+
+@router.get("/C/{token}")
+def code_upper(
+    request: Request, token: str, db: DbDep, state: StateDep, principal: PrincipalDep
+) -> Response:
+    return _code_page(request, token, db, state, principal)
+
+
+@router.get("/c/{token}")
+def code_lower(
+    request: Request, token: str, db: DbDep, state: StateDep, principal: PrincipalDep
+) -> Response:
+    """A hand-typed lower-case link works too: the token is case-insensitive."""
+    return _code_page(request, token, db, state, principal)
+
+
+@router.get("/offers/{offer_id}")
+def public_offer(request: Request, offer_id: int, db: DbDep, principal: PrincipalDep) -> Response:
+    offer = get_offer(db, offer_id)
+    if offer.status != "active":
+        check_servable(offer)  # archived or ended: 410; paused shows as unavailable
+    return offer_page(request, db, offer, principal)
+
+
+@router.get("/out")
+def foreign_link(request: Request, url: str = "") -> Response:
+    """Fig. 16: a code that is not ours, shown with its real domain before it opens."""
+    link = check_link(url)
+    return page(request, "out.html", {"link": link}, status=200 if link.openable else 400)
+
+
+@router.get("/scanned")
+def scanned_text(request: Request, text: str = "") -> Response:
+    shown = text[:4096]
+    context = {"text": shown, "gtin": normalize_gtin(shown) if shown else None}
+    return page(request, "scanned.html", context)
+
+
+@router.get("/scan/invalid")
+def scanned_invalid(request: Request, reason: str = "") -> Response:
+    """Where the scanner goes for a forged or broken code of ours that has no page."""
+    return invalid_code_page(request, reason if reason in CODE_REASONS else "malformed")
+
+
+@router.get("/media/{name}")
+def media(name: str, state: StateDep) -> Response:
+    match = _MEDIA_NAME.match(name)
+    if match is None:
+        raise NotFound("no such file", code="not_found")
+    root = (state.settings.data_dir / "media").resolve()
+    path = (root / name).resolve()
+    if path.parent != root or not path.is_file():
+        raise NotFound("no such file", code="not_found")
+    # Names are random per upload, so a file never changes under its name.
+    headers = {
+        "Cache-Control": "public, max-age=31536000, immutable",
+        "X-Content-Type-Options": "nosniff",
+    }
+    return FileResponse(path, media_type=_MEDIA_TYPES[match.group(1)], headers=headers)
+
+
+def scan_target(result: ScanOut) -> str:
+    """Where a scan goes next, also when the API gives no target."""
+    if result.target:
+        return result.target
+    if result.verdict == "ours_invalid":
+        if result.code is not None and result.code.text:
+            return "/C/" + result.code.text.rsplit("/", 1)[-1] + "?seen=1"
+        return f"/scan/invalid?reason={result.reason or 'malformed'}"
+    if result.verdict == "gtin" and result.gtin:
+        return f"/scanned?text={result.gtin}"
+    return "/scanned"

@@ -1,0 +1,128 @@
+"""Cookie sessions for pages, and the CSRF-checked form every page POST reads."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData, UploadFile
+
+from relaycode.errors import Forbidden
+from relaycode.identity import service
+from relaycode.identity.auth import CSRF_COOKIE, SESSION_COOKIE, csrf_ok
+from relaycode.models import User
+from relaycode.state import AppState
+from relaycode.web.render import redirect
+
+DEVICE_COOKIE = "rc_device"
+_DEVICE_DAYS = 5 * 365
+_BROWSERS = (
+    ("Edg/", "Edge"),
+    ("Firefox/", "Firefox"),
+    ("OPR/", "Opera"),
+    ("Chrome/", "Chrome"),
+    ("Safari/", "Safari"),
+)
+_SYSTEMS = (
+    ("Android", "Android"),
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("CrOS", "ChromeOS"),
+    ("Linux", "Linux"),
+)
+_NEXT = re.compile(r"^/(?![/\\])[\x21-\x7e]*$")
+
+
+async def csrf_form(request: Request) -> FormData:
+    """The POSTed form, once its ``csrf`` field matches the ``rc_csrf`` cookie."""
+    limit = request.app.state.rc.settings.max_upload_bytes
+    form = await request.form(max_files=1, max_fields=60, max_part_size=limit)
+    submitted = form.get("csrf")
+    if not csrf_ok(request, submitted if isinstance(submitted, str) else None):
+        raise Forbidden("missing or wrong CSRF token", code="csrf_failed")
+    return form
+
+
+FormDep = Annotated[FormData, Depends(csrf_form)]
+
+
+def text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def optional(form: FormData, name: str) -> str | None:
+    return text(form, name) or None
+
+
+def upload(form: FormData, name: str) -> UploadFile | None:
+    value = form.get(name)
+    if isinstance(value, UploadFile) and value.filename:
+        return value
+    return None
+
+
+def safe_next(value: str | None, default: str = "/dashboard") -> str:
+    """Only a path of this site: never ``//evil.example`` or ``/\\evil.example``."""
+    return value if value and _NEXT.match(value) else default
+
+
+def login_redirect(request: Request) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return redirect(request, "/login?next=" + quote(target, safe="/"))
+
+
+def device_label(user_agent: str | None) -> str:
+    ua = user_agent or ""
+    browser = next((name for token, name in _BROWSERS if token in ua), "Browser")
+    system = next((name for token, name in _SYSTEMS if token in ua), "")
+    return f"{browser} · {system}" if system else browser
+
+
+def sign_in(request: Request, db: Session, state: AppState, user: User, next_url: str) -> Response:
+    """Start a cookie session on this browser's device record and go to ``next_url``."""
+    label = device_label(request.headers.get("user-agent"))
+    device = service.attach_device(db, user, request.cookies.get(DEVICE_COOKIE), label)
+    days = state.settings.session_days
+    started = service.start_session(db, user, device, kind="cookie", days=days)
+    response = redirect(request, next_url)
+    secure = state.settings.cookie_secure
+    response.set_cookie(
+        SESSION_COOKIE,
+        started.secret,
+        max_age=days * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+    )
+    response.set_cookie(
+        DEVICE_COOKIE,
+        device.device_uid,
+        max_age=_DEVICE_DAYS * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+    )
+    # A fresh CSRF token per sign-in: one planted before sign-in is worth nothing after.
+    response.set_cookie(
+        CSRF_COOKIE,
+        secrets.token_urlsafe(24),
+        max_age=365 * 86400,
+        httponly=False,
+        samesite="lax",
+        secure=secure,
+    )
+    return response
+
+
+def sign_out(request: Request, response: Response) -> Response:
+    secure = request.app.state.rc.settings.cookie_secure
+    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax", secure=secure)
+    return response
