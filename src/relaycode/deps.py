@@ -45,7 +45,10 @@ async def _transaction(session: Session) -> AsyncIterator[Session]:
     try:
         yield session
     except BaseException:
-        await run_in_threadpool(_finish, session, False)
+        # Synchronously: this may run while the request is being cancelled, where an
+        # await would itself be cancelled and leave the transaction (and SQLite's write
+        # lock) open until garbage collection. A rollback is quick.
+        _finish(session, False)
         raise
     if _touched(session):
         await run_in_threadpool(_finish, session, True)

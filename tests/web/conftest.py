@@ -36,31 +36,6 @@ CODE_TEXT = re.compile(r"HTTPS?://[A-Z0-9.:-]+/C/[A-Z2-7]{42}")
 STARTUP_SECONDS = 20.0
 
 
-def csrf(client: TestClient) -> str:
-    """The double-submit token; a first page view sets it."""
-    if "rc_csrf" not in client.cookies:
-        assert client.get("/").status_code == 200
-    token: str = client.cookies["rc_csrf"]
-    return token
-
-
-def web_register(client: TestClient, username: str = "alice", password: str = "password123") -> None:
-    client.get("/register")
-    r = client.post(
-        "/register",
-        data={"csrf": csrf(client), "username": username, "password": password,
-              "password2": password},
-        follow_redirects=False,
-    )  # fmt: skip
-    assert r.status_code == 303, r.text
-    assert r.headers["location"] == "/dashboard"
-
-
-def web_post(client: TestClient, path: str, data: dict[str, Any], **kw: Any) -> Any:
-    """POST a page form with the CSRF field filled in; redirects are not followed."""
-    return client.post(path, data={"csrf": csrf(client), **data}, follow_redirects=False, **kw)
-
-
 @dataclass
 class Shop:
     offer_id: int
@@ -71,26 +46,50 @@ class Shop:
         return self.code_text.rsplit("/", 1)[-1]
 
 
-def web_shop(client: TestClient, *, title: str = "Green tea 250 g", price: str = "12.50") -> Shop:
-    """Register, create a merchant and an offer, issue one code — all through the pages."""
-    web_register(client)
-    r = web_post(client, "/dashboard/merchants", {"slug": "tea-house", "name": "Tea House"})
-    assert r.status_code == 303, r.text
-    offer = {"title": title, "price": price, "currency": "CNY", "payment_methods": ["card"]}
-    r = web_post(client, "/dashboard/m/tea-house/offers/new", offer)
-    assert r.status_code == 303, r.text
-    offer_id = int(r.headers["location"].rsplit("/", 1)[-1])
-    r = web_post(client, f"/dashboard/offers/{offer_id}/codes", {"channel": "poster"})
-    assert r.status_code == 303, r.text
-    page = client.get(f"/dashboard/offers/{offer_id}")
-    match = CODE_TEXT.search(page.text)
-    assert match, page.text
-    return Shop(offer_id=offer_id, code_text=match.group(0))
+class Pages:
+    """A TestClient used the way the HTML forms use the site (CSRF field included)."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+
+    def csrf(self) -> str:
+        """The double-submit token; a first page view sets it."""
+        if "rc_csrf" not in self.client.cookies:
+            assert self.client.get("/").status_code == 200
+        token: str = self.client.cookies["rc_csrf"]
+        return token
+
+    def post(self, path: str, data: dict[str, Any], **kw: Any) -> Any:
+        """POST a form with its CSRF field filled in; redirects are not followed."""
+        body = {"csrf": self.csrf(), **data}
+        return self.client.post(path, data=body, follow_redirects=False, **kw)
+
+    def register(self, username: str = "alice", password: str = "password123") -> None:
+        r = self.post("/register", {"username": username, "password": password,
+                                    "password2": password})  # fmt: skip
+        assert r.status_code == 303, r.text
+        assert r.headers["location"] == "/dashboard"
+
+    def shop(self, *, title: str = "Green tea 250 g", price: str = "12.50", **offer: Any) -> Shop:
+        """Register, create a merchant and an offer, issue a code — all through the pages."""
+        self.register()
+        r = self.post("/dashboard/merchants", {"slug": "tea-house", "name": "Tea House"})
+        assert r.status_code == 303, r.text
+        fields = {"title": title, "price": price, "currency": "CNY", **offer}
+        r = self.post("/dashboard/m/tea-house/offers/new", fields)
+        assert r.status_code == 303, r.text
+        offer_id = int(r.headers["location"].rsplit("/", 1)[-1])
+        r = self.post(f"/dashboard/offers/{offer_id}/codes", {"channel": "poster"})
+        assert r.status_code == 303, r.text
+        page = self.client.get(f"/dashboard/offers/{offer_id}")
+        match = CODE_TEXT.search(page.text)
+        assert match, page.text
+        return Shop(offer_id=offer_id, code_text=match.group(0))
 
 
 @pytest.fixture
-def shop(client: TestClient) -> Shop:
-    return web_shop(client)
+def pages(client: TestClient) -> Pages:
+    return Pages(client)
 
 
 # ---- live server and browser --------------------------------------------------------

@@ -114,8 +114,24 @@ def _weak(result: zxingcpp.Barcode) -> bool:
     """A mod-10 check digit, or Micro QR M1 (error detection only): misreads get through."""
     if result.format.name in _WEAK:
         return True
-    extra = result.extra or {}
-    return result.format == _F.MicroQRCode and extra.get("Version") == "M1"
+    extra = result.extra
+    return result.format == _F.MicroQRCode and isinstance(extra, dict) and (
+        extra.get("Version") == "M1"
+    )
+
+
+def _inside(small: Quad, big: Quad) -> bool:
+    """Is ``small`` a much shorter symbol lying on ``big``? (UPC-E read off half an EAN-13)."""
+    start, end = (big[0] + big[3]) / 2, (big[1] + big[2]) / 2
+    length = float(np.linalg.norm(end - start))
+    small_length = float(np.linalg.norm((small[1] + small[2] - small[0] - small[3]) / 2))
+    if length == 0 or small_length >= 0.75 * length:
+        return False
+    axis = (end - start) / length
+    offset = small.mean(axis=0) - start
+    along = float(offset @ axis)
+    across = abs(float(offset[0] * axis[1] - offset[1] * axis[0]))
+    return -0.1 * length <= along <= 1.1 * length and across <= 0.35 * length
 
 
 def _reads_again(image: Gray, result: zxingcpp.Barcode) -> bool:
@@ -139,12 +155,16 @@ def _zxing(variant: _Variant) -> list[DecodedBarcode]:
     else:
         found = zxingcpp.read_barcodes(variant.image, formats=variant.formats,
                                        text_mode=_PLAIN, binarizer=variant.binarizer)
+    found = [r for r in found if r.valid and r.error is None and r.text]
+    linear = [_quad(r.position) for r in found if r.format.name in _WEAK]
     out: list[DecodedBarcode] = []
     for r in found:
-        if not r.valid or r.error is not None or not r.text:
-            continue
-        if _weak(r) and not _reads_again(variant.image, r):
-            continue
+        if _weak(r):
+            quad = _quad(r.position)
+            if any(_inside(quad, other) for other in linear) or not _reads_again(
+                variant.image, r
+            ):
+                continue
         corners = [(round(x), round(y)) for x, y in variant.original(_quad(r.position))]
         out.append(DecodedBarcode(r.text, symbology_name(r.format), corners, variant.engine))
     return out
@@ -214,7 +234,8 @@ def _stages(gray: Gray, back: npt.NDArray[np.float64]) -> list[Callable[[], _Var
         lambda: same_size(_sharpen(gray), "zxing-sharpen"),
     ]
     if max(gray.shape) <= _UPSCALE_MAX_SIDE:
-        stages.append(lambda: _Variant(_resize(gray, 2.0), _then(_scaling(2.0), back),
+        up = 3.0 if max(gray.shape) <= _UPSCALE_MAX_SIDE / 2 else 2.0
+        stages.append(lambda: _Variant(_resize(gray, up), _then(_scaling(up), back),
                                        "zxing-rescale", formats=_STRONG))
     stages += [
         lambda: same_size(_threshold(gray), "zxing-threshold"),
