@@ -201,7 +201,9 @@ def test_offer_form_explains_mistakes(pages: Any, client: TestClient, app: Any) 
         r = pages.post(url, {"title": "Tea", "currency": "CNY", **extra})
         assert r.status_code == 422, extra
         assert message in r.text, extra
-    bad_image = pages.post(url, {"title": "Tea"}, files={"image": ("x.png", b"not png", "image/png")})
+    bad_image = pages.post(
+        url, {"title": "Tea"}, files={"image": ("x.png", b"not png", "image/png")}
+    )
     assert bad_image.status_code == 422
     assert "not a picture we can use" in bad_image.text
     with app.state.rc.db.transaction() as db:

@@ -38,7 +38,9 @@ def _picture(path: Path) -> Path:
 def test_screenshots(live_server: Any, launch_chromium: Any, ui: Any, tmp_path: Path) -> None:
     out = Path(str(SHOTS))
     out.mkdir(parents=True, exist_ok=True)
-    browser = launch_chromium("--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream")
+    browser = launch_chromium(
+        "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"
+    )
     base = live_server.url
     for lang in ("en", "zh-CN"):
         ctx = browser.new_context(viewport=PHONE, device_scale_factor=2, locale=lang,

@@ -132,8 +132,12 @@ def test_anonymous_visitors_are_sent_to_sign_in(client: TestClient) -> None:
 def test_sign_in_next_stays_on_this_site(pages: Any, client: TestClient) -> None:
     pages.register()
     pages.post("/logout", {})
-    for nxt, target in [("/dashboard/m/x", "/dashboard/m/x"), ("//evil.example", "/dashboard"),
-                        ("/\\evil.example", "/dashboard"), ("https://evil.example", "/dashboard")]:
+    for nxt, target in [
+        ("/dashboard/m/x", "/dashboard/m/x"),
+        ("//evil.example", "/dashboard"),
+        ("/\\evil.example", "/dashboard"),
+        ("https://evil.example", "/dashboard"),
+    ]:
         r = pages.post("/login", {"username": "alice", "password": "password123", "next": nxt})
         assert (r.status_code, r.headers["location"]) == (303, target)  # fmt: skip
 
@@ -206,3 +210,24 @@ def test_other_peoples_merchants_are_off_limits(pages: Any, client: TestClient) 
     r = pages.post(f"/dashboard/offers/{shop.offer_id}/status", {"action": "archive"})
     assert r.status_code == 403
     assert client.get(f"/C/{shop.token}").status_code == 200  # still live
+
+
+def test_security_middleware_covers_other_responses() -> None:
+    from fastapi import FastAPI
+    from fastapi.responses import PlainTextResponse
+
+    from relaycode.web.security import SecurityHeadersMiddleware
+
+    app = FastAPI()
+    app.add_middleware(SecurityHeadersMiddleware)
+
+    @app.get("/plain")
+    def plain() -> PlainTextResponse:
+        return PlainTextResponse("x", headers={"Referrer-Policy": "no-referrer"})
+
+    with TestClient(app) as c:
+        r = c.get("/plain")
+        assert r.headers["x-content-type-options"] == "nosniff"
+        assert "script-src 'self'" in r.headers["content-security-policy"]
+        assert r.headers["referrer-policy"] == "no-referrer"  # never overrides
+        assert "content-security-policy" not in c.get("/docs").headers  # Swagger UI needs its CDN

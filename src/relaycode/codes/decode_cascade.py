@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import cv2
 import numpy as np
@@ -221,6 +222,12 @@ def _rotated(gray: Gray, angle: float, back: npt.NDArray[np.float64]) -> _Varian
     return _Variant(image, _then(inverse, back), "zxing-rotate", formats=_LINEAR)
 
 
+def _enlarged(gray: Gray, factor: float, back: npt.NDArray[np.float64]) -> _Variant:
+    """Small modules (a code far from the camera) read better after interpolation."""
+    image = _resize(gray, factor)
+    return _Variant(image, _then(_scaling(factor), back), "zxing-rescale", formats=_STRONG)
+
+
 def _stages(gray: Gray, back: npt.NDArray[np.float64]) -> list[Callable[[], _Variant]]:
     """Cascade stages in order, built lazily: most images never need the later ones."""
     gh = zxingcpp.Binarizer.GlobalHistogram
@@ -233,10 +240,9 @@ def _stages(gray: Gray, back: npt.NDArray[np.float64]) -> list[Callable[[], _Var
         lambda: same_size(_smooth(gray), "zxing-smooth"),
         lambda: same_size(_sharpen(gray), "zxing-sharpen"),
     ]
-    if max(gray.shape) <= _UPSCALE_MAX_SIDE:
-        up = 3.0 if max(gray.shape) <= _UPSCALE_MAX_SIDE / 2 else 2.0
-        stages.append(lambda: _Variant(_resize(gray, up), _then(_scaling(up), back),
-                                       "zxing-rescale", formats=_STRONG))
+    for up in (2.0, 3.0):
+        if max(gray.shape) * up <= 2 * _UPSCALE_MAX_SIDE:
+            stages.append(partial(_enlarged, gray, up, back))
     stages += [
         lambda: same_size(_threshold(gray), "zxing-threshold"),
         lambda: _rotated(gray, 45.0, back),
