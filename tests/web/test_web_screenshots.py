@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ pytestmark = [
     pytest.mark.skipif(not SHOTS, reason="set RELAYCODE_SHOTS_DIR to take screenshots"),
 ]
 PHONE = {"width": 390, "height": 844}
+TITLES = {"en": "Green tea 250 g", "zh-CN": "西湖龙井 250 克"}
 
 
 def _picture(path: Path) -> Path:
@@ -35,71 +37,89 @@ def _picture(path: Path) -> Path:
     return path
 
 
-def test_screenshots(live_server: Any, launch_chromium: Any, ui: Any, tmp_path: Path) -> None:
+class Shooter:
+    def __init__(self, page: Any, base: str, out: Path, lang: str) -> None:
+        self.page, self.base, self.out, self.lang = page, base, out, lang
+
+    def __call__(self, name: str, url: str | None = None, *, full: bool = True) -> None:
+        if url is not None:
+            self.page.goto(self.base + url)
+        self.page.wait_for_load_state("load")
+        path = self.out / f"{self.lang}-{name}.png"
+        self.page.screenshot(path=str(path), full_page=full)
+
+    def submit(self, selector: str) -> None:
+        with self.page.expect_navigation():
+            self.page.click(selector)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_screenshots(
+    live_server: Any, launch_chromium: Any, ui: Any, tmp_path: Path, lang: str
+) -> None:
     out = Path(str(SHOTS))
     out.mkdir(parents=True, exist_ok=True)
     browser = launch_chromium(
         "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"
     )
     base = live_server.url
-    for lang in ("en", "zh-CN"):
-        ctx = browser.new_context(viewport=PHONE, device_scale_factor=2, locale=lang,
-                                  is_mobile=True, has_touch=True)  # fmt: skip
-        ctx.set_default_timeout(15_000)
-        page = ctx.new_page()
-        page.on("dialog", lambda d: d.accept())
+    ctx = browser.new_context(
+        viewport=PHONE, device_scale_factor=2, locale=lang, is_mobile=True, has_touch=True
+    )
+    ctx.set_default_timeout(15_000)
+    page = ctx.new_page()
+    page.on("dialog", lambda d: d.accept())
+    shot = Shooter(page, base, out, lang)
 
-        def shot(name: str, url: str | None = None, *, full: bool = True) -> None:
-            if url is not None:
-                page.goto(base + url)
-            page.wait_for_load_state("load")
-            page.screenshot(path=str(out / f"{lang}-{name}.png"), full_page=full)
+    shot("home", f"/?lang={lang}")
+    shot("login", "/login")
+    page.fill("#f-username", "nobody")
+    page.fill("#f-password", "wrong password")
+    shot.submit("main form button[type=submit]")
+    shot("login-error")
+    shot("register", "/register")
+    ui.register(page, base, "alice")
+    image = _picture(tmp_path / "p.png")
+    shop = ui.shop(page, base, slug="tea-house", image=image, title=TITLES[lang])
+    offer = f"/dashboard/offers/{shop['offer_id']}"
+    shot("dashboard", "/dashboard")
+    shot("merchant", "/dashboard/m/tea-house")
+    shot("offer-new", "/dashboard/m/tea-house/offers/new")
+    page.fill("#f-title", "x")
+    page.fill("#f-price", "12.345")
+    page.fill("#f-gtin", "123")
+    shot.submit("main form[enctype] button[type=submit]")
+    shot("offer-new-errors", full=False)
+    shot("offer-admin", offer)
+    shot("offer-edit", offer + "/edit")
+    shot("code-page", shop["path"])
+    shot("public-offer", f"/offers/{shop['offer_id']}")
+    page.goto(base + offer)
+    shot.submit("main form input[value=pause] + button")
+    shot("code-paused", shop["path"])
+    page.goto(base + offer)
+    shot.submit("main form input[value=activate] + button")
+    shot.submit("main form[action$='/revoke'] button")
+    shot("offer-admin-revoked", offer)
+    shot("code-revoked", shop["path"])
+    shot("out-idn", "/out?url=https%3A%2F%2Fxn--80ak6aa92e.com%2Flogin%3Fnext%3D%2Faccount")
+    shot("out-plain", "/out?url=https%3A%2F%2Fwww.example.com%2Fshop%2Fitem%3Fid%3D42")
+    shot("out-refused", "/out?url=javascript%3Aalert(document.cookie)")
+    shot("scanned", "/scanned?text=WIFI%3AT%3AWPA%3BS%3Dcafe%3BP%3Dsecret%3B%3B")
+    shot("scanned-gtin", "/scanned?text=4006381333931")
+    shot("invalid", "/scan/invalid?reason=bad_tag")
+    shot("not-found", "/no/such/page")
+    shot("devices", "/account/devices")
+    page.goto(base + "/scan")
+    page.wait_for_function("document.getElementById('scanner').dataset.state === 'scanning'")
+    shot("scan", full=False)
+    shot("scan-full")
+    assert re.search(r"/C/[A-Z2-7]{42}", shop["path"])
+    ctx.close()
 
-        shot("home", f"/?lang={lang}")
-        shot("login", "/login")
-        page.fill("#f-username", "nobody")
-        page.fill("#f-password", "wrong password")
-        with page.expect_navigation():
-            page.click("main form button[type=submit]")
-        shot("login-error")
-        shot("register", "/register")
-        user = "alice" if lang == "en" else "li-lei"
-        ui.register(page, base, user)
-        shop = ui.shop(page, base, slug=f"shop-{lang.lower()}", image=_picture(tmp_path / "p.png"),
-                          title="Green tea 250 g" if lang == "en" else "西湖龙井 250 克")  # fmt: skip
-        shot("dashboard", "/dashboard")
-        shot("merchant", f"/dashboard/m/{shop['slug']}")
-        shot("offer-new", f"/dashboard/m/{shop['slug']}/offers/new")
-        page.goto(f"{base}/dashboard/m/{shop['slug']}/offers/new")
-        page.fill("#f-title", "x")
-        page.fill("#f-price", "12.345")
-        page.fill("#f-gtin", "123")
-        with page.expect_navigation():
-            page.click("main form[enctype] button[type=submit]")
-        shot("offer-new-errors", full=False)
-        shot("offer-admin", f"/dashboard/offers/{shop['offer_id']}")
-        shot("offer-edit", f"/dashboard/offers/{shop['offer_id']}/edit")
-        shot("code-page", shop["path"])
-        shot("public-offer", f"/offers/{shop['offer_id']}")
-        page.goto(f"{base}/dashboard/offers/{shop['offer_id']}")
-        with page.expect_navigation():
-            page.click("main form input[value=pause] + button")
-        shot("code-paused", shop["path"])
-        shot("out", "/out?url=https%3A%2F%2Fxn--80ak6aa92e.com%2Flogin%3Fnext%3D%2Faccount")
-        shot("out-plain", "/out?url=https%3A%2F%2Fwww.example.com%2Fshop%2Fitem%3Fid%3D42")
-        shot("out-refused", "/out?url=javascript%3Aalert(document.cookie)")
-        shot("scanned", "/scanned?text=WIFI%3AT%3AWPA%3BS%3Dcafe%3BP%3Dsecret%3B%3B")
-        shot("scanned-gtin", "/scanned?text=4006381333931")
-        shot("invalid", "/scan/invalid?reason=bad_tag")
-        shot("revoked", shop["path"].replace("?seen=1", "") + "X")
-        shot("not-found", "/no/such/page")
-        shot("devices", "/account/devices")
-        page.goto(base + "/scan")
-        page.wait_for_timeout(1500)
-        shot("scan", full=False)
-        ctx.close()
-        desktop = browser.new_context(viewport={"width": 1280, "height": 860}, locale=lang)
-        dpage = desktop.new_page()
-        dpage.goto(f"{base}/?lang={lang}")
-        dpage.screenshot(path=str(out / f"{lang}-desktop-home.png"), full_page=True)
-        desktop.close()
+    desktop = browser.new_context(viewport={"width": 1280, "height": 860}, locale=lang)
+    page = desktop.new_page()
+    shot = Shooter(page, base, out, lang)
+    shot("desktop-home", f"/?lang={lang}")
+    shot("desktop-out", "/out?url=https%3A%2F%2Fxn--80ak6aa92e.com%2F")
+    desktop.close()

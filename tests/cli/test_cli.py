@@ -1,0 +1,115 @@
+"""The command line, run in-process against the test database."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from relaycode.cli.main import app
+from relaycode.config import Settings, get_settings
+
+
+@pytest.fixture
+def cli(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+    monkeypatch.setenv("RELAYCODE_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("RELAYCODE_DATABASE_URL", settings.resolved_database_url)
+    monkeypatch.setenv("RELAYCODE_PUBLIC_URL", settings.public_url)
+    monkeypatch.setenv("RELAYCODE_ARGON2_MEMORY_KIB", "1024")
+    monkeypatch.setenv("RELAYCODE_ARGON2_TIME_COST", "1")
+    get_settings.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()
+
+
+def run(cli: CliRunner, *args: str, ok: bool = True) -> str:
+    result = cli.invoke(app, list(args))
+    if ok:
+        assert result.exit_code == 0, result.output
+    else:
+        assert result.exit_code != 0, result.output
+    return result.output
+
+
+def test_demo_is_idempotent_and_codes_resolve(cli: CliRunner) -> None:
+    first = json.loads(run(cli, "demo", "--json"))
+    second = json.loads(run(cli, "demo", "--json"))
+    assert first == second
+    assert len(first["offers"]) == 3 and set(first["users"]) == {"merchant", "alice", "bob"}
+    code = first["offers"][0]["code"]
+    verdict = json.loads(run(cli, "codes", "inspect", code, "--json"))
+    assert verdict["verdict"] == "ours" and verdict["reason"] is None
+    assert verdict["offer"]["title"] == first["offers"][0]["title"]
+    assert run(cli, "codes", "inspect", code).startswith("ours: ")
+
+
+def test_issue_and_inspect_verdicts(cli: CliRunner) -> None:
+    offer_id = json.loads(run(cli, "demo", "--json"))["offers"][1]["id"]
+    text = run(cli, "codes", "issue", "--offer", str(offer_id), "--channel", "flyer").strip()
+    assert text.startswith("HTTPS://RC.TEST/C/")
+    tampered = text[:-5] + ("A" if text[-5] != "A" else "B") + text[-4:]
+    cases = {
+        tampered: ("ours_invalid", "bad_tag"),
+        text[:-2]: ("ours_invalid", "malformed"),
+        "https://example.org/a": ("foreign_url", None),
+        "6901234567892": ("gtin", None),
+        "just words": ("text", None),
+    }
+    for given, expected in cases.items():
+        doc = json.loads(run(cli, "codes", "inspect", given, "--json"))
+        assert (doc["verdict"], doc["reason"]) == expected, given
+    err = run(cli, "codes", "issue", "--offer", "999999", ok=False)
+    assert "offer_not_found" in err and len(err.strip().splitlines()) == 1
+
+
+def test_render_decode_round_trip(cli: CliRunner, tmp_path: Path) -> None:
+    text = "HTTPS://RC.TEST/C/AEAQAEJCGNAFKZTXRCM2VO6M3XXP6XO7YR6N3XDFFQ"
+    for fmt in ("png", "svg", "pdf"):
+        out = tmp_path / f"code.{fmt}"
+        run(cli, "codes", "render", text, "--out", str(out))
+        assert out.stat().st_size > 100
+    decoded = run(cli, "codes", "decode", str(tmp_path / "code.png")).strip()
+    assert decoded == text
+    aztec = tmp_path / "aztec.png"
+    run(cli, "codes", "render", text, "--out", str(aztec), "--symbology", "aztec")
+    doc = json.loads(run(cli, "codes", "decode", str(aztec), "--json"))
+    assert doc[0]["text"] == text and doc[0]["symbology"] == "aztec"
+
+
+def test_bad_input_is_one_line_and_non_zero(cli: CliRunner, tmp_path: Path) -> None:
+    assert "must end in" in run(cli, "codes", "render", "x", "--out", str(tmp_path / "a.gif"),
+                                ok=False)
+    junk = tmp_path / "junk.png"
+    junk.write_bytes(b"not an image at all")
+    assert "bad_image" in run(cli, "codes", "decode", str(junk), ok=False)
+    run(cli, "codes", "render", "x", "--out", str(tmp_path / "a.png"), "--ecc", "Z", ok=False)
+    blank = tmp_path / "blank.png"
+    from PIL import Image
+
+    Image.new("L", (50, 50), 255).save(blank)
+    assert "no barcode" in run(cli, "codes", "decode", str(blank), ok=False)
+
+
+def test_print_sheet(cli: CliRunner, tmp_path: Path) -> None:
+    offer_id = json.loads(run(cli, "demo", "--json"))["offers"][0]["id"]
+    out = tmp_path / "sheet.pdf"
+    run(cli, "codes", "print", "--offer", str(offer_id), "--count", "25", "--out", str(out))
+    pdf = out.read_bytes()
+    assert pdf.startswith(b"%PDF")
+    pages = re.findall(rb"/Type\s*/Page(?!s)", pdf)
+    assert len(pages) == 2  # 20 codes on an A4 page at 4 columns
+
+
+def test_keys_rotate_and_retire(cli: CliRunner) -> None:
+    before = json.loads(run(cli, "keys", "list", "--json"))
+    assert {k["status"] for k in before} == {"active"}
+    run(cli, "keys", "rotate")
+    after = json.loads(run(cli, "keys", "list", "--json"))
+    assert sorted(k["status"] for k in after) == ["active", "active", "verify", "verify"]
+    old_hmac = next(k["kid"] for k in after if k["alg"] == "HS256" and k["status"] == "verify")
+    run(cli, "keys", "retire", old_hmac)
+    run(cli, "keys", "retire", old_hmac, ok=False)  # already retired
