@@ -111,7 +111,7 @@ def test_screenshots(
     shot("not-found", "/no/such/page")
     shot("devices", "/account/devices")
     page.goto(base + "/scan")
-    page.wait_for_function("document.getElementById('scanner').dataset.state === 'scanning'")
+    page.locator("#scanner[data-state=scanning]").wait_for()
     shot("scan", full=False)
     shot("scan-full")
     assert re.search(r"/C/[A-Z2-7]{42}", shop["path"])

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, Query, Request, Response, status
+from starlette.datastructures import UploadFile
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -38,6 +39,12 @@ if TYPE_CHECKING:
     from relaycode.codes.decode import DecodedBarcode
 
 router = APIRouter(tags=["codes"])
+
+
+class CodeImageQuery(render.RenderOptions):
+    """Rendering options, plus ``download`` to get an attachment."""
+
+    download: bool = False
 _MEDIA = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
 
 
@@ -93,8 +100,7 @@ def code_image(
     principal: PrincipalDep,
     db: DbDep,
     state: StateDep,
-    opts: Annotated[render.RenderOptions, Query()],
-    download: bool = False,
+    opts: Annotated[CodeImageQuery, Query()],
 ) -> Response:
     code = _code_for(db, principal, code_id, "offers:read")
     text = service.code_text(state.settings, state.keyring, code)
@@ -102,9 +108,10 @@ def code_image(
         raise NotFound("this code's key was retired", code="key_retired")
     renderer = {"png": render.render_png, "svg": render.render_svg, "pdf": render.render_pdf}[fmt]
     headers = {"Cache-Control": "private, max-age=3600"}
-    if download:
+    if opts.download:
         headers["Content-Disposition"] = f'attachment; filename="relaycode-{code.id[:12]}.{fmt}"'
-    return Response(renderer(text, opts), media_type=_MEDIA[fmt], headers=headers)
+    options = render.RenderOptions(**opts.model_dump(exclude={"download"}))
+    return Response(renderer(text, options), media_type=_MEDIA[fmt], headers=headers)
 
 
 @router.post("/decode")
