@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,7 +48,9 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     admin_url = os.environ.get("RELAYCODE_TEST_PG_ADMIN_URL")
     if not admin_url:
         pytest.exit("RELAYCODE_TEST_DATABASE=postgresql needs RELAYCODE_TEST_PG_ADMIN_URL", 2)
-    name = f"relaycode_test_{_worker()}"
+    # Unique per run and per xdist worker: two runs against one server must not collide.
+    run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID", uuid.uuid4().hex)[:8]
+    name = f"relaycode_test_{run_id}_{_worker()}"
     admin_url = admin_url.replace("postgresql://", "postgresql+psycopg://", 1)
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from relaycode.db.base import utcnow
@@ -23,7 +24,10 @@ def create_merchant(db: Session, owner: User, slug: str, name: str) -> Merchant:
         raise Conflict("that merchant id is taken", code="slug_taken")
     merchant = Merchant(slug=slug, name=name)
     db.add(merchant)
-    db.flush()
+    try:
+        db.flush()
+    except IntegrityError:
+        raise Conflict("that merchant id is taken", code="slug_taken") from None
     db.add(Membership(merchant_id=merchant.id, user_id=owner.id, role="owner"))
     db.flush()
     return merchant

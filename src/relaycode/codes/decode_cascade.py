@@ -219,7 +219,7 @@ def _rotated(gray: Gray, angle: float, back: npt.NDArray[np.float64]) -> _Varian
     forward[:, 2] += (size[0] - w) / 2, (size[1] - h) / 2
     image = _u8(cv2.warpAffine(gray, forward, size, borderMode=cv2.BORDER_REPLICATE))
     inverse = cv2.invertAffineTransform(forward).astype(np.float64)
-    return _Variant(image, _then(inverse, back), "zxing-rotate", formats=_LINEAR)
+    return _Variant(image, _then(inverse, back), "zxing-rotate", zxingcpp.Binarizer.GlobalHistogram, _LINEAR)
 
 
 def _enlarged(gray: Gray, factor: float, back: npt.NDArray[np.float64]) -> _Variant:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from relaycode.db.base import utcnow
@@ -45,7 +46,11 @@ def register(db: Session, pw: Passwords, data: RegisterIn) -> User:
         is_operator=not repo.any_operator(db),
     )
     db.add(user)
-    db.flush()
+    try:
+        db.flush()
+    except IntegrityError:
+        # Lost a race with a concurrent sign-up: the unique constraint decides.
+        raise Conflict("that username is taken", code="username_taken") from None
     return user
 
 

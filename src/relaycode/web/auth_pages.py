@@ -1,4 +1,4 @@
-"""Home, sign in, register, sign out (cookie sessions) and the account's devices."""
+"""Sign in, register, sign out (cookie sessions) and the account's devices."""
 
 from __future__ import annotations
 
@@ -27,11 +27,6 @@ from relaycode.web.session import (
 )
 
 router = APIRouter()
-
-
-@router.get("/")
-def home(request: Request, principal: PrincipalDep) -> Response:
-    return page(request, "home.html", {"user": principal.user})
 
 
 @router.get("/login")

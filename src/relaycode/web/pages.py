@@ -1,11 +1,47 @@
-"""All server-rendered pages as one router (included by relaycode.app)."""
+"""The front door (home, the scanner) and the one router of all pages, for relaycode.app.
+
+The scanner itself is static/scan.js: the camera runs continuously and a code is
+captured as soon as it is sharp (claim 7), by BarcodeDetector or by uploading frames.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
 
-from relaycode.web import auth_pages, dashboard, offer_form, public, scan
+from relaycode.codes import service as codes
+from relaycode.deps import DbDep, StateDep
+from relaycode.identity.auth import PrincipalDep
+from relaycode.web import auth_pages, dashboard, offer_form, public
+from relaycode.web.public import scan_context, scan_target
+from relaycode.web.render import page, redirect
+from relaycode.web.session import FormDep, text
 
 router = APIRouter(include_in_schema=False)
-for module in (auth_pages, dashboard, offer_form, scan, public):
+
+
+@router.get("/")
+def home(request: Request, principal: PrincipalDep) -> Response:
+    return page(request, "home.html", {"user": principal.user})
+
+
+@router.get("/scan")
+def scan_page(request: Request, principal: PrincipalDep) -> Response:
+    return page(request, "scan.html", {"user": principal.user, "pasted": ""})
+
+
+@router.post("/scan")
+def scan_pasted(
+    request: Request, form: FormDep, db: DbDep, state: StateDep, principal: PrincipalDep
+) -> Response:
+    """A pasted or typed link: works with JavaScript off, too."""
+    pasted = text(form, "text")[:4096]
+    if not pasted:
+        return page(request, "scan.html", {"user": principal.user, "pasted": ""}, status=422)
+    result, _code = codes.resolve_text(db, state.settings, state.keyring, pasted)
+    codes.record_scan(state.scans, result, scan_context(request, principal, "paste"))
+    return redirect(request, scan_target(result))
+
+
+for module in (auth_pages, dashboard, offer_form, public):
     router.include_router(module.router)

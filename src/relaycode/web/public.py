@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
@@ -11,7 +10,7 @@ from fastapi.responses import FileResponse, Response
 from relaycode.catalog.service import check_servable, get_offer, image_url
 from relaycode.codes import service as codes
 from relaycode.codes.gtin import normalize_gtin
-from relaycode.codes.schemas import ScanOut
+from relaycode.codes.schemas import CodeOut, ScanOut
 from relaycode.deps import DbDep, StateDep
 from relaycode.errors import AppError, NotFound
 from relaycode.identity.auth import Principal, PrincipalDep
@@ -25,6 +24,15 @@ _MEDIA_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 _MAX_TOKEN = 128
 
 
+def scan_context(request: Request, principal: Principal, source: str) -> codes.ScanContext:
+    return codes.ScanContext(
+        source=source,
+        user_id=principal.user.id if principal.user else None,
+        device_id=principal.device.id if principal.device else None,
+        user_agent=request.headers.get("user-agent"),
+    )
+
+
 def invalid_code_page(request: Request, reason: str, message: str | None = None) -> Response:
     """The page for a code of ours that we refuse, with its reason and status."""
     status = CODE_REASONS.get(reason, 400)
@@ -32,7 +40,7 @@ def invalid_code_page(request: Request, reason: str, message: str | None = None)
 
 
 def offer_page(
-    request: Request, db: DbDep, offer: Offer, principal: Principal, *, code: Any = None
+    request: Request, db: DbDep, offer: Offer, principal: Principal, *, code: CodeOut | None = None
 ) -> Response:
     merchant = db.get(Merchant, offer.merchant_id)
     assert merchant is not None
@@ -54,13 +62,7 @@ def _code_page(
     text = f"{settings.public_scheme}://{settings.public_host}/C/{token[:_MAX_TOKEN]}"
     result, code = codes.resolve_text(db, settings, state.keyring, text)
     if request.query_params.get("seen") != "1":
-        ctx = codes.ScanContext(
-            source="link",
-            user_id=principal.user.id if principal.user else None,
-            device_id=principal.device.id if principal.device else None,
-            user_agent=request.headers.get("user-agent"),
-        )
-        codes.record_scan(state.scans, result, ctx)
+        codes.record_scan(state.scans, result, scan_context(request, principal, "link"))
     if result.verdict == "ours_invalid":
         return invalid_code_page(request, result.reason or "malformed", result.message)
     if result.verdict != "ours" or code is None:

@@ -156,7 +156,14 @@ async function tick() {
   inFlight = true;
   try {
     if (detector) {
-      const codes = await detector.detect(video);
+      let codes = [];
+      try {
+        codes = await detector.detect(video);
+      } catch {
+        // A detector that cannot read video frames: fall back to uploading them.
+        detector = null;
+        root.dataset.path = "upload";
+      }
       if (codes.length) await resolve(codes[0].rawValue);
     } else {
       const score = sharpness();
