@@ -30,9 +30,22 @@ class Server:
             "RELAYCODE_PUBLIC_URL": public_url,
         }
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "relaycode.app:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1",
-             "--log-level", "warning", "--no-access-log"],
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "relaycode.app:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                "1",
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
             env=env,
         )
         deadline = time.monotonic() + 30

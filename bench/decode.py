@@ -43,7 +43,14 @@ DEFAULT_DATASET = REPO.parent / "shared" / "datasets" / "zxing-blackbox"
 IMAGE_EXTS = (".png", ".jpg", ".gif")
 B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 CATEGORIES = (
-    "clean", "blur", "perspective", "noise", "low_contrast", "jpeg", "rotation", "small_modules"
+    "clean",
+    "blur",
+    "perspective",
+    "noise",
+    "low_contrast",
+    "jpeg",
+    "rotation",
+    "small_modules",
 )
 # multi-qrcode-1/1.png has no .txt: its four texts, as in ZXing's MultiQRCodeTestCase.
 MULTI_QR = (
@@ -127,9 +134,7 @@ def judge(sample: Sample, texts: list[str]) -> tuple[bool, bool]:
     if not wanted:
         return False, bool(texts)
     ok = all(any(same(w, t) for t in texts) for w in wanted)
-    wrong = any(
-        not any(same(w, t) for w in wanted) and t not in sample.tolerated for t in texts
-    )
+    wrong = any(not any(same(w, t) for w in wanted) and t not in sample.tolerated for t in texts)
     return ok, wrong
 
 
@@ -202,8 +207,11 @@ def render(rng: np.random.Generator, module: int) -> tuple[np.ndarray, str]:
     code = zxingcpp.create_barcode(text, fmt)
     img = np.asarray(code.to_image(scale=module))
     if fmt in (zxingcpp.BarcodeFormat.Code128, zxingcpp.BarcodeFormat.EAN13):
-        img = cv2.resize(img, (img.shape[1], max(img.shape[0], img.shape[1] // 3)),
-                         interpolation=cv2.INTER_NEAREST)
+        img = cv2.resize(
+            img,
+            (img.shape[1], max(img.shape[0], img.shape[1] // 3)),
+            interpolation=cv2.INTER_NEAREST,
+        )
     return np.ascontiguousarray(img), code.text
 
 
@@ -211,7 +219,7 @@ def place(rng: np.random.Generator, sym: np.ndarray, ink: int, paper: int) -> np
     h, w = sym.shape
     top, bottom, left, right = (int(v) for v in rng.integers(16, 96, 4))
     canvas = np.full((h + top + bottom, w + left + right), paper, np.float32)
-    canvas[top:top + h, left:left + w] = np.where(sym < 128, ink, paper)
+    canvas[top : top + h, left : left + w] = np.where(sym < 128, ink, paper)
     return canvas
 
 
@@ -266,16 +274,24 @@ def synthetic_samples(per_category: int, seed: int) -> Iterator[Sample]:
 # ---------------------------------------------------------------- running
 
 
-def run(samples: Iterator[Sample]) -> tuple[dict[str, Tally], dict[str, list[float]]]:
+def run(
+    samples: Iterator[Sample], repeat: int = 2
+) -> tuple[dict[str, Tally], dict[str, list[float]]]:
     tallies: dict[str, Tally] = {}
     times: dict[str, list[float]] = {name: [] for name in DECODERS}
-    for sample in samples:
+    names = list(DECODERS)
+    for i, sample in enumerate(samples):
         tally = tallies.setdefault(sample.category, Tally())
         tally.n += 1
-        for name, decoder in DECODERS.items():
-            start = time.perf_counter()
-            texts = decoder(sample.gray)
-            times[name].append((time.perf_counter() - start) * 1000)
+        # Take turns at going first: the first decoder to touch an image pays for cold caches.
+        for name in names[i % len(names) :] + names[: i % len(names)]:
+            decoder = DECODERS[name]
+            best = float("inf")
+            for _ in range(repeat):  # the fastest of a few runs: less noise from other load
+                start = time.perf_counter()
+                texts = decoder(sample.gray)
+                best = min(best, time.perf_counter() - start)
+            times[name].append(best * 1000)
             ok, wrong = judge(sample, texts)
             tally.ok[name] = tally.ok.get(name, 0) + ok
             tally.fp[name] = tally.fp.get(name, 0) + wrong
@@ -301,9 +317,7 @@ def summarize(tallies: dict[str, Tally], times: dict[str, list[float]]) -> dict[
     }
     base = timing["zxing-cpp"]["median_ms"] or 1e-9
     return {
-        "categories": {
-            c: {"n": t.n, "ok": t.ok, "fp": t.fp} for c, t in tallies.items()
-        },
+        "categories": {c: {"n": t.n, "ok": t.ok, "fp": t.fp} for c, t in tallies.items()},
         "total": total,
         "timing": timing,
         "median_ratio": timing["relaycode"]["median_ms"] / base,
@@ -346,9 +360,10 @@ def targets_met(result: dict[str, Any]) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", type=Path, default=DEFAULT_DATASET)
-    parser.add_argument("--synthetic", type=int, default=50, help="images per category")
+    parser.add_argument("--synthetic", type=int, default=60, help="images per category")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--per-folder", type=int, default=None, help="dataset images per folder")
+    parser.add_argument("--repeat", type=int, default=2, help="timed runs per image (min)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--quick", action="store_true", help="a few images of each kind")
     args = parser.parse_args(argv)
@@ -360,11 +375,13 @@ def main(argv: list[str] | None = None) -> int:
 
     results: dict[str, Any] = {}
     if args.dataset.is_dir():
-        results["dataset"] = summarize(*run(dataset_samples(args.dataset, per_folder)))
+        results["dataset"] = summarize(*run(dataset_samples(args.dataset, per_folder), args.repeat))
     else:
         print(f"dataset not found: {args.dataset} (skipped)", file=sys.stderr)
     if per_category > 0:
-        results["synthetic"] = summarize(*run(synthetic_samples(per_category, args.seed)))
+        results["synthetic"] = summarize(
+            *run(synthetic_samples(per_category, args.seed), args.repeat)
+        )
     if args.json:
         print(json.dumps(results, indent=2))
     else:

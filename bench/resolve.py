@@ -25,11 +25,14 @@ from pathlib import Path
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _server import Server  # noqa: E402
+from _server import Server
 
-from relaycode.codes.keys import Keyring  # noqa: E402
-from relaycode.codes.tokens import code_url, encode_token  # noqa: E402
-from relaycode.db.migrate import upgrade  # noqa: E402
+from relaycode.codes.keys import Keyring
+from relaycode.codes.tokens import code_url, encode_token
+from relaycode.db.engine import make_engine
+from relaycode.db.migrate import upgrade
+from relaycode.db.session import Database
+from relaycode.models import Merchant, Offer
 
 PUBLIC_URL = "https://rc-prod.example.com:8443"
 SAMPLE = 2000
@@ -60,23 +63,30 @@ def seed(url: str, data_dir: Path, n: int) -> list[str]:
     upgrade(url)
     ring = Keyring.for_data_dir(data_dir)
     kid, secret = ring.active_hmac()
-    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    with engine.begin() as conn:
-        conn.exec_driver_sql(
-            "INSERT INTO merchants (slug, name, created_at) VALUES ('bench', 'Bench', CURRENT_TIMESTAMP)")
-        mid = conn.exec_driver_sql("SELECT id FROM merchants WHERE slug='bench'").scalar_one()
-        conn.execute(sa.text(
-            "INSERT INTO offers (merchant_id, title, description, price_minor, currency, "
-            "payment_methods, status, version, created_at, updated_at) VALUES (:m, 'Bench tea', "
-            "'A benchmark offer', 1250, 'CNY', '[]', 'active', 1, CURRENT_TIMESTAMP, "
-            "CURRENT_TIMESTAMP)"), {"m": mid})
-        oid = conn.exec_driver_sql("SELECT id FROM offers").scalar_one()
+    db = Database(make_engine(url))
+    with db.transaction() as session:
+        merchant = Merchant(slug="bench", name="Bench Tea")
+        session.add(merchant)
+        session.flush()
+        offer = Offer(
+            merchant_id=merchant.id,
+            title="Bench tea",
+            description="A benchmark offer",
+            price_minor=1250,
+            currency="CNY",
+            payment_methods=["wallet"],
+        )
+        session.add(offer)
+        session.flush()
+        oid = offer.id
+    engine = db.engine
     rng = random.Random(7)
     sample: list[str] = []
     batch = 20_000
     insert = sa.text(
         "INSERT INTO codes (id, kind, offer_id, depth, status, key_id, format_version, "
-        "created_at) VALUES (:id, 'offer', :offer, 0, 'active', :kid, 1, CURRENT_TIMESTAMP)")
+        "created_at) VALUES (:id, 'offer', :offer, 0, 'active', :kid, 1, CURRENT_TIMESTAMP)"
+    )
     done = 0
     while done < n:
         rows = []
@@ -84,8 +94,9 @@ def seed(url: str, data_dir: Path, n: int) -> list[str]:
             raw = rng.randbytes(16)
             rows.append({"id": raw.hex(), "offer": oid, "kid": kid})
             if len(sample) < SAMPLE and rng.random() < SAMPLE / n * 1.5:
-                sample.append(code_url("HTTPS", "RC-PROD.EXAMPLE.COM:8443",
-                                       encode_token(kid, secret, raw)))
+                sample.append(
+                    code_url("HTTPS", "RC-PROD.EXAMPLE.COM:8443", encode_token(kid, secret, raw))
+                )
         with engine.begin() as conn:
             conn.execute(insert, rows)
         done += len(rows)
@@ -96,11 +107,13 @@ def seed(url: str, data_dir: Path, n: int) -> list[str]:
     return sample
 
 
-def wrk(url: str, path: str, script: Path | None, seconds: int, connections: int) -> dict[str, float]:
+def wrk(
+    url: str, path: str, script: Path | None, seconds: int, connections: int
+) -> dict[str, float]:
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "--latency"]
     if script:
         cmd += ["-s", str(script)]
-    out = subprocess.run(cmd + [url + path], capture_output=True, text=True, timeout=seconds + 60)
+    out = subprocess.run([*cmd, url + path], capture_output=True, text=True, timeout=seconds + 60)
     for line in out.stdout.splitlines():
         if line.startswith("JSON "):
             result: dict[str, float] = json.loads(line[5:])
@@ -114,8 +127,10 @@ def run_case(backend: str, n: int, args: argparse.Namespace, work: Path) -> dict
     if backend == "sqlite":
         url = f"sqlite:///{data_dir / 'bench.sqlite3'}"
     else:
-        admin = sa.create_engine(args.pg_url.replace("postgresql://", "postgresql+psycopg://", 1),
-                                 isolation_level="AUTOCOMMIT")
+        admin = sa.create_engine(
+            args.pg_url.replace("postgresql://", "postgresql+psycopg://", 1),
+            isolation_level="AUTOCOMMIT",
+        )
         with admin.connect() as conn:
             conn.exec_driver_sql("DROP DATABASE IF EXISTS relaycode_bench WITH (FORCE)")
             conn.exec_driver_sql("CREATE DATABASE relaycode_bench")
@@ -138,8 +153,14 @@ def run_case(backend: str, n: int, args: argparse.Namespace, work: Path) -> dict
         scan = wrk(server.url, "/", scan_lua, args.seconds, args.connections)
     finally:
         server.stop()
-    return {"db": backend, "codes": n, "seed_s": round(seeded, 1), "hello": hello,
-            "resolve": scan, "ratio": scan["rps"] / hello["rps"]}
+    return {
+        "db": backend,
+        "codes": n,
+        "seed_s": round(seeded, 1),
+        "hello": hello,
+        "resolve": scan,
+        "ratio": scan["rps"] / hello["rps"],
+    }
 
 
 def main() -> None:
@@ -148,8 +169,12 @@ def main() -> None:
     p.add_argument("--sizes", default="1000,1000000")
     p.add_argument("--seconds", type=int, default=10)
     p.add_argument("--connections", type=int, default=32)
-    p.add_argument("--pg-url", default=os.environ.get(
-        "RELAYCODE_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
+    p.add_argument(
+        "--pg-url",
+        default=os.environ.get(
+            "RELAYCODE_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+        ),
+    )
     p.add_argument("--json", action="store_true")
     args = p.parse_args()
     if shutil.which("wrk") is None:
@@ -163,15 +188,23 @@ def main() -> None:
     if args.json:
         print(json.dumps(results, indent=2))
         return
-    print(f"{'db':<11}{'codes':>10} {'hello rps':>10} {'p50/p99 ms':>13} "
-          f"{'resolve rps':>12} {'p50/p99 ms':>13} {'ratio':>6}")
+    print(
+        f"{'db':<11}{'codes':>10} {'hello rps':>10} {'p50/p99 ms':>13} "
+        f"{'resolve rps':>12} {'p50/p99 ms':>13} {'ratio':>6}"
+    )
     for r in results:
         h, s = r["hello"], r["resolve"]
         assert isinstance(h, dict) and isinstance(s, dict)
-        print(f"{r['db']:<11}{r['codes']:>10,} {h['rps']:>10.0f} "
-              f"{h['p50']:>6.1f}/{h['p99']:<6.1f} {s['rps']:>12.0f} "
-              f"{s['p50']:>6.1f}/{s['p99']:<6.1f} {r['ratio']:>6.2f}"
-              + ("" if not (s["errors"] or s["non2xx"]) else f"  errors={s['errors']} non2xx={s['non2xx']}"))
+        print(
+            f"{r['db']:<11}{r['codes']:>10,} {h['rps']:>10.0f} "
+            f"{h['p50']:>6.1f}/{h['p99']:<6.1f} {s['rps']:>12.0f} "
+            f"{s['p50']:>6.1f}/{s['p99']:<6.1f} {r['ratio']:>6.2f}"
+            + (
+                ""
+                if not (s["errors"] or s["non2xx"])
+                else f"  errors={s['errors']} non2xx={s['non2xx']}"
+            )
+        )
     by_db: dict[str, list[float]] = {}
     for r in results:
         s = r["resolve"]

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from relaycode.config import Settings, get_settings
 from relaycode.errors_http import install_error_handlers
 from relaycode.state import AppState
+from relaycode.web.security import SecurityHeadersMiddleware
 
 _WEB = Path(__file__).parent / "web"
 
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.rc = state
     install_error_handlers(app)
+    app.add_middleware(SecurityHeadersMiddleware)
 
     @app.get("/healthz", tags=["meta"])
     async def healthz() -> JSONResponse:

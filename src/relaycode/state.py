@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from relaycode.codes.keys import Keyring
 from relaycode.codes.scanlog import ScanRecorder
 from relaycode.config import Settings
-from relaycode.db.engine import make_engine
+from relaycode.db.engine import make_engine, make_reader_engine
 from relaycode.db.session import Database
 from relaycode.identity.passwords import Passwords
 from relaycode.identity.ratelimit import RateLimiter
@@ -25,7 +25,9 @@ class AppState:
     @classmethod
     def from_settings(cls, settings: Settings) -> AppState:
         settings.ensure_data_dir()
-        db = Database(make_engine(settings.resolved_database_url))
+        url = settings.resolved_database_url
+        engine = make_engine(url)
+        db = Database(engine, make_reader_engine(url, engine))
         keyring = Keyring.for_data_dir(settings.data_dir)
         return cls(
             settings=settings,

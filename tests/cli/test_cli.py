@@ -81,8 +81,9 @@ def test_render_decode_round_trip(cli: CliRunner, tmp_path: Path) -> None:
 
 
 def test_bad_input_is_one_line_and_non_zero(cli: CliRunner, tmp_path: Path) -> None:
-    assert "must end in" in run(cli, "codes", "render", "x", "--out", str(tmp_path / "a.gif"),
-                                ok=False)
+    assert "must end in" in run(
+        cli, "codes", "render", "x", "--out", str(tmp_path / "a.gif"), ok=False
+    )
     junk = tmp_path / "junk.png"
     junk.write_bytes(b"not an image at all")
     assert "bad_image" in run(cli, "codes", "decode", str(junk), ok=False)

@@ -17,8 +17,9 @@ FUZZ = settings(
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=8,
 )
 
@@ -40,13 +41,18 @@ def test_scan_any_text(client: TestClient, text: str) -> None:
 @FUZZ
 @given(body=json_values)
 def test_scan_any_json(client: TestClient, body: Any) -> None:
-    _ok_or_4xx(client.post("/api/v1/scan", content=json.dumps(body),
-                           headers={"content-type": "application/json"}))
+    _ok_or_4xx(
+        client.post(
+            "/api/v1/scan", content=json.dumps(body), headers={"content-type": "application/json"}
+        )
+    )
 
 
 @FUZZ
-@given(raw=st.binary(max_size=200), ctype=st.sampled_from(
-    ["application/json", "text/plain", "multipart/form-data", ""]))
+@given(
+    raw=st.binary(max_size=200),
+    ctype=st.sampled_from(["application/json", "text/plain", "multipart/form-data", ""]),
+)
 def test_scan_any_bytes(client: TestClient, raw: bytes, ctype: str) -> None:
     _ok_or_4xx(client.post("/api/v1/scan", content=raw, headers={"content-type": ctype}))
 
@@ -61,20 +67,23 @@ def _png() -> bytes:
 @given(data=st.data())
 def test_decode_any_bytes(client: TestClient, data: st.DataObject) -> None:
     png = _png()
-    raw = data.draw(st.one_of(
-        st.binary(max_size=400),
-        # Corrupt a real image: truncate it or flip bytes past the signature.
-        st.integers(min_value=0, max_value=len(png)).map(lambda n: png[:n]),
-        st.lists(st.integers(min_value=8, max_value=len(png) - 1), max_size=6).map(
-            lambda idx: bytes(b ^ 0x5A if i in idx else b for i, b in enumerate(png))
-        ),
-    ))
+    raw = data.draw(
+        st.one_of(
+            st.binary(max_size=400),
+            # Corrupt a real image: truncate it or flip bytes past the signature.
+            st.integers(min_value=0, max_value=len(png)).map(lambda n: png[:n]),
+            st.lists(st.integers(min_value=8, max_value=len(png) - 1), max_size=6).map(
+                lambda idx: bytes(b ^ 0x5A if i in idx else b for i, b in enumerate(png))
+            ),
+        )
+    )
     as_form = data.draw(st.booleans())
     if as_form:
         r = client.post("/api/v1/decode", files={"file": ("x.png", raw, "image/png")})
     else:
-        r = client.post("/api/v1/decode", content=raw,
-                        headers={"content-type": "application/octet-stream"})
+        r = client.post(
+            "/api/v1/decode", content=raw, headers={"content-type": "application/octet-stream"}
+        )
     _ok_or_4xx(r)
     if r.status_code == 200:
         assert isinstance(r.json()["barcodes"], list)

@@ -41,12 +41,14 @@ def test_invalid_codes_say_why(client: TestClient) -> None:
     text = issue(client, token, offer["id"])
     i = len("HTTPS://RC.TEST/C/") + 5
     tampered = text[:i] + ("B" if text[i] == "A" else "A") + text[i + 1 :]
-    assert scan(client, tampered)["reason"] == "bad_tag"
+    body = scan(client, tampered)
+    assert body["reason"] == "bad_tag" and body["target"] == "/scan/invalid?reason=bad_tag"
     assert scan(client, text[:-3])["reason"] == "malformed"
     code_id = scan(client, text)["code"]["id"]
     client.post(f"/api/v1/codes/{code_id}/revoke", headers=auth(token))
     body = scan(client, text)
     assert (body["verdict"], body["reason"]) == ("ours_invalid", "revoked")
+    assert body["target"].startswith("/C/") and body["target"].endswith("?seen=1")
 
 
 def test_archived_and_expired_offers(client: TestClient) -> None:
@@ -78,6 +80,7 @@ def test_foreign_gtin_and_text(client: TestClient) -> None:
     assert body["verdict"] == "gtin" and body["offer"]["id"] == offer["id"]
     body = scan(client, "4006381333931")
     assert body["verdict"] == "gtin" and body["offer"] is None
+    assert body["target"] == "/scanned?text=04006381333931"
     assert scan(client, "hello")["verdict"] == "text"
 
 

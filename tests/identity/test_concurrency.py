@@ -17,8 +17,10 @@ def test_concurrent_signups_for_one_username(app: Any) -> None:
 
     def attempt(i: int) -> tuple[int, str | None]:
         with TestClient(app, raise_server_exceptions=False) as c:
-            r = c.post("/api/v1/auth/register",
-                       json={"username": "popular", "password": f"password-{i:04d}"})
+            r = c.post(
+                "/api/v1/auth/register",
+                json={"username": "popular", "password": f"password-{i:04d}"},
+            )
             code = r.json().get("error", {}).get("code") if r.status_code != 201 else None
             return r.status_code, code
 

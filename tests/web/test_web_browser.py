@@ -60,10 +60,8 @@ def write_y4m(path: Path, picture: Image.Image, *, blurred: int = 8, sharp: int 
     return path
 
 
-def test_scanner_captures_without_a_click(live_server: Any, launch_chromium: Any,
-                                          tmp_path: Path) -> None:  # fmt: skip
-    title = "Beef noodles, large"
-    text = issue_code(live_server, title)
+def camera_page(launch_chromium: Any, tmp_path: Path, text: str) -> Any:
+    """A phone-sized page whose (fake) camera keeps seeing ``text`` as a QR code."""
     png = render.render_png(text, render.RenderOptions(scale=6, border=4))
     clip = write_y4m(tmp_path / "camera.y4m", Image.open(io.BytesIO(png)))
     browser = launch_chromium(
@@ -73,7 +71,15 @@ def test_scanner_captures_without_a_click(live_server: Any, launch_chromium: Any
     )
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
+    return context.new_page()
+
+
+def test_scanner_captures_without_a_click(
+    live_server: Any, launch_chromium: Any, tmp_path: Path
+) -> None:
+    title = "Beef noodles, large"
+    text = issue_code(live_server, title)
+    page = camera_page(launch_chromium, tmp_path, text)
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     uploads: list[str] = []
@@ -96,7 +102,18 @@ def test_scanner_captures_without_a_click(live_server: Any, launch_chromium: Any
     with state.db.transaction() as db:
         sources = db.scalars(select(ScanEvent.source)).all()
     assert list(sources) == ["scanpage"]  # the code page did not count it twice
-    context.close()
+
+
+def test_scanner_shows_a_foreign_link_before_opening_it(
+    live_server: Any, launch_chromium: Any, tmp_path: Path
+) -> None:
+    page = camera_page(launch_chromium, tmp_path, "https://xn--80ak6aa92e.com/login")
+    page.goto(live_server.url + "/scan")
+    page.wait_for_url("**/out?url=**", timeout=TIMEOUT_MS)
+    assert page.locator(".domain").inner_text() == "аррӏе.com"
+    assert page.locator(".domain-ascii").inner_text() == "xn--80ak6aa92e.com"
+    link = page.locator("a[rel='noopener noreferrer nofollow']")
+    assert link.get_attribute("href") == "https://xn--80ak6aa92e.com/login"
 
 
 def test_download_png_decodes_to_the_code_link(live_server: Any, launch_chromium: Any, ui: Any,
@@ -134,4 +151,26 @@ def test_download_png_decodes_to_the_code_link(live_server: Any, launch_chromium
     page.goto(base + shop["path"])
     assert page.locator("h1.offer-title").inner_text() == "Green tea 250 g"
     assert not [p for p in problems if "Content Security Policy" in p]
+    context.close()
+
+
+def test_without_a_camera_a_photo_does_it(live_server: Any, launch_chromium: Any,
+                                          tmp_path: Path) -> None:  # fmt: skip
+    title = "Dumplings, 12 pieces"
+    text = issue_code(live_server, title)
+    photo = tmp_path / "photo.png"
+    canvas = Image.new("RGB", (900, 700), "#f3efe6")
+    canvas.paste(Image.open(io.BytesIO(render.render_png(text))), (250, 150))
+    canvas.save(photo)
+    browser = launch_chromium()  # no fake camera: getUserMedia finds nothing or is refused
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.goto(live_server.url + "/scan?lang=zh-CN")
+    page.locator("#scanner[data-state=nocamera]").wait_for()
+    status = page.locator("#status").inner_text()
+    assert "摄像头" in status  # a clear, translated reason instead of a dead viewfinder
+    page.set_input_files("#photo", str(photo))
+    page.wait_for_url("**/C/**")
+    assert page.locator("h1.offer-title").inner_text() == title
     context.close()

@@ -109,6 +109,10 @@ def test_merchant_journey_ends_on_the_offer_page(pages: Any, client: TestClient,
     assert "Green tea 250 g" in lower.text
     assert _scan_events(app, "link") == 2
     assert client.get(f"/C/{token}?seen=1").status_code == 200  # the scan page counted it
+    switch = re.search(r'<a class="lang" href="([^"]+)"', seen.text)
+    assert switch
+    assert client.get(switch.group(1).replace("&amp;", "&")).status_code == 200
+    assert "seen=1" in switch.group(1)  # changing language is not another scan
     assert _scan_events(app, "link") == 2
 
 
@@ -222,6 +226,9 @@ def test_edit_offer_and_version_conflict(pages: Any, client: TestClient, app: An
     assert version
     form = {"title": "Green tea 500 g", "price": "9.90", "currency": "CNY",
             "version": version.group(1)}  # fmt: skip
+    untitled = pages.post(url, {**form, "title": " "})
+    assert untitled.status_code == 422
+    assert untitled.text.count("Give the offer a title") == 1
     assert pages.post(url, form).status_code == 303
     offer = _offer(app, shop.offer_id)
     assert (offer.title, offer.price_minor) == ("Green tea 500 g", 990)

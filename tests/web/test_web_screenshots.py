@@ -117,6 +117,14 @@ def test_screenshots(
     assert re.search(r"/C/[A-Z2-7]{42}", shop["path"])
     ctx.close()
 
+    plain = launch_chromium().new_context(viewport=PHONE, device_scale_factor=2, locale=lang)
+    page = plain.new_page()
+    shot = Shooter(page, base, out, lang)
+    page.goto(f"{base}/scan?lang={lang}")
+    page.locator("#scanner[data-state=nocamera]").wait_for()
+    shot("scan-no-camera")
+    plain.close()
+
     desktop = browser.new_context(viewport={"width": 1280, "height": 860}, locale=lang)
     page = desktop.new_page()
     shot = Shooter(page, base, out, lang)

@@ -26,18 +26,38 @@ Quad = npt.NDArray[np.float64]  # 4 x 2: top-left, top-right, bottom-right, bott
 
 _F = zxingcpp.BarcodeFormat
 _NAMES: dict[str, str] = {
-    "QRCode": "qr", "QRCodeModel1": "qr", "QRCodeModel2": "qr", "MicroQRCode": "microqr",
-    "RMQRCode": "rmqr", "AztecCode": "aztec", "CompactPDF417": "pdf417", "ITF14": "itf",
-    "Code39Std": "code39", "Code39Ext": "code39", "DataBarOmni": "databar",
-    "DataBarExp": "databarexpanded", "DataBarLtd": "databarlimited",
+    "QRCode": "qr",
+    "QRCodeModel1": "qr",
+    "QRCodeModel2": "qr",
+    "MicroQRCode": "microqr",
+    "RMQRCode": "rmqr",
+    "AztecCode": "aztec",
+    "CompactPDF417": "pdf417",
+    "ITF14": "itf",
+    "Code39Std": "code39",
+    "Code39Ext": "code39",
+    "DataBarOmni": "databar",
+    "DataBarExp": "databarexpanded",
+    "DataBarLtd": "databarlimited",
 }
 # A single mod-10 check digit: misreads of a photographed label happen, so re-read them.
 _WEAK = frozenset({"EAN13", "EAN8", "UPCA", "UPCE", "ISBN"})
 # What the cascade may report: symbologies with Reed-Solomon codewords or a strong check.
-_STRONG = zxingcpp.BarcodeFormats([
-    _F.QRCode, _F.MicroQRCode, _F.RMQRCode, _F.DataMatrix, _F.Aztec, _F.PDF417,
-    _F.Code128, _F.EAN13, _F.EAN8, _F.UPCA, _F.UPCE,
-])
+_STRONG = zxingcpp.BarcodeFormats(
+    [
+        _F.QRCode,
+        _F.MicroQRCode,
+        _F.RMQRCode,
+        _F.DataMatrix,
+        _F.Aztec,
+        _F.PDF417,
+        _F.Code128,
+        _F.EAN13,
+        _F.EAN8,
+        _F.UPCA,
+        _F.UPCE,
+    ]
+)
 _LINEAR = zxingcpp.BarcodeFormats([_F.Code128, _F.EAN13, _F.EAN8, _F.UPCA, _F.UPCE])
 _PLAIN = zxingcpp.TextMode.Plain
 _LOCAL = zxingcpp.Binarizer.LocalAverage
@@ -64,6 +84,7 @@ class _Variant:
     engine: str
     binarizer: zxingcpp.Binarizer = _LOCAL
     formats: zxingcpp.BarcodeFormats | None = None  # None: every readable symbology
+    invert: bool = True  # also try light-on-dark
 
     def original(self, quad: Quad) -> Quad:
         out: Quad = quad @ self.back[:, :2].T + self.back[:, 2]
@@ -74,8 +95,9 @@ def _scaling(factor: float) -> npt.NDArray[np.float64]:
     return np.array([[1.0 / factor, 0.0, 0.0], [0.0, 1.0 / factor, 0.0]])
 
 
-def _then(first: npt.NDArray[np.float64], second: npt.NDArray[np.float64]
-          ) -> npt.NDArray[np.float64]:
+def _then(
+    first: npt.NDArray[np.float64], second: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
     """The affine map ``second(first(p))``."""
     out: npt.NDArray[np.float64] = second[:, :2] @ first
     out[:, 2] += second[:, 2]
@@ -87,8 +109,7 @@ def symbology_name(fmt: zxingcpp.BarcodeFormat) -> str:
 
 
 def _quad(position: zxingcpp.Position) -> Quad:
-    corners = (position.top_left, position.top_right, position.bottom_right,
-               position.bottom_left)
+    corners = (position.top_left, position.top_right, position.bottom_right, position.bottom_left)
     return np.array([[p.x, p.y] for p in corners], dtype=np.float64)
 
 
@@ -116,8 +137,10 @@ def _weak(result: zxingcpp.Barcode) -> bool:
     if result.format.name in _WEAK:
         return True
     extra = result.extra
-    return result.format == _F.MicroQRCode and isinstance(extra, dict) and (
-        extra.get("Version") == "M1"
+    return (
+        result.format == _F.MicroQRCode
+        and isinstance(extra, dict)
+        and (extra.get("Version") == "M1")
     )
 
 
@@ -141,9 +164,9 @@ def _reads_again(image: Gray, result: zxingcpp.Barcode) -> bool:
     if crop.size == 0:
         return False
     for factor in (1.3, 0.9):
-        again = zxingcpp.read_barcodes(_resize(crop, factor),
-                                       formats=zxingcpp.BarcodeFormats(result.format),
-                                       text_mode=_PLAIN)
+        again = zxingcpp.read_barcodes(
+            _resize(crop, factor), formats=zxingcpp.BarcodeFormats(result.format), text_mode=_PLAIN
+        )
         if any(r.text == result.text for r in again):
             return True
     return False
@@ -151,20 +174,27 @@ def _reads_again(image: Gray, result: zxingcpp.Barcode) -> bool:
 
 def _zxing(variant: _Variant) -> list[DecodedBarcode]:
     if variant.formats is None:
-        found = zxingcpp.read_barcodes(variant.image, text_mode=_PLAIN,
-                                       binarizer=variant.binarizer)
+        found = zxingcpp.read_barcodes(
+            variant.image,
+            try_invert=variant.invert,
+            text_mode=_PLAIN,
+            binarizer=variant.binarizer,
+        )
     else:
-        found = zxingcpp.read_barcodes(variant.image, formats=variant.formats,
-                                       text_mode=_PLAIN, binarizer=variant.binarizer)
+        found = zxingcpp.read_barcodes(
+            variant.image,
+            formats=variant.formats,
+            try_invert=variant.invert,
+            text_mode=_PLAIN,
+            binarizer=variant.binarizer,
+        )
     found = [r for r in found if r.valid and r.error is None and r.text]
     linear = [_quad(r.position) for r in found if r.format.name in _WEAK]
     out: list[DecodedBarcode] = []
     for r in found:
         if _weak(r):
             quad = _quad(r.position)
-            if any(_inside(quad, other) for other in linear) or not _reads_again(
-                variant.image, r
-            ):
+            if any(_inside(quad, other) for other in linear) or not _reads_again(variant.image, r):
                 continue
         corners = [(round(x), round(y)) for x, y in variant.original(_quad(r.position))]
         out.append(DecodedBarcode(r.text, symbology_name(r.format), corners, variant.engine))
@@ -200,14 +230,15 @@ def _smooth(gray: Gray) -> Gray:
     return _u8(cv2.GaussianBlur(gray, (0, 0), 1.0))
 
 
-def _sharpen(gray: Gray) -> Gray:
-    blurred = cv2.GaussianBlur(gray, (0, 0), 3.0)
+def _sharpen(gray: Gray, sigma: float = 3.0) -> Gray:
+    blurred = cv2.GaussianBlur(gray, (0, 0), sigma)
     return _u8(cv2.addWeighted(gray, 3.0, blurred, -2.0, 0))
 
 
 def _threshold(gray: Gray) -> Gray:
-    return _u8(cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C,
-                                      cv2.THRESH_BINARY, 31, 5))
+    return _u8(
+        cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, 31, 5)
+    )
 
 
 def _rotated(gray: Gray, angle: float, back: npt.NDArray[np.float64]) -> _Variant:
@@ -219,13 +250,18 @@ def _rotated(gray: Gray, angle: float, back: npt.NDArray[np.float64]) -> _Varian
     forward[:, 2] += (size[0] - w) / 2, (size[1] - h) / 2
     image = _u8(cv2.warpAffine(gray, forward, size, borderMode=cv2.BORDER_REPLICATE))
     inverse = cv2.invertAffineTransform(forward).astype(np.float64)
-    return _Variant(image, _then(inverse, back), "zxing-rotate", zxingcpp.Binarizer.GlobalHistogram, _LINEAR)
+    return _Variant(image, _then(inverse, back), "zxing-rotate", formats=_LINEAR)
 
 
-def _enlarged(gray: Gray, factor: float, back: npt.NDArray[np.float64]) -> _Variant:
+def _enlarged(
+    gray: Gray, factor: float, back: npt.NDArray[np.float64], *, sharpen: bool = False
+) -> _Variant:
     """Small modules (a code far from the camera) read better after interpolation."""
     image = _resize(gray, factor)
-    return _Variant(image, _then(_scaling(factor), back), "zxing-rescale", formats=_STRONG)
+    engine = "zxing-rescale"
+    if sharpen:
+        image, engine = _sharpen(image, 4.0), "zxing-rescale-sharpen"
+    return _Variant(image, _then(_scaling(factor), back), engine, formats=_STRONG)
 
 
 def _stages(gray: Gray, back: npt.NDArray[np.float64]) -> list[Callable[[], _Variant]]:
@@ -236,8 +272,8 @@ def _stages(gray: Gray, back: npt.NDArray[np.float64]) -> list[Callable[[], _Var
         return _Variant(image, back, engine, binarizer, _STRONG)
 
     stages: list[Callable[[], _Variant]] = [
-        lambda: same_size(_clahe(gray), "zxing-clahe", gh),
         lambda: same_size(_smooth(gray), "zxing-smooth"),
+        lambda: same_size(_clahe(gray), "zxing-clahe", gh),
         lambda: same_size(_sharpen(gray), "zxing-sharpen"),
     ]
     for up in (2.0, 3.0):
@@ -247,6 +283,8 @@ def _stages(gray: Gray, back: npt.NDArray[np.float64]) -> list[Callable[[], _Var
         lambda: same_size(_threshold(gray), "zxing-threshold"),
         lambda: _rotated(gray, 45.0, back),
     ]
+    if max(gray.shape) <= _UPSCALE_MAX_SIDE:
+        stages.append(partial(_enlarged, gray, 2.0, back, sharpen=True))
     return stages
 
 
@@ -262,9 +300,11 @@ def _unique(found: list[DecodedBarcode]) -> list[DecodedBarcode]:
 
 def decode_gray(gray: Gray) -> list[DecodedBarcode]:
     """Every barcode zxing-cpp finds; if none, what the first cascade stage finds."""
-    found = _zxing(_Variant(gray, _scaling(1.0), "zxing"))
-    if found:
-        return _unique(found)
+    # zxing-cpp's own inverted retry, split off: it costs time even when the first try works.
+    for image, engine in ((gray, "zxing"), (_u8(cv2.bitwise_not(gray)), "zxing-invert")):
+        found = _zxing(_Variant(image, _scaling(1.0), engine, invert=False))
+        if found:
+            return _unique(found)
     small, back = gray, _scaling(1.0)
     if max(gray.shape) > _CASCADE_MAX_SIDE:
         factor = _CASCADE_MAX_SIDE / max(gray.shape)

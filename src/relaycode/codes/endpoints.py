@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
-from starlette.datastructures import UploadFile
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from relaycode.catalog.service import get_offer
 from relaycode.codes import render, service
 from relaycode.codes import repository as repo
+from relaycode.codes.lookup import RawReader
 from relaycode.codes.schemas import (
     BarcodeOut,
     CodeOut,
@@ -45,6 +46,8 @@ class CodeImageQuery(render.RenderOptions):
     """Rendering options, plus ``download`` to get an attachment."""
 
     download: bool = False
+
+
 _MEDIA = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
 
 
@@ -190,9 +193,10 @@ async def scan(request: Request) -> Response:
 
 
 def _resolve_read_only(state: AppState, text: str) -> ScanOut:
-    with state.db.raw_reader() as reader:
-        result, _code = service.resolve_text(reader, state.settings, state.keyring, text)
-    return result
+    def work(reader: RawReader) -> ScanOut:
+        return service.resolve_text(reader, state.settings, state.keyring, text)[0]
+
+    return state.db.read_raw(work)
 
 
 @router.get("/trust-list")

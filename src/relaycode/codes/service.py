@@ -97,6 +97,7 @@ def _resolve_ours(
             verdict="ours_invalid",
             reason="unknown_code",
             message="this code is not registered here",
+            target=_invalid_page("unknown_code"),
         ), None
     out = code_out(settings, keyring, code)
     now = utcnow()
@@ -108,12 +109,24 @@ def _resolve_ours(
     elif offer is not None and offer.valid_until is not None and offer.valid_until <= now:
         invalid = ("expired", "the offer behind this code has ended")
     if invalid:
-        return ScanOut(
-            verdict="ours_invalid", reason=invalid[0], message=invalid[1], code=out
-        ), code
+        # The code's own page explains the refusal (410), in the reader's language.
+        page = _code_page(out.text) if out.text else _invalid_page(invalid[0])
+        result = ScanOut(
+            verdict="ours_invalid", reason=invalid[0], message=invalid[1], code=out, target=page
+        )
+        return result, code
     public = to_public(offer, merchant_name or "") if offer is not None else None
-    target = f"/C/{out.text.rsplit('/', 1)[-1]}?seen=1" if out.text else None
-    return ScanOut(verdict="ours", code=out, offer=public, target=target), code
+    page_or_none = _code_page(out.text) if out.text else None
+    return ScanOut(verdict="ours", code=out, offer=public, target=page_or_none), code
+
+
+def _code_page(text: str) -> str:
+    # seen=1: the scan was recorded by the API; opening the page must not count it twice.
+    return f"/C/{text.rsplit('/', 1)[-1]}?seen=1"
+
+
+def _invalid_page(reason: str | None) -> str:
+    return f"/scan/invalid?reason={quote(reason or 'malformed', safe='')}"
 
 
 def resolve_text(
@@ -126,7 +139,12 @@ def resolve_text(
     if c.verdict == "ours" and c.token is not None:
         return _resolve_ours(db, settings, keyring, c.token)
     if c.verdict == "ours_invalid":
-        return ScanOut(verdict="ours_invalid", reason=c.reason, message=c.message), None
+        return ScanOut(
+            verdict="ours_invalid",
+            reason=c.reason,
+            message=c.message,
+            target=_invalid_page(c.reason),
+        ), None
     if c.verdict == "foreign_url" and c.url and c.host:
         return ScanOut(
             verdict="foreign_url",
@@ -136,7 +154,7 @@ def resolve_text(
     if c.verdict == "gtin" and c.gtin:
         offer, merchant_name = repo.offer_by_gtin(db, c.gtin)
         public = to_public(offer, merchant_name or "") if offer is not None else None
-        target = f"/offers/{offer.id}" if offer else None
+        target = f"/offers/{offer.id}" if offer else "/scanned?text=" + c.gtin
         return ScanOut(verdict="gtin", gtin=c.gtin, offer=public, target=target), None
     return ScanOut(verdict="text", target="/scanned?text=" + quote(text[:500], safe="")), None
 

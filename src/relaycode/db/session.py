@@ -6,19 +6,22 @@ equivalent ``transaction`` helper) does.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Select
 from sqlalchemy.orm import Session, sessionmaker
 
 from relaycode.codes.lookup import CompiledQuery, RawReader
 
+T = TypeVar("T")
+
 
 class Database:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, reader_engine: Engine | None = None) -> None:
         self.engine = engine
+        self.reader_engine = reader_engine or engine
         self.sessionmaker = sessionmaker(bind=engine, expire_on_commit=False)
         self._compiled: dict[Select[Any], CompiledQuery] = {}
         self.readonly_engine = engine.execution_options(readonly=True)
@@ -49,14 +52,23 @@ class Database:
         with self.readonly_engine.connect() as conn:
             yield conn
 
-    @contextmanager
-    def raw_reader(self) -> Iterator[RawReader]:
-        """A pooled DB-API connection for the resolve hot path's read-only queries."""
-        conn = self.engine.raw_connection()
-        try:
-            yield RawReader(conn, self.compiled)
-        finally:
-            conn.close()  # back to the pool, which rolls back any implicit transaction
+    def read_raw(self, work: Callable[[RawReader], T]) -> T:
+        """Run read-only ``work`` on a pooled DB-API connection (the resolve hot path).
+
+        A connection the server dropped (restart, idle timeout) is discarded and the work
+        retried once on a fresh one, since the reader pool does not pre-ping.
+        """
+        for attempt in (1, 2):
+            conn = self.reader_engine.raw_connection()
+            try:
+                return work(RawReader(conn, self.compiled))
+            except self.reader_engine.dialect.loaded_dbapi.OperationalError:
+                conn.invalidate()
+                if attempt == 2:
+                    raise
+            finally:
+                conn.close()  # back to the pool (invalidated ones are replaced)
+        raise AssertionError("unreachable")
 
     def compiled(self, stmt: Select[Any]) -> CompiledQuery:
         query = self._compiled.get(stmt)
@@ -70,3 +82,5 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.reader_engine is not self.engine:
+            self.reader_engine.dispose()

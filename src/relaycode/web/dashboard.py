@@ -5,9 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
 from relaycode.catalog import merchants
 from relaycode.catalog import repository as catalog_repo
+from relaycode.catalog.endpoints import EDITORS, READERS
 from relaycode.catalog.service import change_status, get_offer, image_url
 from relaycode.codes import repository as codes_repo
 from relaycode.codes import service as codes
@@ -22,18 +24,16 @@ from relaycode.web.render import page, redirect
 from relaycode.web.session import FormDep, login_redirect, optional, text
 
 router = APIRouter()
-EDITORS = ("owner", "staff")
-READERS = ("owner", "staff", "verifier")
 
 
-def merchant_for(db: DbDep, principal: Principal, slug: str, roles: tuple[str, ...]) -> Merchant:
+def merchant_for(db: Session, principal: Principal, slug: str, roles: tuple[str, ...]) -> Merchant:
     merchant = merchants.get_merchant(db, slug)
     authorize_merchant(db, principal, merchant, roles=roles, scope="offers:read")
     return merchant
 
 
 def offer_for(
-    db: DbDep, principal: Principal, offer_id: int, roles: tuple[str, ...]
+    db: Session, principal: Principal, offer_id: int, roles: tuple[str, ...]
 ) -> tuple[Offer, Merchant]:
     offer = get_offer(db, offer_id)
     merchant = db.get(Merchant, offer.merchant_id)
@@ -42,7 +42,7 @@ def offer_for(
     return offer, merchant
 
 
-def _can_edit(db: DbDep, principal: Principal, merchant: Merchant) -> bool:
+def _can_edit(db: Session, principal: Principal, merchant: Merchant) -> bool:
     try:
         authorize_merchant(db, principal, merchant, roles=EDITORS, scope="offers:write")
     except AppError:
@@ -51,7 +51,7 @@ def _can_edit(db: DbDep, principal: Principal, merchant: Merchant) -> bool:
 
 
 def _dashboard(
-    request: Request, db: DbDep, principal: Principal, form: dict[str, str], errors: list[str]
+    request: Request, db: Session, principal: Principal, form: dict[str, str], errors: list[str]
 ) -> Response:
     assert principal.user is not None
     mine = id_repo.merchants_of(db, principal.user.id)

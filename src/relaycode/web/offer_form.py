@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -11,20 +11,21 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from relaycode.catalog.schemas import OfferCreate, OfferUpdate
+from relaycode.catalog.endpoints import EDITORS
+from relaycode.catalog.schemas import OfferCreate, OfferUpdate, PaymentMethod
 from relaycode.catalog.service import create_offer, store_image, update_offer
 from relaycode.deps import DbDep, StateDep
 from relaycode.errors import AppError
 from relaycode.identity.auth import PrincipalDep
 from relaycode.models import Merchant, Offer
 from relaycode.state import AppState
-from relaycode.web.dashboard import EDITORS, merchant_for, offer_for
+from relaycode.web.dashboard import merchant_for, offer_for
 from relaycode.web.money import PriceError, minor_to_decimal, parse_price
 from relaycode.web.render import client_tz, page, redirect
 from relaycode.web.session import FormDep, login_redirect, text, upload
 
 router = APIRouter()
-PAYMENT_METHODS = ("wallet", "card", "alipay", "wechat", "bank_transfer", "cash")
+PAYMENT_METHODS: tuple[str, ...] = get_args(PaymentMethod)
 CURRENCIES = ("CNY", "USD", "EUR", "JPY", "KRW", "HKD", "TWD", "GBP", "SGD", "AUD", "CAD", "INR")
 _TEXT = (
     "title",
@@ -73,7 +74,8 @@ def read_form(form: FormData, tz: timezone) -> tuple[dict[str, Any], dict[str, A
     )
     payload: dict[str, Any] = {name: values[name] or None for name in _TEXT}
     payload.update(currency=currency, payment_methods=methods, price_minor=0)
-    errors: list[str] = []
+    # An edit would silently keep the old title otherwise (OfferUpdate skips a None title).
+    errors: list[str] = [] if values["title"] else ["offer.invalid_title"]
     if values["price"]:
         try:
             payload["price_minor"] = parse_price(values["price"], currency)
@@ -90,13 +92,11 @@ def read_form(form: FormData, tz: timezone) -> tuple[dict[str, Any], dict[str, A
 
 
 def schema_errors(exc: ValidationError) -> list[str]:
-    keys: list[str] = []
-    for problem in exc.errors():
-        loc = problem.get("loc") or ()
-        key = f"offer.invalid_{loc[0]}" if loc else "offer.invalid_window"
-        if key not in keys:
-            keys.append(key)
-    return keys
+    """Message keys per field; a problem with no field is the validity window."""
+    return [
+        f"offer.invalid_{p['loc'][0]}" if p.get("loc") else "offer.invalid_window"
+        for p in exc.errors()
+    ]
 
 
 def _save_image(db: Session, state: AppState, offer: Offer, form: FormData) -> None:
@@ -118,6 +118,7 @@ def _form_page(
     *,
     status: int = 200,
 ) -> Response:
+    errors = list(dict.fromkeys(errors))  # each message once
     context = {
         "merchant": merchant,
         "offer": offer,

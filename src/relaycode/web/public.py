@@ -6,6 +6,7 @@ import re
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
+from sqlalchemy.orm import Session
 
 from relaycode.catalog.service import check_servable, get_offer, image_url
 from relaycode.codes import service as codes
@@ -15,6 +16,7 @@ from relaycode.deps import DbDep, StateDep
 from relaycode.errors import AppError, NotFound
 from relaycode.identity.auth import Principal, PrincipalDep
 from relaycode.models import Merchant, Offer
+from relaycode.state import AppState
 from relaycode.web.links import check_link
 from relaycode.web.render import CODE_REASONS, page, render_error
 
@@ -40,7 +42,12 @@ def invalid_code_page(request: Request, reason: str, message: str | None = None)
 
 
 def offer_page(
-    request: Request, db: DbDep, offer: Offer, principal: Principal, *, code: CodeOut | None = None
+    request: Request,
+    db: Session,
+    offer: Offer,
+    principal: Principal,
+    *,
+    code: CodeOut | None = None,
 ) -> Response:
     merchant = db.get(Merchant, offer.merchant_id)
     assert merchant is not None
@@ -56,11 +63,12 @@ def offer_page(
 
 
 def _code_page(
-    request: Request, token: str, db: DbDep, state: StateDep, principal: Principal
+    request: Request, token: str, db: Session, state: AppState, principal: Principal
 ) -> Response:
     settings = state.settings
     text = f"{settings.public_scheme}://{settings.public_host}/C/{token[:_MAX_TOKEN]}"
     result, code = codes.resolve_text(db, settings, state.keyring, text)
+    request.state.switch_query = {"seen": "1"}
     if request.query_params.get("seen") != "1":
         codes.record_scan(state.scans, result, scan_context(request, principal, "link"))
     if result.verdict == "ours_invalid":
@@ -133,13 +141,5 @@ def media(name: str, state: StateDep) -> Response:
 
 
 def scan_target(result: ScanOut) -> str:
-    """Where a scan goes next, also when the API gives no target."""
-    if result.target:
-        return result.target
-    if result.verdict == "ours_invalid":
-        if result.code is not None and result.code.text:
-            return "/C/" + result.code.text.rsplit("/", 1)[-1] + "?seen=1"
-        return f"/scan/invalid?reason={result.reason or 'malformed'}"
-    if result.verdict == "gtin" and result.gtin:
-        return f"/scanned?text={result.gtin}"
-    return "/scanned"
+    """Where a scan goes next (the service always says)."""
+    return result.target or "/scanned"

@@ -81,8 +81,13 @@ def local_time(request: Request, value: datetime | None) -> str:
 def _switch_url(request: Request, other: str) -> str:
     if request.method != "GET":
         return f"/?lang={other}"
-    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
-    return request.url.path + "?" + urlencode([*query, ("lang", other)])
+    # A handler may add to the link, e.g. a code page marks it "seen" so that switching
+    # the language is not counted as a second scan.
+    extra: dict[str, str] = getattr(request.state, "switch_query", {})
+    query = [
+        (k, v) for k, v in request.query_params.multi_items() if k != "lang" and k not in extra
+    ]
+    return request.url.path + "?" + urlencode([*query, *extra.items(), ("lang", other)])
 
 
 def finish(request: Request, response: Response) -> Response:

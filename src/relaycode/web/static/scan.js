@@ -52,17 +52,8 @@ function localPath(value) {
 }
 
 function targetOf(result) {
-  if (localPath(result.target)) return result.target;
-  if (result.verdict === "ours_invalid") {
-    if (result.code && result.code.text) {
-      return "/C/" + result.code.text.split("/").pop() + "?seen=1";
-    }
-    return "/scan/invalid?reason=" + encodeURIComponent(result.reason || "malformed");
-  }
-  if (result.verdict === "gtin" && result.gtin) {
-    return "/scanned?text=" + encodeURIComponent(result.gtin);
-  }
-  return "/scanned";
+  // The API always names a path of this site; anything else is refused.
+  return localPath(result.target) ? result.target : "/scanned";
 }
 
 async function resolve(text) {
