@@ -51,6 +51,55 @@ class CodeImageQuery(render.RenderOptions):
 _MEDIA = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
 
 
+# The hot path is declared first: routes are matched in declaration order.
+@router.post(
+    "/scan",
+    response_model=ScanOut,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": ScanIn.model_json_schema()}},
+        }
+    },
+)
+async def scan(request: Request) -> Response:
+    """Classify scanned text: ``ours`` (with what it resolves to), ``ours_invalid`` (with a
+    ``reason``), ``foreign_url``, ``gtin`` or ``text``; records a scan event.
+
+    The platform's hot path, so it skips the generic machinery it does not need: the body
+    is validated by pydantic-core directly, credentials are looked at only when present,
+    the lookup is one read, the event is queued for a batched write, and the response is
+    serialised once.
+    """
+    state: AppState = request.app.state.rc
+    try:
+        data = ScanIn.model_validate_json(await request.body())
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False)) from None
+    principal = await get_principal_standalone(request)
+    if state.db.is_sqlite:
+        # A WAL read by primary key takes microseconds and never waits for the writer:
+        # cheaper inline than the hop to a worker thread.
+        result = _resolve_read_only(state, data.text)
+    else:
+        result = await run_in_threadpool(_resolve_read_only, state, data.text)
+    ctx = service.ScanContext(
+        source=request.headers.get("x-relaycode-source", "api"),
+        user_id=principal.user.id if principal.user else None,
+        device_id=principal.device.id if principal.device else None,
+        user_agent=request.headers.get("user-agent"),
+    )
+    service.record_scan(state.scans, result, ctx)
+    return Response(result.model_dump_json(), media_type="application/json")
+
+
+def _resolve_read_only(state: AppState, text: str) -> ScanOut:
+    def work(reader: RawReader) -> ScanOut:
+        return service.resolve_text(reader, state.settings, state.keyring, text)[0]
+
+    return state.db.read_raw(work)
+
+
 def _offer_for(db: DbDep, principal: Principal, offer_id: int, scope: str) -> Offer:
     offer = get_offer(db, offer_id)
     merchant = db.get(Merchant, offer.merchant_id)
@@ -149,54 +198,6 @@ async def _decode_in_thread(data: bytes, limit: int, pixels: int) -> list[Decode
     return await run_in_threadpool(
         decoder.decode_image_bytes, data, max_bytes=limit, max_pixels=pixels
     )
-
-
-@router.post(
-    "/scan",
-    response_model=ScanOut,
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": ScanIn.model_json_schema()}},
-        }
-    },
-)
-async def scan(request: Request) -> Response:
-    """Classify scanned text: ``ours`` (with what it resolves to), ``ours_invalid`` (with a
-    ``reason``), ``foreign_url``, ``gtin`` or ``text``; records a scan event.
-
-    The platform's hot path, so it skips the generic machinery it does not need: the body
-    is validated by pydantic-core directly, credentials are looked at only when present,
-    the lookup is one read, the event is queued for a batched write, and the response is
-    serialised once.
-    """
-    state: AppState = request.app.state.rc
-    try:
-        data = ScanIn.model_validate_json(await request.body())
-    except ValidationError as exc:
-        raise RequestValidationError(exc.errors(include_url=False)) from None
-    principal = await get_principal_standalone(request)
-    if state.db.is_sqlite:
-        # A WAL read by primary key takes microseconds and never waits for the writer:
-        # cheaper inline than the hop to a worker thread.
-        result = _resolve_read_only(state, data.text)
-    else:
-        result = await run_in_threadpool(_resolve_read_only, state, data.text)
-    ctx = service.ScanContext(
-        source=request.headers.get("x-relaycode-source", "api"),
-        user_id=principal.user.id if principal.user else None,
-        device_id=principal.device.id if principal.device else None,
-        user_agent=request.headers.get("user-agent"),
-    )
-    service.record_scan(state.scans, result, ctx)
-    return Response(result.model_dump_json(), media_type="application/json")
-
-
-def _resolve_read_only(state: AppState, text: str) -> ScanOut:
-    def work(reader: RawReader) -> ScanOut:
-        return service.resolve_text(reader, state.settings, state.keyring, text)[0]
-
-    return state.db.read_raw(work)
 
 
 @router.get("/trust-list")
