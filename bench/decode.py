@@ -193,8 +193,8 @@ def render(rng: np.random.Generator, module: int) -> tuple[np.ndarray, str]:
         text = random_text(rng, "url" if rng.random() < 0.6 else "long")
         qr = segno.make(text, error="m")
         m = np.array([list(r) for r in qr.matrix_iter(scale=1, border=4)], dtype=bool)
-        img = np.where(m, 0, 255).astype(np.uint8)
-        return np.kron(img, np.ones((module, module), np.uint8)), text
+        dots = np.where(m, 0, 255).astype(np.uint8)
+        return np.kron(dots, np.ones((module, module), np.uint8)), text
     table = (
         (0.6, zxingcpp.BarcodeFormat.Code128, "short"),
         (0.7, zxingcpp.BarcodeFormat.DataMatrix, "long"),
@@ -207,10 +207,12 @@ def render(rng: np.random.Generator, module: int) -> tuple[np.ndarray, str]:
     code = zxingcpp.create_barcode(text, fmt)
     img = np.asarray(code.to_image(scale=module))
     if fmt in (zxingcpp.BarcodeFormat.Code128, zxingcpp.BarcodeFormat.EAN13):
-        img = cv2.resize(
-            img,
-            (img.shape[1], max(img.shape[0], img.shape[1] // 3)),
-            interpolation=cv2.INTER_NEAREST,
+        img = np.asarray(
+            cv2.resize(
+                img,
+                (img.shape[1], max(img.shape[0], img.shape[1] // 3)),
+                interpolation=cv2.INTER_NEAREST,
+            )
         )
     return np.ascontiguousarray(img), code.text
 
@@ -240,8 +242,9 @@ def distort(rng: np.random.Generator, category: str) -> tuple[np.ndarray, str]:
     elif category == "noise":
         img = img + rng.normal(0.0, float(rng.uniform(25, 85)), img.shape).astype(np.float32)
     elif category == "perspective":
-        src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
-        jitter = rng.uniform(-0.22, 0.22, (4, 2)).astype(np.float32) * np.float32([w, h])
+        src = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
+        jitter = rng.uniform(-0.22, 0.22, (4, 2)) * np.array([w, h])
+        jitter = jitter.astype(np.float32)
         matrix = cv2.getPerspectiveTransform(src, src + jitter)
         img = cv2.warpPerspective(img, matrix, (w, h), borderValue=float(paper))
     elif category == "rotation":
@@ -350,7 +353,7 @@ def print_table(title: str, result: dict[str, Any]) -> None:
 
 def targets_met(result: dict[str, Any]) -> bool:
     t = result["total"]
-    return (
+    return bool(
         t["ok"]["relaycode"] > t["ok"]["zxing-cpp"]
         and t["fp"]["relaycode"] == 0
         and result["median_ratio"] <= 2.0

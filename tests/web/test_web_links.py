@@ -55,6 +55,23 @@ def test_punycode_host_is_shown_both_ways() -> None:
     assert check.host_ascii == "xn--80ak6aa92e.com"
     assert check.host_unicode == "аррӏе.com"  # Cyrillic look-alike of apple.com
     assert check.is_idn
+    assert check.lookalike and check.display_host == "xn--80ak6aa92e.com"
+
+
+def test_honest_international_names_are_shown_in_their_script() -> None:
+    for url, host in [
+        ("https://例え.jp/", "例え.jp"),
+        ("https://中文网.中国/", "中文网.中国"),
+        ("http://bücher.example/", "bücher.example"),
+    ]:
+        check = check_link(url)
+        assert check.is_idn and not check.lookalike, url
+        assert check.display_host == host
+
+
+def test_mixed_latin_and_cyrillic_in_one_label_is_a_lookalike() -> None:
+    check = check_link("https://pаypal.com/")  # Cyrillic "а"
+    assert check.lookalike and check.display_host.startswith("xn--")
 
 
 def test_unicode_host_gets_its_xn_form() -> None:

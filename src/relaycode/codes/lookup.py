@@ -27,8 +27,7 @@ class CompiledQuery:
         self._defaults = {k: v for k, v in compiled.params.items() if v is not None}
         self.names = [str(c.key) for c in stmt.selected_columns]
         self._processors: list[Processor] = [
-            c.type._cached_result_processor(engine.dialect, None)
-            for c in stmt.selected_columns
+            c.type._cached_result_processor(engine.dialect, None) for c in stmt.selected_columns
         ]
 
     def params(self, values: dict[str, Any]) -> Sequence[Any] | dict[str, Any]:

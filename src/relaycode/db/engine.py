@@ -96,5 +96,6 @@ def make_reader_engine(url: str, engine: Engine) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, isolation_level="AUTOCOMMIT", pool_size=10, max_overflow=10,
-                         pool_recycle=1800)
+    return create_engine(
+        url, isolation_level="AUTOCOMMIT", pool_size=10, max_overflow=10, pool_recycle=1800
+    )

@@ -6,6 +6,7 @@ else (``javascript:``, ``data:``, ``file:``, ...) is refused and shown as text.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -33,6 +34,40 @@ class LinkCheck:
     def is_idn(self) -> bool:
         """True when the host is written differently in Unicode and in ``xn--`` form."""
         return self.host_unicode != self.host_ascii
+
+    @property
+    def lookalike(self) -> bool:
+        """True when the Unicode spelling could pass for another (e.g. Cyrillic "аррӏе").
+
+        Then, like browsers, we show the ``xn--`` spelling as the destination and the
+        Unicode one only as what it imitates.
+        """
+        return any(_suspicious_label(label) for label in self.host_unicode.split("."))
+
+    @property
+    def display_host(self) -> str:
+        return self.host_ascii if self.lookalike else self.host_unicode
+
+
+# Scripts whose letters pass for Latin ones; mixing Latin with any other script in one
+# label is suspicious too (Chrome's IDN display policy has the same two rules at heart).
+_LOOKALIKE_SCRIPTS = frozenset({"CYRILLIC", "GREEK", "ARMENIAN", "CHEROKEE", "COPTIC"})
+_NEUTRAL = frozenset({"DIGIT", "HYPHEN-MINUS"})
+
+
+def _script(char: str) -> str:
+    name = unicodedata.name(char, "UNKNOWN")
+    first = name.split(" ")[0]
+    if first in ("CJK", "HIRAGANA", "KATAKANA", "IDEOGRAPHIC"):
+        return "HAN"  # Chinese and Japanese labels legitimately mix these
+    return first
+
+
+def _suspicious_label(label: str) -> bool:
+    if label.isascii():
+        return False
+    scripts = {_script(c) for c in label} - _NEUTRAL
+    return bool(scripts & _LOOKALIKE_SCRIPTS) or ("LATIN" in scripts and len(scripts) > 1)
 
 
 def _label_to_unicode(label: str) -> str:
