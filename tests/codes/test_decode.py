@@ -158,6 +158,13 @@ def test_blank_image_has_no_code(value: int) -> None:
     assert decode_image_bytes(encode(np.full((300, 400), value, np.uint8)), **LIMITS) == []
 
 
+@pytest.mark.parametrize("shape", [(1, 1), (2, 3), (1, 5000), (5000, 1), (2, 3000), (1700, 1)])
+def test_degenerate_shapes(shape: tuple[int, int]) -> None:
+    rng = np.random.default_rng(sum(shape))
+    assert decode_array(np.full(shape, 255, np.uint8)) == []
+    assert isinstance(decode_array(rng.integers(0, 256, shape, dtype=np.uint8)), list)
+
+
 def test_noise_image_has_no_code() -> None:
     noise = np.random.default_rng(3).integers(0, 256, (240, 320), dtype=np.uint8)
     assert decode_image_bytes(encode(noise), **LIMITS) == []

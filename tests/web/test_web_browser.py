@@ -152,6 +152,20 @@ def test_download_png_decodes_to_the_code_link(live_server: Any, launch_chromium
     page.goto(base + shop["path"])
     assert page.locator("h1.offer-title").inner_text() == "Green tea 250 g"
     assert not [p for p in problems if "Content Security Policy" in p]
+
+    # Signing up landed on the dashboard, whose script made this browser a device key
+    # (WebCrypto Ed25519, private half kept in IndexedDB) and registered the public half.
+    page.goto(base + "/account/devices")
+    assert page.locator("[data-has-key]").count() == 1
+    assert page.locator('meta[name="rc-device-key"]').count() == 0  # not asked again
+    stored = page.evaluate("""() => new Promise((resolve) => {
+        const req = indexedDB.open("relaycode");
+        req.onsuccess = () => {
+            const get = req.result.transaction("keys").objectStore("keys").get("device");
+            get.onsuccess = () => resolve(get.result.privateKey.extractable);
+        };
+    })""")
+    assert stored is False  # the private key cannot leave the browser
     context.close()
 
 

@@ -24,9 +24,9 @@ def _bad(message: str) -> InvalidInput:
     return InvalidInput(message, code="bad_image", status=422)
 
 
-def _too_many(pixels: int, max_pixels: int) -> TooLarge:
+def _too_many(max_pixels: int) -> TooLarge:
     return TooLarge(
-        f"image has {pixels} pixels, the limit is {max_pixels}",
+        f"image has more than {max_pixels} pixels",
         code="image_too_many_pixels",
         details={"max_pixels": max_pixels},
     )
@@ -59,15 +59,23 @@ def load_gray(data: bytes, *, max_pixels: int) -> Gray:
             if width <= 0 or height <= 0:
                 raise _bad("image has no pixels")
             if width * height > max_pixels:
-                raise _too_many(width * height, max_pixels)
+                raise _too_many(max_pixels)
             im.load()
-            return _to_gray(ImageOps.exif_transpose(im) or im)
-    except Image.DecompressionBombError as exc:
-        raise _too_many(max_pixels + 1, max_pixels) from exc
+            return _to_gray(_upright(im))
+    except Image.DecompressionBombError as exc:  # Pillow's own guard, at open
+        raise _too_many(max_pixels) from exc
     except AppError:
         raise
     except Exception as exc:  # Pillow raises OSError, ValueError, SyntaxError, EOFError...
         raise _bad(f"not a readable PNG, JPEG, WebP or GIF image ({type(exc).__name__})") from exc
+
+
+def _upright(im: Image.Image) -> Image.Image:
+    """Apply the EXIF orientation of phone photos; a broken EXIF block is ignored."""
+    try:
+        return ImageOps.exif_transpose(im) or im
+    except Exception:
+        return im
 
 
 def _to_gray(im: Image.Image) -> Gray:

@@ -10,9 +10,10 @@ whose single check digit lets misreads through, must be read again from a rescal
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 import cv2
@@ -24,41 +25,24 @@ Gray = npt.NDArray[np.uint8]
 Point = tuple[int, int]
 Quad = npt.NDArray[np.float64]  # 4 x 2: top-left, top-right, bottom-right, bottom-left
 
+_log = logging.getLogger(__name__)
 _F = zxingcpp.BarcodeFormat
+# fmt: off
 _NAMES: dict[str, str] = {
-    "QRCode": "qr",
-    "QRCodeModel1": "qr",
-    "QRCodeModel2": "qr",
-    "MicroQRCode": "microqr",
-    "RMQRCode": "rmqr",
-    "AztecCode": "aztec",
-    "CompactPDF417": "pdf417",
-    "ITF14": "itf",
-    "Code39Std": "code39",
-    "Code39Ext": "code39",
-    "DataBarOmni": "databar",
-    "DataBarExp": "databarexpanded",
-    "DataBarLtd": "databarlimited",
+    "QRCode": "qr", "QRCodeModel1": "qr", "QRCodeModel2": "qr", "MicroQRCode": "microqr",
+    "RMQRCode": "rmqr", "AztecCode": "aztec", "CompactPDF417": "pdf417", "ITF14": "itf",
+    "Code39Std": "code39", "Code39Ext": "code39", "DataBarOmni": "databar",
+    "DataBarExp": "databarexpanded", "DataBarLtd": "databarlimited",
 }
+# fmt: on
 # A single mod-10 check digit: misreads of a photographed label happen, so re-read them.
 _WEAK = frozenset({"EAN13", "EAN8", "UPCA", "UPCE", "ISBN"})
 # What the cascade may report: symbologies with Reed-Solomon codewords or a strong check.
-_STRONG = zxingcpp.BarcodeFormats(
-    [
-        _F.QRCode,
-        _F.MicroQRCode,
-        _F.RMQRCode,
-        _F.DataMatrix,
-        _F.Aztec,
-        _F.PDF417,
-        _F.Code128,
-        _F.EAN13,
-        _F.EAN8,
-        _F.UPCA,
-        _F.UPCE,
-    ]
+_ALL = zxingcpp.BarcodeFormats([])  # empty: every readable symbology, as by default
+_LINEAR = zxingcpp.barcode_formats_from_str("Code128,EAN13,EAN8,UPCA,UPCE")
+_STRONG = zxingcpp.barcode_formats_from_str(
+    "QRCode,MicroQRCode,RMQRCode,DataMatrix,Aztec,PDF417,Code128,EAN13,EAN8,UPCA,UPCE"
 )
-_LINEAR = zxingcpp.BarcodeFormats([_F.Code128, _F.EAN13, _F.EAN8, _F.UPCA, _F.UPCE])
 _PLAIN = zxingcpp.TextMode.Plain
 _LOCAL = zxingcpp.Binarizer.LocalAverage
 _CASCADE_MAX_SIDE = 1600  # larger photos are shrunk first: modules are big enough there
@@ -83,16 +67,16 @@ class _Variant:
     back: npt.NDArray[np.float64]  # 2 x 3: variant pixel -> original pixel
     engine: str
     binarizer: zxingcpp.Binarizer = _LOCAL
-    formats: zxingcpp.BarcodeFormats | None = None  # None: every readable symbology
-    invert: bool = True  # also try light-on-dark
+    formats: zxingcpp.BarcodeFormats = _ALL
 
     def original(self, quad: Quad) -> Quad:
         out: Quad = quad @ self.back[:, :2].T + self.back[:, 2]
         return out
 
 
-def _scaling(factor: float) -> npt.NDArray[np.float64]:
-    return np.array([[1.0 / factor, 0.0, 0.0], [0.0, 1.0 / factor, 0.0]])
+def _scaling(fx: float, fy: float | None = None) -> npt.NDArray[np.float64]:
+    """The map back from an image resized by ``fx`` (and ``fy``, if different)."""
+    return np.array([[1.0 / fx, 0.0, 0.0], [0.0, 1.0 / (fy or fx), 0.0]])
 
 
 def _then(
@@ -117,9 +101,13 @@ def _u8(image: npt.ArrayLike) -> Gray:
     return np.asarray(image, dtype=np.uint8)
 
 
-def _resize(gray: Gray, factor: float) -> Gray:
+def _resize(gray: Gray, factor: float) -> tuple[Gray, npt.NDArray[np.float64]]:
+    """``gray`` scaled by ``factor`` (at least 1 pixel each way) and the map back."""
+    h, w = gray.shape
+    size = (max(1, round(w * factor)), max(1, round(h * factor)))
     interp = cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR
-    return _u8(cv2.resize(gray, None, fx=factor, fy=factor, interpolation=interp))
+    image = _u8(cv2.resize(gray, size, interpolation=interp))
+    return image, _scaling(size[0] / w, size[1] / h)
 
 
 def _crop(gray: Gray, quad: Quad) -> Gray:
@@ -134,14 +122,8 @@ def _crop(gray: Gray, quad: Quad) -> Gray:
 
 def _weak(result: zxingcpp.Barcode) -> bool:
     """A mod-10 check digit, or Micro QR M1 (error detection only): misreads get through."""
-    if result.format.name in _WEAK:
-        return True
-    extra = result.extra
-    return (
-        result.format == _F.MicroQRCode
-        and isinstance(extra, dict)
-        and (extra.get("Version") == "M1")
-    )
+    extra = result.extra if isinstance(result.extra, dict) else {}
+    return result.format.name in _WEAK or extra.get("Version") == "M1"
 
 
 def _inside(small: Quad, big: Quad) -> bool:
@@ -165,7 +147,9 @@ def _reads_again(image: Gray, result: zxingcpp.Barcode) -> bool:
         return False
     for factor in (1.3, 0.9):
         again = zxingcpp.read_barcodes(
-            _resize(crop, factor), formats=zxingcpp.BarcodeFormats(result.format), text_mode=_PLAIN
+            _resize(crop, factor)[0],
+            formats=zxingcpp.BarcodeFormats(result.format),
+            text_mode=_PLAIN,
         )
         if any(r.text == result.text for r in again):
             return True
@@ -173,21 +157,13 @@ def _reads_again(image: Gray, result: zxingcpp.Barcode) -> bool:
 
 
 def _zxing(variant: _Variant) -> list[DecodedBarcode]:
-    if variant.formats is None:
-        found = zxingcpp.read_barcodes(
-            variant.image,
-            try_invert=variant.invert,
-            text_mode=_PLAIN,
-            binarizer=variant.binarizer,
-        )
-    else:
-        found = zxingcpp.read_barcodes(
-            variant.image,
-            formats=variant.formats,
-            try_invert=variant.invert,
-            text_mode=_PLAIN,
-            binarizer=variant.binarizer,
-        )
+    found = zxingcpp.read_barcodes(
+        variant.image,
+        formats=variant.formats,
+        try_invert=False,
+        text_mode=_PLAIN,
+        binarizer=variant.binarizer,
+    )
     found = [r for r in found if r.valid and r.error is None and r.text]
     linear = [_quad(r.position) for r in found if r.format.name in _WEAK]
     out: list[DecodedBarcode] = []
@@ -257,11 +233,11 @@ def _enlarged(
     gray: Gray, factor: float, back: npt.NDArray[np.float64], *, sharpen: bool = False
 ) -> _Variant:
     """Small modules (a code far from the camera) read better after interpolation."""
-    image = _resize(gray, factor)
+    image, scaled = _resize(gray, factor)
     engine = "zxing-rescale"
     if sharpen:
         image, engine = _sharpen(image, 4.0), "zxing-rescale-sharpen"
-    return _Variant(image, _then(_scaling(factor), back), engine, formats=_STRONG)
+    return _Variant(image, _then(scaled, back), engine, formats=_STRONG)
 
 
 def _stages(gray: Gray, back: npt.NDArray[np.float64]) -> list[Callable[[], _Variant]]:
@@ -289,28 +265,34 @@ def _stages(gray: Gray, back: npt.NDArray[np.float64]) -> list[Callable[[], _Var
 
 
 def _unique(found: list[DecodedBarcode]) -> list[DecodedBarcode]:
-    seen: set[tuple[str, str]] = set()
-    out: list[DecodedBarcode] = []
+    """One result per (text, symbology): the first, in reading order."""
+    first: dict[tuple[str, str], DecodedBarcode] = {}
     for b in found:
-        if (b.text, b.symbology) not in seen:
-            seen.add((b.text, b.symbology))
-            out.append(b)
-    return out
+        first.setdefault((b.text, b.symbology), b)
+    return list(first.values())
 
 
 def decode_gray(gray: Gray) -> list[DecodedBarcode]:
     """Every barcode zxing-cpp finds; if none, what the first cascade stage finds."""
-    # zxing-cpp's own inverted retry, split off: it costs time even when the first try works.
-    for image, engine in ((gray, "zxing"), (_u8(cv2.bitwise_not(gray)), "zxing-invert")):
-        found = _zxing(_Variant(image, _scaling(1.0), engine, invert=False))
+    # zxing-cpp's try_invert costs time even when the first try works, so polarity is ours:
+    # dark-on-light first, everywhere, then the light-on-dark (screen in dark mode) retries.
+    inverted = _u8(cv2.bitwise_not(gray))
+    for image, engine in ((gray, "zxing"), (inverted, "zxing-invert")):
+        found = _zxing(_Variant(image, _scaling(1.0), engine))
         if found:
             return _unique(found)
-    small, back = gray, _scaling(1.0)
+    small, small_inverted, back = gray, inverted, _scaling(1.0)
     if max(gray.shape) > _CASCADE_MAX_SIDE:
-        factor = _CASCADE_MAX_SIDE / max(gray.shape)
-        small, back = _resize(gray, factor), _scaling(factor)
-    for stage in _stages(small, back):
-        found = _zxing(stage())
-        if found:
-            return _unique(found)
+        small, back = _resize(gray, _CASCADE_MAX_SIDE / max(gray.shape))
+        small_inverted = _u8(cv2.bitwise_not(small))
+    for image, suffix in ((small, ""), (small_inverted, "-invert")):
+        for stage in _stages(image, back):
+            try:
+                variant = stage()
+                found = _zxing(replace(variant, engine=variant.engine + suffix))
+            except (cv2.error, RuntimeError, ValueError):  # an odd shape: skip, never a 500
+                _log.warning("decode stage failed on a %s image", image.shape, exc_info=True)
+                continue
+            if found:
+                return _unique(found)
     return _unique(_wechat(small, back))

@@ -18,6 +18,7 @@ from relaycode.identity.schemas import RegisterIn
 from relaycode.web.render import page, redirect
 from relaycode.web.session import (
     FormDep,
+    device_key_missing,
     login_redirect,
     optional,
     safe_next,
@@ -105,6 +106,7 @@ def devices(request: Request, db: DbDep, principal: PrincipalDep) -> Response:
         "user": principal.user,
         "devices": id_repo.devices_of(db, principal.user.id),
         "current": principal.device.id if principal.device else None,
+        "device_key_missing": device_key_missing(principal),
     }
     return page(request, "devices.html", context)
 

@@ -21,7 +21,7 @@ from relaycode.identity.auth import Principal, PrincipalDep, authorize_merchant
 from relaycode.identity.schemas import MerchantIn
 from relaycode.models import Code, Merchant, Offer
 from relaycode.web.render import page, redirect
-from relaycode.web.session import FormDep, login_redirect, optional, text
+from relaycode.web.session import FormDep, device_key_missing, login_redirect, optional, text
 
 router = APIRouter()
 
@@ -55,7 +55,13 @@ def _dashboard(
 ) -> Response:
     assert principal.user is not None
     mine = id_repo.merchants_of(db, principal.user.id)
-    context = {"user": principal.user, "merchants": mine, "form": form, "errors": errors}
+    context = {
+        "user": principal.user,
+        "merchants": mine,
+        "form": form,
+        "errors": errors,
+        "device_key_missing": device_key_missing(principal),
+    }
     return page(request, "dashboard.html", context, status=422 if errors else 200)
 
 

@@ -138,6 +138,7 @@ def page(
         "when": lambda value: local_time(request, value),
         "user": None,
         "signed_in": SESSION_COOKIE in request.cookies,
+        "device_key_missing": False,
     }
     values.update(context or {})
     html = env.get_template(template).render(values)

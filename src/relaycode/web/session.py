@@ -14,7 +14,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from relaycode.errors import Forbidden
 from relaycode.identity import service
-from relaycode.identity.auth import CSRF_COOKIE, SESSION_COOKIE, csrf_ok
+from relaycode.identity.auth import CSRF_COOKIE, SESSION_COOKIE, Principal, csrf_ok
 from relaycode.models import User
 from relaycode.state import AppState
 from relaycode.web.render import redirect
@@ -126,3 +126,9 @@ def sign_out(request: Request, response: Response) -> Response:
     secure = request.app.state.rc.settings.cookie_secure
     response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax", secure=secure)
     return response
+
+
+def device_key_missing(principal: Principal) -> bool:
+    """Signed in from a browser that has not registered its device key yet."""
+    device = principal.device
+    return principal.via_cookie and device is not None and device.public_key is None

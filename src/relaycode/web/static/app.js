@@ -74,3 +74,7 @@ function wire() {
 }
 
 wire();
+
+if (document.querySelector('meta[name="rc-device-key"]')) {
+  import("./device-key.js");
+}
