@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from relaycode.codes.scan_lane import ScanLane
 from relaycode.config import Settings, get_settings
 from relaycode.errors_http import install_error_handlers
 from relaycode.state import AppState
@@ -36,6 +37,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.rc = state
     install_error_handlers(app)
+    # Added first, so it runs inside the security headers: the scan hot path (scan_lane.py).
+    app.add_middleware(ScanLane)
     app.add_middleware(SecurityHeadersMiddleware)
 
     @app.get("/healthz", tags=["meta"])

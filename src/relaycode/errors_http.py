@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -33,14 +35,32 @@ def _wants_json(request: Request) -> bool:
     return "application/json" in request.headers.get("accept", "")
 
 
+def invalid_input(errors: Sequence[Any]) -> AppError:
+    """pydantic's validation errors as our 422, listing at most 20 problems."""
+    problems = [
+        {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))}
+        for e in errors[:20]
+    ]
+    return AppError(
+        "the request is not valid",
+        code="invalid_input",
+        status=422,
+        details={"problems": problems},
+    )
+
+
+def json_error(err: AppError) -> JSONResponse:
+    headers = (
+        {"Retry-After": str(err.details["retry_after"])}
+        if err.status == 429 and "retry_after" in err.details
+        else None
+    )
+    return JSONResponse(err.to_dict(), status_code=err.status, headers=headers)
+
+
 def _respond(request: Request, err: AppError) -> Response:
     if _wants_json(request):
-        headers = (
-            {"Retry-After": str(err.details["retry_after"])}
-            if err.status == 429 and "retry_after" in err.details
-            else None
-        )
-        return JSONResponse(err.to_dict(), status_code=err.status, headers=headers)
+        return json_error(err)
     from relaycode.web.render import render_error
 
     return render_error(request, err)
@@ -53,17 +73,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        problems = [
-            {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))}
-            for e in exc.errors()[:20]
-        ]
-        err = AppError(
-            "the request is not valid",
-            code="invalid_input",
-            status=422,
-            details={"problems": problems},
-        )
-        return _respond(request, err)
+        return _respond(request, invalid_input(exc.errors()))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

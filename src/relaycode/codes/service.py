@@ -42,7 +42,11 @@ def code_text(settings: Settings, keyring: Keyring, code: Code | Snapshot) -> st
     return code_url(settings.public_scheme, settings.public_host, body)
 
 
-def code_out(settings: Settings, keyring: Keyring, code: Code | Snapshot) -> CodeOut:
+def code_out(
+    settings: Settings, keyring: Keyring, code: Code | Snapshot, *, body: str | None = None
+) -> CodeOut:
+    """``body``: the verified token text when we have it, saving a re-encode."""
+    text = code_url(settings.public_scheme, settings.public_host, body) if body else None
     return CodeOut(
         id=code.id,
         kind=code.kind,
@@ -53,7 +57,7 @@ def code_out(settings: Settings, keyring: Keyring, code: Code | Snapshot) -> Cod
         status=code.status,
         created_at=code.created_at,
         expires_at=code.expires_at,
-        text=code_text(settings, keyring, code),
+        text=text or code_text(settings, keyring, code),
     )
 
 
@@ -99,7 +103,7 @@ def _resolve_ours(
             message="this code is not registered here",
             target=_invalid_page("unknown_code"),
         ), None
-    out = code_out(settings, keyring, code)
+    out = code_out(settings, keyring, code, body=token.body)
     now = utcnow()
     invalid: tuple[str, str] | None = None
     if code.status == "revoked" or (offer is not None and offer.status == "archived"):

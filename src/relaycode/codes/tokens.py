@@ -41,6 +41,7 @@ class OnlineToken:
     version: int
     kid: int
     code_id: bytes
+    body: str = ""  # the canonical (upper-case) base32 text it was decoded from
 
     @property
     def code_hex(self) -> str:
@@ -88,7 +89,7 @@ def decode_token(body: str, lookup_key: Callable[[int], bytes | None]) -> Online
     head, tag = raw[:-TAG_BYTES], raw[-TAG_BYTES:]
     if not hmac.compare_digest(tag, _tag(secret, head)):
         raise TokenError("bad_tag", "the code's tag does not verify")
-    return OnlineToken(version=version, kid=kid, code_id=raw[2 : 2 + ID_BYTES])
+    return OnlineToken(version=version, kid=kid, code_id=raw[2 : 2 + ID_BYTES], body=text)
 
 
 def code_url(scheme: str, host: str, body: str) -> str:
