@@ -27,6 +27,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         state.scans.close()
+        if state.async_reader is not None:
+            await state.async_reader.close()
         state.db.dispose()
 
     app = FastAPI(

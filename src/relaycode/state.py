@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from relaycode.codes.keys import Keyring
+from relaycode.codes.lookup import PgAsyncReader
 from relaycode.codes.scanlog import ScanRecorder
 from relaycode.config import Settings
-from relaycode.db.engine import make_engine, make_reader_engine
+from relaycode.db.engine import make_engine
 from relaycode.db.session import Database
 from relaycode.identity.passwords import Passwords
 from relaycode.identity.ratelimit import RateLimiter
@@ -20,16 +21,22 @@ class AppState:
     keyring: Keyring
     passwords: Passwords
     scans: ScanRecorder
+    # PostgreSQL only: the scan hot path reads through asyncio (see codes/lookup.py).
+    async_reader: PgAsyncReader | None = None
     login_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(10, 60.0))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AppState:
         settings.ensure_data_dir()
         url = settings.resolved_database_url
-        engine = make_engine(url)
-        db = Database(engine, make_reader_engine(url, engine))
+        db = Database(make_engine(url))
         keyring = Keyring.for_data_dir(settings.data_dir)
+        async_reader = None
+        if not db.is_sqlite:
+            conninfo = db.engine.url.set(drivername="postgresql").render_as_string(False)
+            async_reader = PgAsyncReader(conninfo, db.compiled)
         return cls(
+            async_reader=async_reader,
             settings=settings,
             db=db,
             keyring=keyring,

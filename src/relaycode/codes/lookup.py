@@ -8,9 +8,13 @@ what the ORM would give (aware UTC datetimes, parsed JSON) on every engine.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
+import psycopg
+from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Connection, Engine, Select
 from sqlalchemy.orm import Session
 
@@ -74,3 +78,66 @@ class RawReader:
         finally:
             cur.close()
         return None if row is None else query.decode(row)
+
+
+class AsyncReader(Protocol):
+    async def first(self, stmt: Select[Any], values: dict[str, Any]) -> dict[str, Any] | None: ...
+
+
+class PgAsyncReader:
+    """Compiled queries over an asyncio psycopg pool: the event loop never blocks on
+    PostgreSQL and no worker thread is needed per scan.
+
+    The pool is made on first use in the running loop (and remade if a different loop
+    calls, as test clients do); connections are in autocommit mode, and psycopg prepares
+    the statements after a few executions.
+    """
+
+    def __init__(
+        self, conninfo: str, compiled: Callable[[Select[Any]], CompiledQuery], *, max_size: int = 10
+    ) -> None:
+        self._conninfo = conninfo
+        self._compiled = compiled
+        self._max_size = max_size
+        self._pool: AsyncConnectionPool | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def _get_pool(self) -> AsyncConnectionPool:
+        loop = asyncio.get_running_loop()
+        if self._pool is None or self._loop is not loop:
+            stale, self._pool, self._loop = self._pool, None, loop
+            if stale is not None:
+                with contextlib.suppress(Exception):
+                    await stale.close(timeout=0)
+            pool = AsyncConnectionPool(
+                self._conninfo,
+                min_size=1,
+                max_size=self._max_size,
+                open=False,
+                kwargs={"autocommit": True},
+            )
+            await pool.open(wait=True, timeout=10)
+            self._pool = pool
+        return self._pool
+
+    async def first(self, stmt: Select[Any], values: dict[str, Any]) -> dict[str, Any] | None:
+        query = self._compiled(stmt)
+        pool = await self._get_pool()
+        for attempt in (1, 2):
+            try:
+                async with pool.connection() as conn:
+                    cur = await conn.execute(query.sql, query.params(values))
+                    row = await cur.fetchone()
+                return None if row is None else query.decode(row)
+            except psycopg.OperationalError:
+                # The server dropped connections (restart, idle timeout): the broken one
+                # is discarded on return; check the idle ones too, then retry once.
+                if attempt == 2:
+                    raise
+                await pool.check()
+        raise AssertionError("unreachable")
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None

@@ -3,10 +3,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
-from relaycode.codes.lookup import Reader
 from relaycode.models import Code, Merchant, Offer
 
 _CODE_COLS = (
@@ -68,16 +67,6 @@ class Snapshot:
             raise AttributeError(name) from exc
 
 
-def resolve_code(reader: Reader, code_hex: str) -> tuple[Any, Any | None, str | None]:
-    """The code, its offer (or None) and the merchant's name, in one round trip."""
-    m = reader.first(_RESOLVE, {"code_id": code_hex})
-    if m is None:
-        return None, None, None
-    code = Snapshot({c: m[f"c_{c}"] for c in _CODE_COLS})
-    offer = Snapshot({c: m[f"o_{c}"] for c in _OFFER_COLS}) if m["o_id"] is not None else None
-    return code, offer, m["m_name"]
-
-
 _BY_GTIN = (
     select(*(getattr(Offer, c).label(f"o_{c}") for c in _OFFER_COLS), Merchant.name.label("m_name"))
     .join(Merchant, Merchant.id == Offer.merchant_id)
@@ -86,10 +75,28 @@ _BY_GTIN = (
     .limit(1)
 )
 
+Lookup = tuple[Select[Any], dict[str, Any]]
 
-def offer_by_gtin(reader: Reader, gtin: str) -> tuple[Any | None, str | None]:
+
+def code_lookup(code_hex: str) -> Lookup:
+    """The code, its offer and its merchant's name, in one round trip."""
+    return _RESOLVE, {"code_id": code_hex}
+
+
+def gtin_lookup(gtin: str) -> Lookup:
     """The first active offer carrying this GTIN-14, and its merchant's name."""
-    m = reader.first(_BY_GTIN, {"gtin": gtin})
+    return _BY_GTIN, {"gtin": gtin}
+
+
+def code_from_row(m: dict[str, Any] | None) -> tuple[Any | None, Any | None, str | None]:
+    if m is None:
+        return None, None, None
+    code = Snapshot({c: m[f"c_{c}"] for c in _CODE_COLS})
+    offer = Snapshot({c: m[f"o_{c}"] for c in _OFFER_COLS}) if m["o_id"] is not None else None
+    return code, offer, m["m_name"]
+
+
+def offer_from_row(m: dict[str, Any] | None) -> tuple[Any | None, str | None]:
     if m is None:
         return None, None
     return Snapshot({c: m[f"o_{c}"] for c in _OFFER_COLS}), m["m_name"]

@@ -15,7 +15,6 @@ import logging
 
 from pydantic import ValidationError
 from sqlalchemy.exc import OperationalError
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -43,12 +42,15 @@ async def handle_scan(request: Request) -> Response:
     except ValidationError as exc:
         raise invalid_input(exc.errors(include_url=False)) from None
     principal = await get_principal_standalone(request)
-    if state.db.is_sqlite:
-        # A WAL read by primary key takes microseconds and never waits for the writer:
-        # cheaper inline than the hop to a worker thread.
-        result = _resolve_read_only(state, data.text)
+    if state.async_reader is not None:
+        # PostgreSQL: an asyncio read, so the loop serves others while it waits.
+        result, _ = await service.resolve_text_async(
+            state.async_reader, state.settings, state.keyring, data.text
+        )
     else:
-        result = await run_in_threadpool(_resolve_read_only, state, data.text)
+        # SQLite: a WAL read by primary key takes microseconds and never waits for the
+        # writer, so it is cheaper inline than a hop to a worker thread.
+        result = _resolve_read_only(state, data.text)
     ctx = service.ScanContext(
         source=request.headers.get("x-relaycode-source", "api"),
         user_id=principal.user.id if principal.user else None,

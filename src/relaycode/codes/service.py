@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import Connection
@@ -10,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from relaycode.catalog.service import to_public
 from relaycode.codes import repository as repo
-from relaycode.codes.classify import classify
+from relaycode.codes.classify import Classification, classify
 from relaycode.codes.keys import Keyring
-from relaycode.codes.lookup import Reader, SqlReader
+from relaycode.codes.lookup import AsyncReader, Reader, SqlReader
 from relaycode.codes.repository import Snapshot
 from relaycode.codes.scanlog import ScanRecorder
 from relaycode.codes.schemas import CodeOut, LinkOut, ScanOut
@@ -92,9 +93,9 @@ def revoke_code(db: Session, code_id: str) -> Code:
 
 
 def _resolve_ours(
-    db: Reader, settings: Settings, keyring: Keyring, token: OnlineToken
+    row: dict[str, Any] | None, settings: Settings, keyring: Keyring, token: OnlineToken
 ) -> tuple[ScanOut, Snapshot | None]:
-    code, offer, merchant_name = repo.resolve_code(db, token.code_hex)
+    code, offer, merchant_name = repo.code_from_row(row)
     if code is None:
         # Tag verified but no row: issued by a database we no longer have.
         return ScanOut(
@@ -137,11 +138,42 @@ def resolve_text(
     db: Reader | Session | Connection, settings: Settings, keyring: Keyring, text: str
 ) -> tuple[ScanOut, Snapshot | None]:
     """What a scanned or opened text stands for; reads only (the caller records the scan)."""
-    if isinstance(db, Session | Connection):
-        db = SqlReader(db)
+    reader = SqlReader(db) if isinstance(db, Session | Connection) else db
     c = classify(text, settings.our_hosts, keyring.hmac_key)
+    lookup = lookup_for(c)
+    row = reader.first(*lookup) if lookup else None
+    return resolve_classified(c, row, settings, keyring, text)
+
+
+async def resolve_text_async(
+    reader: AsyncReader, settings: Settings, keyring: Keyring, text: str
+) -> tuple[ScanOut, Snapshot | None]:
+    """The same, reading through an asyncio driver (PostgreSQL on the scan hot path)."""
+    c = classify(text, settings.our_hosts, keyring.hmac_key)
+    lookup = lookup_for(c)
+    row = await reader.first(*lookup) if lookup else None
+    return resolve_classified(c, row, settings, keyring, text)
+
+
+def lookup_for(c: Classification) -> repo.Lookup | None:
+    """The one database read a classified text needs, if any."""
     if c.verdict == "ours" and c.token is not None:
-        return _resolve_ours(db, settings, keyring, c.token)
+        return repo.code_lookup(c.token.code_hex)
+    if c.verdict == "gtin" and c.gtin:
+        return repo.gtin_lookup(c.gtin)
+    return None
+
+
+def resolve_classified(
+    c: Classification,
+    row: dict[str, Any] | None,
+    settings: Settings,
+    keyring: Keyring,
+    text: str,
+) -> tuple[ScanOut, Snapshot | None]:
+    """Pure: the answer, from the classification and the row ``lookup_for`` fetched."""
+    if c.verdict == "ours" and c.token is not None:
+        return _resolve_ours(row, settings, keyring, c.token)
     if c.verdict == "ours_invalid":
         return ScanOut(
             verdict="ours_invalid",
@@ -156,7 +188,7 @@ def resolve_text(
             target="/out?url=" + quote(c.url, safe=""),
         ), None
     if c.verdict == "gtin" and c.gtin:
-        offer, merchant_name = repo.offer_by_gtin(db, c.gtin)
+        offer, merchant_name = repo.offer_from_row(row)
         public = to_public(offer, merchant_name or "") if offer is not None else None
         target = f"/offers/{offer.id}" if offer else "/scanned?text=" + c.gtin
         return ScanOut(verdict="gtin", gtin=c.gtin, offer=public, target=target), None

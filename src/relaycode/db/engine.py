@@ -82,20 +82,3 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return create_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
-
-
-def make_reader_engine(url: str, engine: Engine) -> Engine:
-    """The engine behind the resolve hot path's raw reads.
-
-    On PostgreSQL: autocommit (a lone SELECT needs no BEGIN, and returning the connection
-    to the pool needs no ROLLBACK round trip) and no pre-ping (a dropped connection fails
-    one read, which is retried once on a fresh connection; see ``Database.raw_reader``).
-    SQLite connections already read in autocommit mode, so they share the main engine.
-    """
-    if engine.dialect.name == "sqlite":
-        return engine
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(
-        url, isolation_level="AUTOCOMMIT", pool_size=10, max_overflow=10, pool_recycle=1800
-    )

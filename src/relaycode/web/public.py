@@ -12,7 +12,7 @@ from relaycode.catalog.service import check_servable, get_offer, image_url
 from relaycode.codes import service as codes
 from relaycode.codes.gtin import normalize_gtin
 from relaycode.codes.schemas import CodeOut, ScanOut
-from relaycode.deps import DbDep, StateDep
+from relaycode.deps import ReadDbDep, StateDep
 from relaycode.errors import AppError, NotFound
 from relaycode.identity.auth import Principal, PrincipalDep
 from relaycode.models import Merchant, Offer
@@ -82,21 +82,23 @@ def _code_page(
 
 @router.get("/C/{token}")
 def code_upper(
-    request: Request, token: str, db: DbDep, state: StateDep, principal: PrincipalDep
+    request: Request, token: str, db: ReadDbDep, state: StateDep, principal: PrincipalDep
 ) -> Response:
     return _code_page(request, token, db, state, principal)
 
 
 @router.get("/c/{token}")
 def code_lower(
-    request: Request, token: str, db: DbDep, state: StateDep, principal: PrincipalDep
+    request: Request, token: str, db: ReadDbDep, state: StateDep, principal: PrincipalDep
 ) -> Response:
     """A hand-typed lower-case link works too: the token is case-insensitive."""
     return _code_page(request, token, db, state, principal)
 
 
 @router.get("/offers/{offer_id}")
-def public_offer(request: Request, offer_id: int, db: DbDep, principal: PrincipalDep) -> Response:
+def public_offer(
+    request: Request, offer_id: int, db: ReadDbDep, principal: PrincipalDep
+) -> Response:
     offer = get_offer(db, offer_id)
     if offer.status != "active":
         check_servable(offer)  # archived or ended: 410; paused shows as unavailable
