@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -52,3 +53,30 @@ def test_scans_survive_the_server_dropping_their_connections(
     # Every pooled connection is dead now; the next scans still answer.
     for _ in range(3):
         assert _scan(client, text)["verdict"] == "ours"
+
+
+@pytest.mark.skipif(BACKEND != "postgresql", reason="PostgreSQL asyncio pool")
+def test_a_burst_of_first_scans_opens_one_pool(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from relaycode.codes import lookup, repository
+
+    made: list[object] = []
+    real = lookup.AsyncConnectionPool
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        pool = real(*args, **kwargs)
+        made.append(pool)
+        return pool
+
+    monkeypatch.setattr(lookup, "AsyncConnectionPool", counting)
+    reader = app.state.rc.async_reader
+
+    async def burst() -> list[Any]:
+        try:
+            return await asyncio.gather(
+                *(reader.first(*repository.code_lookup("00" * 16)) for _ in range(20))
+            )
+        finally:
+            await reader.close()
+
+    assert asyncio.run(burst()) == [None] * 20
+    assert len(made) == 1

@@ -101,23 +101,30 @@ class PgAsyncReader:
         self._max_size = max_size
         self._pool: AsyncConnectionPool | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._lock = asyncio.Lock()
+        self._lock_loop: asyncio.AbstractEventLoop | None = None
 
     async def _get_pool(self) -> AsyncConnectionPool:
         loop = asyncio.get_running_loop()
-        if self._pool is None or self._loop is not loop:
-            stale, self._pool, self._loop = self._pool, None, loop
-            if stale is not None:
-                with contextlib.suppress(Exception):
-                    await stale.close(timeout=0)
-            pool = AsyncConnectionPool(
-                self._conninfo,
-                min_size=1,
-                max_size=self._max_size,
-                open=False,
-                kwargs={"autocommit": True},
-            )
-            await pool.open(wait=True, timeout=10)
-            self._pool = pool
+        if self._pool is not None and self._loop is loop:
+            return self._pool
+        if self._lock_loop is not loop:
+            self._lock, self._lock_loop = asyncio.Lock(), loop
+        async with self._lock:  # the first burst of scans must open one pool, not many
+            if self._pool is None or self._loop is not loop:
+                stale, self._pool = self._pool, None
+                if stale is not None and self._loop is not None and not self._loop.is_closed():
+                    with contextlib.suppress(Exception):
+                        await stale.close(timeout=0)
+                pool = AsyncConnectionPool(
+                    self._conninfo,
+                    min_size=1,
+                    max_size=self._max_size,
+                    open=False,
+                    kwargs={"autocommit": True},
+                )
+                await pool.open(wait=True, timeout=10)
+                self._pool, self._loop = pool, loop
         return self._pool
 
     async def first(self, stmt: Select[Any], values: dict[str, Any]) -> dict[str, Any] | None:
