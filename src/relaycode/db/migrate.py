@@ -7,13 +7,21 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-_ROOT = Path(__file__).resolve().parents[3]
+_PACKAGE = Path(__file__).resolve().parents[1]
+
+
+def _root() -> Path:
+    """Where alembic.ini and migrations/ are: inside an installed wheel, else the checkout."""
+    for root in (_PACKAGE, _PACKAGE.parents[1]):
+        if (root / "migrations" / "env.py").is_file():
+            return root
+    raise FileNotFoundError("relaycode's migrations are missing from this installation")
 
 
 def alembic_config(url: str) -> Config:
-    ini = _ROOT / "alembic.ini"
-    cfg = Config(str(ini))
-    cfg.set_main_option("script_location", str(_ROOT / "migrations"))
+    root = _root()
+    cfg = Config(str(root / "alembic.ini"))
+    cfg.set_main_option("script_location", str(root / "migrations"))
     cfg.attributes["url"] = url
     return cfg
 
