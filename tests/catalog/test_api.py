@@ -117,3 +117,20 @@ def test_offer_image_upload(client: TestClient) -> None:
         f"/api/v1/offers/{offer['id']}/image", content=b"not an image", headers=auth(token)
     )
     assert r.status_code == 422 and r.json()["error"]["code"] == "bad_image"
+
+
+def test_out_of_range_ids_are_not_found(client: TestClient) -> None:
+    token = register(client)
+    merchant_with_offer(client, token)
+    huge = 2**70
+    for method, path in [
+        ("GET", f"/api/v1/offers/{huge}"),
+        ("POST", f"/api/v1/offers/{huge}/pause"),
+        ("POST", f"/api/v1/offers/{huge}/codes"),
+        ("GET", f"/api/v1/offers/{-huge}"),
+        ("DELETE", f"/api/v1/merchants/shop/api-keys/{huge}"),
+        ("GET", f"/offers/{huge}"),
+        ("GET", f"/dashboard/offers/{huge}"),
+    ]:
+        r = client.request(method, path, headers=auth(token), json={})
+        assert r.status_code == 404, (path, r.text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from relaycode.db.base import utcnow
+from relaycode.db.base import is_db_id, utcnow
 from relaycode.errors import Conflict, NotFound
 from relaycode.identity import repository as repo
 from relaycode.identity.tokens import MERCHANT_KEY_PREFIX, hash_secret, new_secret
@@ -64,7 +64,7 @@ def create_api_key(
 
 
 def revoke_api_key(db: Session, merchant: Merchant, key_id: int) -> MerchantApiKey:
-    key = db.get(MerchantApiKey, key_id)
+    key = db.get(MerchantApiKey, key_id) if is_db_id(key_id) else None
     if key is None or key.merchant_id != merchant.id:
         raise NotFound("no such key", code="key_not_found")
     key.revoked_at = key.revoked_at or utcnow()

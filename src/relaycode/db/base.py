@@ -36,6 +36,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# Primary keys are BIGINT at most; a larger number from a URL can name no row (and the
+# drivers refuse to bind it), so lookups answer "not found" without asking.
+MAX_ID = 2**63 - 1
+
+
+def is_db_id(value: int) -> bool:
+    return 1 <= value <= MAX_ID
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
