@@ -134,3 +134,22 @@ def test_out_of_range_ids_are_not_found(client: TestClient) -> None:
     ]:
         r = client.request(method, path, headers=auth(token), json={})
         assert r.status_code == 404, (path, r.text)
+
+
+def test_members_and_the_last_owner(client: TestClient) -> None:
+    owner = register(client, "owner")
+    merchant_with_offer(client, owner)
+    register(client, "sam")
+    path = "/api/v1/merchants/shop/members"
+    client.put(path, json={"username": "sam", "role": "staff"}, headers=auth(owner))
+    assert sorted(m["username"] for m in client.get(path, headers=auth(owner)).json()) == [
+        "owner",
+        "sam",
+    ]
+    r = client.put(path, json={"username": "owner", "role": "staff"}, headers=auth(owner))
+    assert r.status_code == 409 and r.json()["error"]["code"] == "last_owner"
+    r = client.delete(f"{path}/owner", headers=auth(owner))
+    assert r.status_code == 409 and r.json()["error"]["code"] == "last_owner"
+    assert client.delete(f"{path}/sam", headers=auth(owner)).status_code == 204
+    r = client.delete(f"{path}/sam", headers=auth(owner))
+    assert r.status_code == 404 and r.json()["error"]["code"] == "member_not_found"

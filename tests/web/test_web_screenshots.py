@@ -84,6 +84,10 @@ def test_screenshots(
     offer = f"/dashboard/offers/{shop['offer_id']}"
     shot("dashboard", "/dashboard")
     shot("merchant", "/dashboard/m/tea-house")
+    shot("team", "/dashboard/m/tea-house/team")
+    page.fill("#f-name", "front-desk till")
+    shot.submit("form[action$='/team/keys'] button[type=submit]")
+    shot("team-new-key", full=False)
     shot("offer-new", "/dashboard/m/tea-house/offers/new")
     page.fill("#f-title", "x")
     page.fill("#f-price", "12.345")

@@ -39,6 +39,23 @@ def set_member(slug: str, data: MemberIn, principal: PrincipalDep, db: DbDep) ->
     return {"username": data.username.lower(), "role": member.role}
 
 
+@router.get("/merchants/{slug}/members")
+def list_members(slug: str, principal: PrincipalDep, db: DbDep) -> list[dict[str, str]]:
+    merchant = merchants.get_merchant(db, slug)
+    authorize_merchant(db, principal, merchant, roles=("owner",), scope="members:read")
+    return [
+        {"username": u.username or "", "role": role}
+        for u, role in id_repo.members_of(db, merchant.id)
+    ]
+
+
+@router.delete("/merchants/{slug}/members/{username}", status_code=status.HTTP_204_NO_CONTENT)
+def remove_member(slug: str, username: str, principal: PrincipalDep, db: DbDep) -> None:
+    merchant = merchants.get_merchant(db, slug)
+    authorize_merchant(db, principal, merchant, roles=("owner",), scope="members:write")
+    merchants.remove_member(db, merchant, username)
+
+
 @router.post("/merchants/{slug}/api-keys", status_code=status.HTTP_201_CREATED)
 def create_api_key(slug: str, data: ApiKeyIn, principal: PrincipalDep, db: DbDep) -> ApiKeyOut:
     merchant = merchants.get_merchant(db, slug)

@@ -42,9 +42,30 @@ def set_member(db: Session, merchant: Merchant, username: str, role: str) -> Mem
         member = Membership(merchant_id=merchant.id, user_id=user.id, role=role)
         db.add(member)
     else:
+        if role != "owner":
+            _check_not_last_owner(db, member)
         member.role = role
     db.flush()
     return member
+
+
+def _check_not_last_owner(db: Session, member: Membership) -> None:
+    """Someone must always be able to manage the merchant."""
+    if member.role != "owner":
+        return
+    owners = [u for u, role in repo.members_of(db, member.merchant_id) if role == "owner"]
+    if len(owners) <= 1:
+        raise Conflict("a merchant keeps at least one owner", code="last_owner")
+
+
+def remove_member(db: Session, merchant: Merchant, username: str) -> None:
+    user = repo.user_by_username(db, username)
+    member = repo.membership(db, merchant.id, user.id) if user else None
+    if member is None:
+        raise NotFound("not a member", code="member_not_found")
+    _check_not_last_owner(db, member)
+    db.delete(member)
+    db.flush()
 
 
 def create_api_key(

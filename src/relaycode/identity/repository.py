@@ -50,6 +50,16 @@ def merchants_of(db: Session, user_id: int) -> list[tuple[Merchant, str]]:
     return [(m, role) for m, role in rows]
 
 
+def members_of(db: Session, merchant_id: int) -> list[tuple[User, str]]:
+    rows = db.execute(
+        select(User, Membership.role)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.merchant_id == merchant_id)
+        .order_by(User.username)
+    )
+    return [(u, role) for u, role in rows]
+
+
 def api_key_by_hash(db: Session, key_hash: str) -> MerchantApiKey | None:
     return db.scalar(select(MerchantApiKey).where(MerchantApiKey.key_hash == key_hash))
 

@@ -42,9 +42,11 @@ def offer_for(
     return offer, merchant
 
 
-def _can_edit(db: Session, principal: Principal, merchant: Merchant) -> bool:
+def _can_edit(
+    db: Session, principal: Principal, merchant: Merchant, roles: tuple[str, ...] = EDITORS
+) -> bool:
     try:
-        authorize_merchant(db, principal, merchant, roles=EDITORS, scope="offers:write")
+        authorize_merchant(db, principal, merchant, roles=roles, scope="offers:write")
     except AppError:
         return False
     return True
@@ -103,6 +105,7 @@ def merchant_page(request: Request, slug: str, db: DbDep, principal: PrincipalDe
         "merchant": merchant,
         "offers": offers,
         "can_edit": _can_edit(db, principal, merchant),
+        "is_owner": _can_edit(db, principal, merchant, roles=("owner",)),
     }
     return page(request, "merchant.html", context)
 
