@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from relaycode.codes.keys import Keyring
-from relaycode.codes.lookup import PgAsyncReader
 from relaycode.codes.scanlog import ScanRecorder
 from relaycode.config import Settings
 from relaycode.db.engine import make_engine
+from relaycode.db.raw import PgAsyncReader
 from relaycode.db.session import Database
 from relaycode.identity.passwords import Passwords
 from relaycode.identity.ratelimit import RateLimiter

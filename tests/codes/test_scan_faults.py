@@ -57,17 +57,18 @@ def test_scans_survive_the_server_dropping_their_connections(
 
 @pytest.mark.skipif(BACKEND != "postgresql", reason="PostgreSQL asyncio pool")
 def test_a_burst_of_first_scans_opens_one_pool(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from relaycode.codes import lookup, repository
+    from relaycode.codes import repository
+    from relaycode.db import raw
 
     made: list[object] = []
-    real = lookup.AsyncConnectionPool
+    real = raw.AsyncConnectionPool
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         pool = real(*args, **kwargs)
         made.append(pool)
         return pool
 
-    monkeypatch.setattr(lookup, "AsyncConnectionPool", counting)
+    monkeypatch.setattr(raw, "AsyncConnectionPool", counting)
     reader = app.state.rc.async_reader
 
     async def burst() -> list[Any]:

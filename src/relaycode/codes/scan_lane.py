@@ -20,8 +20,8 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from relaycode.codes import service
-from relaycode.codes.lookup import RawReader
 from relaycode.codes.schemas import ScanIn, ScanOut
+from relaycode.db.raw import RawReader
 from relaycode.errors import AppError
 from relaycode.errors_http import invalid_input, json_error
 from relaycode.identity.auth import get_principal_standalone

@@ -13,13 +13,13 @@ from relaycode.catalog.service import to_public
 from relaycode.codes import repository as repo
 from relaycode.codes.classify import Classification, classify
 from relaycode.codes.keys import Keyring
-from relaycode.codes.lookup import AsyncReader, Reader, SqlReader
 from relaycode.codes.repository import Snapshot
 from relaycode.codes.scanlog import ScanRecorder
 from relaycode.codes.schemas import CodeOut, LinkOut, ScanOut
 from relaycode.codes.tokens import OnlineToken, code_url, encode_token, new_code_id
 from relaycode.config import Settings
 from relaycode.db.base import utcnow
+from relaycode.db.raw import AsyncReader, Reader, SqlReader
 from relaycode.errors import Conflict, NotFound
 from relaycode.models import Code, Offer
 

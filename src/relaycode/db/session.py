@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, Select
 from sqlalchemy.orm import Session, sessionmaker
 
-from relaycode.codes.lookup import CompiledQuery, RawReader
+from relaycode.db.raw import CompiledQuery, RawReader
 
 T = TypeVar("T")
 

@@ -1,4 +1,4 @@
-"""The resolve hot path's queries, run on a raw DB-API connection.
+"""Raw reads for the resolve hot path: compiled once, run on a DB-API connection.
 
 SQLAlchemy builds, caches and compiles these statements once; at run time we skip its
 Connection/Result layers (which cost several times the indexed lookup itself) but still
