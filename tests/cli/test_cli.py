@@ -114,3 +114,39 @@ def test_keys_rotate_and_retire(cli: CliRunner) -> None:
     old_hmac = next(k["kid"] for k in after if k["alg"] == "HS256" and k["status"] == "verify")
     run(cli, "keys", "retire", old_hmac)
     run(cli, "keys", "retire", old_hmac, ok=False)  # already retired
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["codes", "issue", "--offer", "abc"],
+        ["codes", "print", "--offer", "1", "--count", "0", "--out", "x.pdf"],
+        ["no-such-command"],
+    ],
+)
+def test_usage_errors_are_one_line(
+    cli: CliRunner, argv: list[str], monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    from relaycode.cli.main import main
+
+    monkeypatch.setattr("sys.argv", ["relaycode", *argv])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2
+    assert err.startswith("error: ") and len(err.strip().splitlines()) == 1, err
+
+
+def test_unmigrated_database_says_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RELAYCODE_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("RELAYCODE_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["codes", "issue", "--offer", "1"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1
+    assert "relaycode db upgrade" in result.output

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 import typer
 from rich.console import Console
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from relaycode.codes.keys import Keyring
@@ -53,3 +54,11 @@ def one_line_errors() -> Iterator[None]:
         raise fail(f"{exc.message} ({exc.code})") from None
     except (OSError, ValueError) as exc:
         raise fail(str(exc)) from None
+    except OperationalError as exc:
+        hint = " (run 'relaycode db upgrade' first)" if _missing_schema(exc) else ""
+        raise fail(f"database: {str(exc.orig).splitlines()[0]}{hint}") from None
+
+
+def _missing_schema(exc: OperationalError) -> bool:
+    text = str(exc.orig).lower()
+    return "no such table" in text or "does not exist" in text

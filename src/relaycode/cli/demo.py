@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from relaycode.catalog import merchants
 from relaycode.catalog.schemas import OfferCreate
 from relaycode.catalog.service import create_offer
-from relaycode.cli.common import console, keyring, settings, transaction
+from relaycode.cli.common import console, keyring, one_line_errors, settings, transaction
 from relaycode.codes import repository as code_repo
 from relaycode.codes import service as codes
 from relaycode.identity import repository as id_repo
@@ -76,7 +76,7 @@ def demo(as_json: bool = typer.Option(False, "--json", help="Print the ids as JS
     """Seed a merchant with offers and codes, and two consumers (safe to run again)."""
     s, ring = settings(), keyring()
     pw = Passwords(s.argon2_memory_kib, s.argon2_time_cost)
-    with transaction() as db:
+    with one_line_errors(), transaction() as db:
         users = {name: _user(db, pw, name) for name in USERS}
         merchant = id_repo.merchant_by_slug(db, MERCHANT[0]) or merchants.create_merchant(
             db, users["merchant"], *MERCHANT

@@ -1,6 +1,8 @@
-"""``relaycode`` — the command line: serve, demo, db, keys, codes."""
+"""relaycode — the command line: serve, demo, db, keys, codes."""
 
 from __future__ import annotations
+
+import sys
 
 import typer
 
@@ -40,5 +42,20 @@ def serve(
     )
 
 
+def main() -> None:
+    """Entry point: bad usage ends in one line on stderr, like every other error here."""
+    try:
+        # Not standalone: a typer.Exit(code) comes back as the return value.
+        code = app(standalone_mode=False)
+    except typer.Abort:
+        sys.exit(130)
+    except typer.TyperException as exc:  # click's usage and parameter errors
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        if message:  # empty when the help was shown for a bare command
+            print(f"error: {message}", file=sys.stderr)
+        sys.exit(getattr(exc, "exit_code", 2))
+    sys.exit(code if isinstance(code, int) else 0)
+
+
 if __name__ == "__main__":
-    app()
+    main()
