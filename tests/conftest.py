@@ -100,6 +100,7 @@ def settings(tmp_path: Path, database_url: str) -> Iterator[Settings]:
 def app(settings: Settings) -> Iterator[Any]:
     application = create_app(settings)
     yield application
+    application.state.rc.scans.close()  # stops its writer thread (idempotent)
     application.state.rc.db.dispose()
 
 
