@@ -52,6 +52,10 @@ def test_a_full_buffer_is_written_by_the_caller(app: Any) -> None:
     assert recorder.pending() == 2  # two synchronous flushes of 5
     recorder.close()  # and the rest on close
     assert len(_stored(app)) == 12
+    with app.state.rc.db.transaction() as db:
+        first = db.scalars(select(ScanEvent).order_by(ScanEvent.id)).first()
+    assert first is not None and first.created_at.tzinfo is not None
+    assert abs((utcnow() - first.created_at).total_seconds()) < 60
 
 
 def test_the_writer_thread_flushes_on_its_own(app: Any) -> None:

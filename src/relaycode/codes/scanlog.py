@@ -9,18 +9,33 @@ caller flushes synchronously, so a slow database slows scans down instead of dro
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Connection, text
 
 from relaycode.db.session import Database
 from relaycode.models import ScanEvent
 
 log = logging.getLogger("relaycode.scanlog")
-_INSERT = insert(ScanEvent)
+COLUMNS = ("code_id", "verdict", "reason", "foreign_host", "source", "user_id", "device_id",
+           "user_agent", "created_at")  # fmt: skip
+_TARGET = f"INSERT INTO scan_events ({', '.join(COLUMNS)}) "
+# One statement per batch, the rows passed as one JSON array. A per-row executemany
+# releases and retakes the GIL on every row, and each hand-off stalls the event loop
+# that is answering scans; this costs one hand-off per batch.
+_BATCH_SQL = {
+    "sqlite": _TARGET
+    + "SELECT "
+    + ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(COLUMNS)))
+    + " FROM json_each(:batch)",
+    "postgresql": _TARGET + "SELECT e->>0, e->>1, e->>2, e->>3, e->>4, (e->>5)::bigint, "
+    "(e->>6)::bigint, e->>7, (e->>8)::timestamptz "
+    "FROM jsonb_array_elements(CAST(:batch AS jsonb)) AS e",
+}
 
 
 class ScanRecorder:
@@ -63,9 +78,8 @@ class ScanRecorder:
             if not batch:
                 return 0
             try:
-                # Core executemany: one prepared INSERT for the whole batch.
                 with self._db.engine.begin() as conn:
-                    conn.execute(_INSERT, batch)
+                    _insert_batch(conn, batch)
             except Exception:
                 with self._lock:  # put them back in order, to retry on the next tick
                     self._buf[:0] = batch
@@ -83,3 +97,16 @@ class ScanRecorder:
         if self._thread is not None:
             self._thread.join(timeout=5)
         self.flush()
+
+
+def _insert_batch(conn: Connection, batch: list[dict[str, Any]]) -> None:
+    dialect = conn.dialect
+    # Timestamps go in exactly as SQLAlchemy would bind them (SQLite keeps text).
+    bind = ScanEvent.__table__.c.created_at.type._cached_bind_processor(dialect)
+    rows = []
+    for event in batch:
+        when = bind(event["created_at"]) if bind else event["created_at"]
+        if not isinstance(when, str):
+            when = when.isoformat()
+        rows.append([*(event[c] for c in COLUMNS[:-1]), when])
+    conn.execute(text(_BATCH_SQL[dialect.name]), {"batch": json.dumps(rows)})
