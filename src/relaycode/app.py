@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from relaycode.api_docs import install_api_docs
 from relaycode.codes.scan_lane import ScanLane
 from relaycode.config import Settings, get_settings
 from relaycode.errors_http import install_error_handlers
@@ -36,6 +37,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         summary="Services that travel by barcode",
         lifespan=lifespan,
+        docs_url=None,  # served from local files by install_api_docs
+        redoc_url=None,
     )
     app.state.rc = state
     install_error_handlers(app)
@@ -58,5 +61,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(identity_router, prefix="/api/v1")
     app.include_router(catalog_router, prefix="/api/v1")
     app.include_router(pages_router)
+    install_api_docs(app)
     app.mount("/static", StaticFiles(directory=_WEB / "static"), name="static")
     return app

@@ -58,3 +58,11 @@ def test_issuing_for_archived_offer_is_refused(client: TestClient) -> None:
     client.post(f"/api/v1/offers/{offer['id']}/archive", headers=auth(token))
     r = client.post(f"/api/v1/offers/{offer['id']}/codes", json={}, headers=auth(token))
     assert r.status_code == 409 and r.json()["error"]["code"] == "offer_archived"
+
+
+def test_api_docs_are_served_locally(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200 and "/static/swagger/swagger-ui-bundle.js" in page.text
+    assert "cdn" not in page.text.lower()
+    assert client.get("/static/swagger/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/openapi.json").json()["paths"]["/api/v1/scan"]["post"]

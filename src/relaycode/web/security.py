@@ -26,7 +26,7 @@ CSP = "; ".join(
     ]
 )
 
-# FastAPI's interactive docs load their scripts from a CDN and inline: leave them be.
+# Swagger UI (api_docs.py) starts itself with an inline script: its page keeps its own policy.
 _OWN_POLICY = ("/docs", "/redoc")
 
 HEADERS: dict[str, str] = {
