@@ -16,6 +16,7 @@ from relaycode.config import Settings, get_settings
 from relaycode.errors_http import install_error_handlers
 from relaycode.state import AppState
 from relaycode.web.security import SecurityHeadersMiddleware
+from relaycode.web.session import SignInRequired, sign_in_redirect
 
 _WEB = Path(__file__).parent / "web"
 
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.rc = state
     install_error_handlers(app)
+    app.add_exception_handler(SignInRequired, sign_in_redirect)
     # Added first, so it runs inside the security headers: the scan hot path (scan_lane.py).
     app.add_middleware(ScanLane)
     app.add_middleware(SecurityHeadersMiddleware)

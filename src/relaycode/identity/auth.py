@@ -39,6 +39,12 @@ class Principal:
     def is_anonymous(self) -> bool:
         return self.user is None and self.api_key is None
 
+    def signed_in_user(self) -> User:
+        """The user, for code that only runs once sign-in was checked."""
+        if self.user is None:
+            raise Unauthorized("sign in first", code="not_signed_in")
+        return self.user
+
 
 def csrf_ok(request: Request, submitted: str | None) -> bool:
     expected = request.cookies.get(CSRF_COOKIE)

@@ -18,8 +18,8 @@ from relaycode.identity.schemas import RegisterIn
 from relaycode.web.render import page, redirect
 from relaycode.web.session import (
     FormDep,
+    SignedInDep,
     device_key_missing,
-    login_redirect,
     optional,
     safe_next,
     sign_in,
@@ -99,12 +99,10 @@ def logout(request: Request, form: FormDep, principal: PrincipalDep) -> Response
 
 
 @router.get("/account/devices")
-def devices(request: Request, db: DbDep, principal: PrincipalDep) -> Response:
-    if principal.user is None:
-        return login_redirect(request)
+def devices(request: Request, db: DbDep, principal: SignedInDep) -> Response:
     context = {
         "user": principal.user,
-        "devices": id_repo.devices_of(db, principal.user.id),
+        "devices": id_repo.devices_of(db, principal.signed_in_user().id),
         "current": principal.device.id if principal.device else None,
         "device_key_missing": device_key_missing(principal),
     }
@@ -113,9 +111,7 @@ def devices(request: Request, db: DbDep, principal: PrincipalDep) -> Response:
 
 @router.post("/account/devices/{device_uid}/revoke")
 def revoke_device(
-    request: Request, device_uid: str, form: FormDep, db: DbDep, principal: PrincipalDep
+    request: Request, device_uid: str, form: FormDep, db: DbDep, principal: SignedInDep
 ) -> Response:
-    if principal.user is None:
-        return login_redirect(request)
-    service.revoke_device(db, principal.user, device_uid)
+    service.revoke_device(db, principal.signed_in_user(), device_uid)
     return redirect(request, "/account/devices")

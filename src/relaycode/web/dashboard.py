@@ -17,11 +17,17 @@ from relaycode.codes.schemas import IssueIn
 from relaycode.deps import DbDep, StateDep
 from relaycode.errors import AppError, NotFound
 from relaycode.identity import repository as id_repo
-from relaycode.identity.auth import Principal, PrincipalDep, authorize_merchant
+from relaycode.identity.auth import Principal, authorize_merchant
 from relaycode.identity.schemas import MerchantIn
 from relaycode.models import Code, Merchant, Offer
 from relaycode.web.render import page, redirect
-from relaycode.web.session import FormDep, device_key_missing, login_redirect, optional, text
+from relaycode.web.session import (
+    FormDep,
+    SignedInDep,
+    device_key_missing,
+    optional,
+    text,
+)
 
 router = APIRouter()
 
@@ -55,8 +61,7 @@ def _can_edit(
 def _dashboard(
     request: Request, db: Session, principal: Principal, form: dict[str, str], errors: list[str]
 ) -> Response:
-    assert principal.user is not None
-    mine = id_repo.merchants_of(db, principal.user.id)
+    mine = id_repo.merchants_of(db, principal.signed_in_user().id)
     context = {
         "user": principal.user,
         "merchants": mine,
@@ -68,18 +73,12 @@ def _dashboard(
 
 
 @router.get("/dashboard")
-def dashboard(request: Request, db: DbDep, principal: PrincipalDep) -> Response:
-    if principal.user is None:
-        return login_redirect(request)
+def dashboard(request: Request, db: DbDep, principal: SignedInDep) -> Response:
     return _dashboard(request, db, principal, {}, [])
 
 
 @router.post("/dashboard/merchants")
-def create_merchant(
-    request: Request, form: FormDep, db: DbDep, principal: PrincipalDep
-) -> Response:
-    if principal.user is None:
-        return login_redirect(request)
+def create_merchant(request: Request, form: FormDep, db: DbDep, principal: SignedInDep) -> Response:
     values = {"slug": text(form, "slug").lower(), "name": text(form, "name")}
     try:
         data = MerchantIn(**values)
@@ -88,16 +87,14 @@ def create_merchant(
         errors = [f"merchant.invalid_{f}" for f in ("slug", "name") if f in bad]
         return _dashboard(request, db, principal, values, errors)
     try:
-        merchant = merchants.create_merchant(db, principal.user, data.slug, data.name)
+        merchant = merchants.create_merchant(db, principal.signed_in_user(), data.slug, data.name)
     except AppError as err:
         return _dashboard(request, db, principal, values, [f"merchant.{err.code}"])
     return redirect(request, f"/dashboard/m/{merchant.slug}")
 
 
 @router.get("/dashboard/m/{slug}")
-def merchant_page(request: Request, slug: str, db: DbDep, principal: PrincipalDep) -> Response:
-    if principal.user is None:
-        return login_redirect(request)
+def merchant_page(request: Request, slug: str, db: DbDep, principal: SignedInDep) -> Response:
     merchant = merchant_for(db, principal, slug, READERS)
     offers = catalog_repo.offers_of(db, merchant.id, include_archived=True)
     context = {
@@ -112,10 +109,8 @@ def merchant_page(request: Request, slug: str, db: DbDep, principal: PrincipalDe
 
 @router.get("/dashboard/offers/{offer_id}")
 def offer_admin(
-    request: Request, offer_id: int, db: DbDep, principal: PrincipalDep, state: StateDep
+    request: Request, offer_id: int, db: DbDep, principal: SignedInDep, state: StateDep
 ) -> Response:
-    if principal.user is None:
-        return login_redirect(request)
     offer, merchant = offer_for(db, principal, offer_id, READERS)
     issued = [
         codes.code_out(state.settings, state.keyring, c)
@@ -135,10 +130,8 @@ def offer_admin(
 
 @router.post("/dashboard/offers/{offer_id}/status")
 def offer_status(
-    request: Request, offer_id: int, form: FormDep, db: DbDep, principal: PrincipalDep
+    request: Request, offer_id: int, form: FormDep, db: DbDep, principal: SignedInDep
 ) -> Response:
-    if principal.user is None:
-        return login_redirect(request)
     offer, _merchant = offer_for(db, principal, offer_id, EDITORS)
     change_status(offer, text(form, "action"))
     return redirect(request, f"/dashboard/offers/{offer.id}")
@@ -150,11 +143,9 @@ def issue_code(
     offer_id: int,
     form: FormDep,
     db: DbDep,
-    principal: PrincipalDep,
+    principal: SignedInDep,
     state: StateDep,
 ) -> Response:
-    if principal.user is None:
-        return login_redirect(request)
     offer, _merchant = offer_for(db, principal, offer_id, EDITORS)
     try:
         data = IssueIn(channel=optional(form, "channel"))
@@ -166,10 +157,8 @@ def issue_code(
 
 @router.post("/dashboard/codes/{code_id}/revoke")
 def revoke_code(
-    request: Request, code_id: str, form: FormDep, db: DbDep, principal: PrincipalDep
+    request: Request, code_id: str, form: FormDep, db: DbDep, principal: SignedInDep
 ) -> Response:
-    if principal.user is None:
-        return login_redirect(request)
     code = db.get(Code, code_id.lower()) if len(code_id) == 32 else None
     if code is None or code.offer_id is None:
         raise NotFound("no such code", code="code_not_found")

@@ -16,13 +16,12 @@ from relaycode.catalog.schemas import OfferCreate, OfferUpdate, PaymentMethod
 from relaycode.catalog.service import create_offer, store_image, update_offer
 from relaycode.deps import DbDep, StateDep
 from relaycode.errors import AppError
-from relaycode.identity.auth import PrincipalDep
 from relaycode.models import Merchant, Offer
 from relaycode.state import AppState
 from relaycode.web.dashboard import merchant_for, offer_for
 from relaycode.web.money import PriceError, minor_to_decimal, parse_price
 from relaycode.web.render import client_tz, page, redirect
-from relaycode.web.session import FormDep, login_redirect, text, upload
+from relaycode.web.session import FormDep, SignedInDep, text, upload
 
 router = APIRouter()
 PAYMENT_METHODS: tuple[str, ...] = get_args(PaymentMethod)
@@ -133,9 +132,7 @@ def _form_page(
 
 
 @router.get("/dashboard/m/{slug}/offers/new")
-def new_offer(request: Request, slug: str, db: DbDep, principal: PrincipalDep) -> Response:
-    if principal.user is None:
-        return login_redirect(request)
+def new_offer(request: Request, slug: str, db: DbDep, principal: SignedInDep) -> Response:
     merchant = merchant_for(db, principal, slug, EDITORS)
     values: dict[str, Any] = {name: "" for name in _TEXT}
     values.update(price="", currency="CNY", payment_methods=[], valid_from="", valid_until="")
@@ -148,11 +145,9 @@ def create(
     slug: str,
     form: FormDep,
     db: DbDep,
-    principal: PrincipalDep,
+    principal: SignedInDep,
     state: StateDep,
 ) -> Response:
-    if principal.user is None:
-        return login_redirect(request)
     merchant = merchant_for(db, principal, slug, EDITORS)
     values, payload, errors = read_form(form, client_tz(request))
     try:
@@ -171,9 +166,7 @@ def create(
 
 
 @router.get("/dashboard/offers/{offer_id}/edit")
-def edit_offer(request: Request, offer_id: int, db: DbDep, principal: PrincipalDep) -> Response:
-    if principal.user is None:
-        return login_redirect(request)
+def edit_offer(request: Request, offer_id: int, db: DbDep, principal: SignedInDep) -> Response:
     offer, merchant = offer_for(db, principal, offer_id, EDITORS)
     return _form_page(request, merchant, offer, offer_values(offer, client_tz(request)), [])
 
@@ -184,11 +177,9 @@ def update(
     offer_id: int,
     form: FormDep,
     db: DbDep,
-    principal: PrincipalDep,
+    principal: SignedInDep,
     state: StateDep,
 ) -> Response:
-    if principal.user is None:
-        return login_redirect(request)
     offer, merchant = offer_for(db, principal, offer_id, EDITORS)
     values, payload, errors = read_form(form, client_tz(request))
     try:

@@ -14,7 +14,7 @@ from starlette.datastructures import FormData, UploadFile
 
 from relaycode.errors import Forbidden
 from relaycode.identity import service
-from relaycode.identity.auth import CSRF_COOKIE, SESSION_COOKIE, Principal, csrf_ok
+from relaycode.identity.auth import CSRF_COOKIE, SESSION_COOKIE, Principal, PrincipalDep, csrf_ok
 from relaycode.models import User
 from relaycode.state import AppState
 from relaycode.web.render import redirect
@@ -77,6 +77,24 @@ def safe_next(value: str | None, default: str = "/dashboard") -> str:
 def login_redirect(request: Request) -> Response:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return redirect(request, "/login?next=" + quote(target, safe="/"))
+
+
+class SignInRequired(Exception):
+    """A page for signed-in users was asked for anonymously: answered by a redirect."""
+
+
+async def sign_in_redirect(request: Request, _exc: Exception) -> Response:
+    return login_redirect(request)
+
+
+async def signed_in(principal: PrincipalDep) -> Principal:
+    if principal.user is None:
+        raise SignInRequired()
+    return principal
+
+
+# For pages: the principal of a signed-in user; anyone else is sent to sign in first.
+SignedInDep = Annotated[Principal, Depends(signed_in)]
 
 
 def device_label(user_agent: str | None) -> str:

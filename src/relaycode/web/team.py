@@ -13,12 +13,12 @@ from relaycode.catalog import merchants
 from relaycode.deps import DbDep
 from relaycode.errors import AppError
 from relaycode.identity import repository as id_repo
-from relaycode.identity.auth import Principal, PrincipalDep
+from relaycode.identity.auth import Principal
 from relaycode.identity.schemas import ApiKeyIn, MemberIn
 from relaycode.models import Merchant
 from relaycode.web.dashboard import merchant_for
 from relaycode.web.render import page, redirect
-from relaycode.web.session import FormDep, login_redirect, text
+from relaycode.web.session import FormDep, SignedInDep, text
 
 router = APIRouter()
 OWNERS = ("owner",)
@@ -49,19 +49,15 @@ def _team_page(
 
 
 @router.get("/dashboard/m/{slug}/team")
-def team(request: Request, slug: str, db: DbDep, principal: PrincipalDep) -> Response:
-    if principal.user is None:
-        return login_redirect(request)
+def team(request: Request, slug: str, db: DbDep, principal: SignedInDep) -> Response:
     merchant = merchant_for(db, principal, slug, OWNERS)
     return _team_page(request, db, principal, merchant)
 
 
 @router.post("/dashboard/m/{slug}/team/members")
 def set_member(
-    request: Request, slug: str, form: FormDep, db: DbDep, principal: PrincipalDep
+    request: Request, slug: str, form: FormDep, db: DbDep, principal: SignedInDep
 ) -> Response:
-    if principal.user is None:
-        return login_redirect(request)
     merchant = merchant_for(db, principal, slug, OWNERS)
     try:
         data = MemberIn(username=text(form, "username"), role=text(form, "role"))
@@ -80,10 +76,8 @@ def set_member(
 
 @router.post("/dashboard/m/{slug}/team/keys")
 def create_key(
-    request: Request, slug: str, form: FormDep, db: DbDep, principal: PrincipalDep
+    request: Request, slug: str, form: FormDep, db: DbDep, principal: SignedInDep
 ) -> Response:
-    if principal.user is None:
-        return login_redirect(request)
     merchant = merchant_for(db, principal, slug, OWNERS)
     chosen = [s for s in form.getlist("scopes") if isinstance(s, str)]
     try:
@@ -100,10 +94,8 @@ def create_key(
 
 @router.post("/dashboard/m/{slug}/team/keys/{key_id}/revoke")
 def revoke_key(
-    request: Request, slug: str, key_id: int, form: FormDep, db: DbDep, principal: PrincipalDep
+    request: Request, slug: str, key_id: int, form: FormDep, db: DbDep, principal: SignedInDep
 ) -> Response:
-    if principal.user is None:
-        return login_redirect(request)
     merchant = merchant_for(db, principal, slug, OWNERS)
     merchants.revoke_api_key(db, merchant, key_id)
     return redirect(request, f"/dashboard/m/{slug}/team")
