@@ -56,14 +56,18 @@ lint: venv
 	$(BIN)/mypy src
 
 # Benchmarks run in a fixed order; any that do not exist yet are skipped.
+# The resolve benchmark drives the server with wrk, the decode one compares with ZBar:
+# both are Debian packages, installed here when we may (root with apt-get).
 bench: venv
-	@set -e; for b in bench/code_size.py bench/resolve.py bench/decode.py; do \
-	  if [ -f "$$b" ]; then \
-	    echo "==> $$b"; $(BIN)/python "$$b"; \
-	  else \
-	    echo "==> $$b (not present, skipped)"; \
-	  fi; \
-	done
+	@if ! command -v wrk >/dev/null || ! ldconfig -p 2>/dev/null | grep -q 'libzbar\.so\.0'; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk libzbar0; \
+	  else echo "bench needs wrk and libzbar0 (apt-get install wrk libzbar0)" >&2; exit 1; fi; \
+	fi
+	$(BIN)/python bench/code_size.py
+	$(BIN)/python bench/resolve.py
+	$(BIN)/python bench/decode.py
 
 # var/ holds the local database and keys: deliberately not removed here.
 clean:
