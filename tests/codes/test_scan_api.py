@@ -25,6 +25,7 @@ def test_issued_code_resolves_to_its_offer(client: TestClient, app: Any) -> None
     body = scan(client, text, **{"User-Agent": "pytest-scanner"})
     assert body["verdict"] == "ours" and body["reason"] is None
     assert body["offer"]["title"] == offer["title"] and body["offer"]["price_minor"] == 1250
+    assert body["offer"]["valid_from"] is None and "payee_account" not in body["offer"]
     assert body["code"]["channel"] == "poster" and body["code"]["depth"] == 0
     assert body["target"].startswith("/C/")
     assert scan(client, text.lower())["verdict"] == "ours"

@@ -98,4 +98,5 @@ class PublicOfferOut(BaseModel):
     payment_methods: list[Any]
     web_link: str | None
     status: str
+    valid_from: datetime | None
     valid_until: datetime | None

@@ -118,6 +118,7 @@ def to_public(offer: Offer | Snapshot, merchant_name: str) -> PublicOfferOut:
         payment_methods=list(offer.payment_methods or []),
         web_link=offer.web_link,
         status=offer.status,
+        valid_from=offer.valid_from,
         valid_until=offer.valid_until,
     )
 
