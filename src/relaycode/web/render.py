@@ -90,29 +90,29 @@ def _switch_url(request: Request, other: str) -> str:
     return request.url.path + "?" + urlencode([*query, *extra.items(), ("lang", other)])
 
 
+def set_site_cookie(
+    request: Request, response: Response, name: str, value: str, *, days: int, httponly: bool
+) -> None:
+    """Every cookie of ours: first-party (SameSite=Lax), Secure when the site is HTTPS."""
+    response.set_cookie(
+        name,
+        value,
+        max_age=days * 86400,
+        httponly=httponly,
+        samesite="lax",
+        secure=request.app.state.rc.settings.cookie_secure,
+    )
+
+
 def finish(request: Request, response: Response) -> Response:
     """Cookies every page keeps (CSRF, chosen language) and the security headers."""
-    settings = request.app.state.rc.settings
     new_csrf = getattr(request.state, "new_csrf", None)
     if new_csrf and not request.cookies.get(CSRF_COOKIE):
         # Readable by our JS (it echoes the value in X-CSRF-Token), so not HttpOnly.
-        response.set_cookie(
-            CSRF_COOKIE,
-            new_csrf,
-            max_age=365 * 86400,
-            httponly=False,
-            samesite="lax",
-            secure=settings.cookie_secure,
-        )
+        set_site_cookie(request, response, CSRF_COOKIE, new_csrf, days=365, httponly=False)
     asked = i18n.requested_lang(request)
     if asked and request.cookies.get(i18n.LANG_COOKIE) != asked:
-        response.set_cookie(
-            i18n.LANG_COOKIE,
-            asked,
-            max_age=365 * 86400,
-            samesite="lax",
-            secure=settings.cookie_secure,
-        )
+        set_site_cookie(request, response, i18n.LANG_COOKIE, asked, days=365, httponly=False)
     if response.media_type == "text/html" or isinstance(response, RedirectResponse):
         response.headers.setdefault("Cache-Control", "no-store")
         response.headers.setdefault("Vary", "Cookie, Accept-Language")

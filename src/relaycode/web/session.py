@@ -17,7 +17,7 @@ from relaycode.identity import service
 from relaycode.identity.auth import CSRF_COOKIE, SESSION_COOKIE, Principal, PrincipalDep, csrf_ok
 from relaycode.models import User
 from relaycode.state import AppState
-from relaycode.web.render import redirect
+from relaycode.web.render import redirect, set_site_cookie
 
 DEVICE_COOKIE = "rc_device"
 _DEVICE_DAYS = 5 * 365
@@ -111,32 +111,13 @@ def sign_in(request: Request, db: Session, state: AppState, user: User, next_url
     days = state.settings.session_days
     started = service.start_session(db, user, device, kind="cookie", days=days)
     response = redirect(request, next_url)
-    secure = state.settings.cookie_secure
-    response.set_cookie(
-        SESSION_COOKIE,
-        started.secret,
-        max_age=days * 86400,
-        httponly=True,
-        samesite="lax",
-        secure=secure,
-    )
-    response.set_cookie(
-        DEVICE_COOKIE,
-        device.device_uid,
-        max_age=_DEVICE_DAYS * 86400,
-        httponly=True,
-        samesite="lax",
-        secure=secure,
+    set_site_cookie(request, response, SESSION_COOKIE, started.secret, days=days, httponly=True)
+    set_site_cookie(
+        request, response, DEVICE_COOKIE, device.device_uid, days=_DEVICE_DAYS, httponly=True
     )
     # A fresh CSRF token per sign-in: one planted before sign-in is worth nothing after.
-    response.set_cookie(
-        CSRF_COOKIE,
-        secrets.token_urlsafe(24),
-        max_age=365 * 86400,
-        httponly=False,
-        samesite="lax",
-        secure=secure,
-    )
+    token = secrets.token_urlsafe(24)
+    set_site_cookie(request, response, CSRF_COOKIE, token, days=365, httponly=False)
     return response
 
 
