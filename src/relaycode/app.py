@@ -45,7 +45,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_exception_handler(SignInRequired, sign_in_redirect)
     # Added first, so it runs inside the security headers: the scan hot path (scan_lane.py).
-    app.add_middleware(ScanLane)
+    if settings.scan_fast_path:
+        app.add_middleware(ScanLane)
     app.add_middleware(SecurityHeadersMiddleware)
 
     @app.get("/healthz", tags=["meta"])

@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     session_days: int = 30
     login_attempts_per_minute: int = 10
     cookie_secure: bool = False
+    # Scan hot path: answer POST /api/v1/scan before routing (codes/scan_lane.py), and keep
+    # answers this many seconds at most (codes/answer_cache.py; 0 = no cache). Another
+    # instance's revocation or edit reaches this one's scanners within the TTL.
+    scan_fast_path: bool = True
+    scan_cache_ttl: float = Field(default=1.5, ge=0, le=2)
     # argon2id cost; tests lower it, production keeps the library's defaults.
     argon2_memory_kib: int = 65536
     argon2_time_cost: int = 3

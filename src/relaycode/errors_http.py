@@ -10,6 +10,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette._utils import is_async_callable
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from relaycode.errors import AppError
@@ -96,3 +98,19 @@ def install_error_handlers(app: FastAPI) -> None:
     async def internal_error(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error")
         return _respond(request, AppError("internal error", code="internal", status=500))
+
+
+async def handle_exception(request: Request, exc: Exception) -> Response:
+    """The response the app's installed handlers give for ``exc``, found by class the way
+    Starlette's exception middleware finds them: for ASGI fast paths (``ScanLane``) that
+    answer before routing and must answer exactly as the routed endpoint would."""
+    handlers = request.app.exception_handlers
+    for cls in type(exc).__mro__:
+        handler = handlers.get(cls)
+        if handler is not None:
+            if is_async_callable(handler):
+                response: Response = await handler(request, exc)
+            else:
+                response = await run_in_threadpool(handler, request, exc)
+            return response
+    raise exc

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from relaycode.codes.answer_cache import AnswerCache
 from relaycode.codes.keys import Keyring
+from relaycode.codes.resolver import Resolver
 from relaycode.codes.scanlog import ScanRecorder
 from relaycode.config import Settings
 from relaycode.db.engine import make_engine
@@ -21,6 +23,7 @@ class AppState:
     keyring: Keyring
     passwords: Passwords
     scans: ScanRecorder
+    resolver: Resolver
     # PostgreSQL only: the scan hot path reads through asyncio (see codes/lookup.py).
     async_reader: PgAsyncReader | None = None
     login_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(10, 60.0))
@@ -35,8 +38,11 @@ class AppState:
         if not db.is_sqlite:
             conninfo = db.engine.url.set(drivername="postgresql").render_as_string(False)
             async_reader = PgAsyncReader(conninfo, db.compiled)
+        cache = AnswerCache(settings.scan_cache_ttl)
+        cache.watch(db.sessionmaker)  # every committed write drops what it made stale
         return cls(
             async_reader=async_reader,
+            resolver=Resolver(settings, keyring, db, cache, async_reader),
             settings=settings,
             db=db,
             keyring=keyring,

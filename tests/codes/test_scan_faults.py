@@ -74,7 +74,7 @@ def test_a_burst_of_first_scans_opens_one_pool(app: Any, monkeypatch: pytest.Mon
     async def burst() -> list[Any]:
         try:
             return await asyncio.gather(
-                *(reader.first(*repository.code_lookup("00" * 16)) for _ in range(20))
+                *(reader.first(repository.RESOLVE, {"code_id": "00" * 16}) for _ in range(20))
             )
         finally:
             await reader.close()

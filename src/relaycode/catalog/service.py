@@ -16,7 +16,7 @@ from relaycode.errors import AppError, Conflict, InvalidInput, NotFound, TooLarg
 from relaycode.models import Merchant, Offer
 
 if TYPE_CHECKING:
-    from relaycode.codes.repository import Snapshot
+    from relaycode.codes.repository import OfferRow
 
 _TRANSITIONS = {
     "pause": ({"active"}, "paused"),
@@ -94,7 +94,7 @@ def store_image(media_dir: Path, offer: Offer, data: bytes, max_bytes: int) -> N
     offer.updated_at = utcnow()
 
 
-def image_url(offer: Offer | Snapshot) -> str | None:
+def image_url(offer: Offer | OfferRow) -> str | None:
     return f"/media/{offer.image_path}" if offer.image_path else None
 
 
@@ -104,7 +104,7 @@ def to_out(offer: Offer) -> OfferOut:
     return out
 
 
-def to_public(offer: Offer | Snapshot, merchant_name: str) -> PublicOfferOut:
+def to_public(offer: Offer | OfferRow, merchant_name: str) -> PublicOfferOut:
     return PublicOfferOut(
         id=offer.id,
         merchant=merchant_name,

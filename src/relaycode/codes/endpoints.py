@@ -11,7 +11,7 @@ from starlette.datastructures import UploadFile
 from relaycode.catalog.service import get_offer
 from relaycode.codes import render, service
 from relaycode.codes import repository as repo
-from relaycode.codes.scan_lane import handle_scan
+from relaycode.codes.scan_lane import ScanPrincipalDep, scan_response
 from relaycode.codes.schemas import (
     BarcodeOut,
     CodeOut,
@@ -47,6 +47,11 @@ _MEDIA = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
 @router.post(
     "/scan",
     response_model=ScanOut,
+    responses={
+        403: {"description": "an API key without the `scan` scope"},
+        413: {"description": "body over 16 KiB"},
+        422: {"description": "not a JSON object with a `text` string"},
+    },
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -54,14 +59,15 @@ _MEDIA = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
         }
     },
 )
-async def scan(request: Request) -> Response:
+async def scan(request: Request, principal: ScanPrincipalDep, state: StateDep) -> Response:
     """Classify scanned text: ``ours`` (with what it resolves to), ``ours_invalid`` (with a
-    ``reason``), ``foreign_url``, ``gtin`` or ``text``; records a scan event.
+    ``reason``), ``foreign_url``, ``gtin`` or ``text``; records a scan event. Anonymous
+    callers are welcome; an API key must carry the ``scan`` scope.
 
-    In the running app ``ScanLane`` answers this path before routing (see scan_lane.py);
-    the route stays so the endpoint is documented and callable through any router.
+    In the running app ``ScanLane`` answers this path before routing, through the same
+    ``scan_response`` (see scan_lane.py); ``RELAYCODE_SCAN_FAST_PATH=0`` routes it here.
     """
-    return await handle_scan(request)
+    return await scan_response(request, state, principal)
 
 
 def _offer_for(db: DbDep, principal: Principal, offer_id: int, scope: str) -> Offer:

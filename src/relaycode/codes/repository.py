@@ -1,105 +1,115 @@
+"""Queries for codes, and the typed rows the scan hot path reads."""
+
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import String, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
+from relaycode.db.raw import Query
 from relaycode.models import Code, Merchant, Offer
-
-_CODE_COLS = (
-    "id",
-    "kind",
-    "offer_id",
-    "parent_id",
-    "holder_user_id",
-    "depth",
-    "channel",
-    "status",
-    "key_id",
-    "format_version",
-    "created_at",
-    "expires_at",
-)
-_OFFER_COLS = (
-    "id",
-    "merchant_id",
-    "title",
-    "description",
-    "image_path",
-    "price_minor",
-    "currency",
-    "category",
-    "region",
-    "payment_methods",
-    "web_link",
-    "status",
-    "valid_from",
-    "valid_until",
-)
-
-# Built once, plain Core: the resolve hot path costs one indexed lookup, not an ORM
-# unit of work (constructing a statement costs more than running it).
-_RESOLVE = (
-    select(
-        *(getattr(Code, c).label(f"c_{c}") for c in _CODE_COLS),
-        *(getattr(Offer, c).label(f"o_{c}") for c in _OFFER_COLS),
-        Merchant.name.label("m_name"),
-    )
-    .select_from(Code)
-    .outerjoin(Offer, Offer.id == Code.offer_id)
-    .outerjoin(Merchant, Merchant.id == Offer.merchant_id)
-    .where(Code.id == bindparam("code_id"))
-)
 
 
 @dataclass(frozen=True, slots=True)
-class Snapshot:
-    """Read-only views of a code row and its offer row: attribute-compatible with the models."""
+class CodeRow:
+    """A ``codes`` row as the scan path reads it (attribute-compatible with ``Code``)."""
 
-    values: dict[str, Any]
+    id: str
+    kind: str
+    offer_id: int | None
+    parent_id: str | None
+    holder_user_id: int | None
+    depth: int
+    channel: str | None
+    status: str
+    key_id: int
+    format_version: int
+    created_at: datetime
+    expires_at: datetime | None
 
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self.values[name]
-        except KeyError as exc:
-            raise AttributeError(name) from exc
+
+@dataclass(frozen=True, slots=True)
+class OfferRow:
+    """The public part of an ``offers`` row (attribute-compatible with ``Offer``)."""
+
+    id: int
+    merchant_id: int
+    title: str
+    description: str
+    image_path: str | None
+    price_minor: int
+    currency: str
+    category: str | None
+    region: str | None
+    payment_methods: list[Any]
+    web_link: str | None
+    status: str
+    valid_from: datetime | None
+    valid_until: datetime | None
 
 
-_BY_GTIN = (
-    select(*(getattr(Offer, c).label(f"o_{c}") for c in _OFFER_COLS), Merchant.name.label("m_name"))
+_CODE_COLS = tuple(f.name for f in fields(CodeRow))
+_OFFER_COLS = tuple(f.name for f in fields(OfferRow))
+_NC, _NO = len(_CODE_COLS), len(_OFFER_COLS)
+
+
+@dataclass(frozen=True, slots=True)
+class ResolveRow:
+    """A code, its offer (if any) and the offer's merchant name: one round trip."""
+
+    code: CodeRow
+    offer: OfferRow | None
+    merchant_name: str | None
+
+    @classmethod
+    def from_values(cls, v: Sequence[Any]) -> ResolveRow:
+        offer = OfferRow(*v[_NC : _NC + _NO]) if v[_NC] is not None else None
+        return cls(CodeRow(*v[:_NC]), offer, v[-1])
+
+
+@dataclass(frozen=True, slots=True)
+class GtinRow:
+    offer: OfferRow
+    merchant_name: str
+
+    @classmethod
+    def from_values(cls, v: Sequence[Any]) -> GtinRow:
+        return cls(OfferRow(*v[:_NO]), v[-1])
+
+
+# Built once, plain Core: the resolve hot path costs one indexed lookup, not an ORM
+# unit of work (constructing a statement costs more than running it).
+_RESOLVE_COLS = (
+    *(getattr(Code, c) for c in _CODE_COLS),
+    *(getattr(Offer, c) for c in _OFFER_COLS),
+    Merchant.name,
+)
+_RESOLVE_FROM = (
+    select(*_RESOLVE_COLS)
+    .select_from(Code)
+    .outerjoin(Offer, Offer.id == Code.offer_id)
+    .outerjoin(Merchant, Merchant.id == Offer.merchant_id)
+)
+RESOLVE = Query(_RESOLVE_FROM.where(Code.id == bindparam("code_id")), ResolveRow.from_values)
+# PostgreSQL: the lookups of concurrent scans in one statement (see db/raw.py's
+# coalescing reader); ``= ANY(array)`` keeps one prepared statement for any batch size.
+RESOLVE_MANY = Query(
+    _RESOLVE_FROM.where(Code.id == any_(bindparam("code_ids", type_=ARRAY(String)))),
+    ResolveRow.from_values,
+)
+BY_GTIN = Query(
+    select(*(getattr(Offer, c) for c in _OFFER_COLS), Merchant.name)
     .join(Merchant, Merchant.id == Offer.merchant_id)
     .where(Offer.gtin == bindparam("gtin"), Offer.status == "active")
     .order_by(Offer.id)
-    .limit(1)
+    .limit(1),
+    GtinRow.from_values,
 )
-
-Lookup = tuple[Select[Any], dict[str, Any]]
-
-
-def code_lookup(code_hex: str) -> Lookup:
-    """The code, its offer and its merchant's name, in one round trip."""
-    return _RESOLVE, {"code_id": code_hex}
-
-
-def gtin_lookup(gtin: str) -> Lookup:
-    """The first active offer carrying this GTIN-14, and its merchant's name."""
-    return _BY_GTIN, {"gtin": gtin}
-
-
-def code_from_row(m: dict[str, Any] | None) -> tuple[Any | None, Any | None, str | None]:
-    if m is None:
-        return None, None, None
-    code = Snapshot({c: m[f"c_{c}"] for c in _CODE_COLS})
-    offer = Snapshot({c: m[f"o_{c}"] for c in _OFFER_COLS}) if m["o_id"] is not None else None
-    return code, offer, m["m_name"]
-
-
-def offer_from_row(m: dict[str, Any] | None) -> tuple[Any | None, str | None]:
-    if m is None:
-        return None, None
-    return Snapshot({c: m[f"o_{c}"] for c in _OFFER_COLS}), m["m_name"]
 
 
 def codes_of_offer(db: Session, offer_id: int, limit: int = 200) -> list[Code]:
@@ -111,3 +121,7 @@ def codes_of_offer(db: Session, offer_id: int, limit: int = 200) -> list[Code]:
             .limit(limit)
         )
     )
+
+
+def code_ids_of_offer(db: Session, offer_id: int) -> list[str]:
+    return list(db.scalars(select(Code.id).where(Code.offer_id == offer_id)))

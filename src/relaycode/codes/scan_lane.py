@@ -1,71 +1,63 @@
-"""``POST /api/v1/scan``, the platform's hot path, answered before FastAPI's routing.
+"""``POST /api/v1/scan``, the platform's hot path: one core, two doors.
 
-Every scan of every printed code lands here, so it skips machinery it does not need:
-the exception and routing layers (matching a path costs more than verifying a tag), the
-dependency solver, response-model validation. What it keeps is everything that matters:
-the same validation (pydantic-core on the raw body), the same error documents
-(``errors_http``), the same security headers (``ScanLane`` sits inside that middleware),
-credentials looked at only when present, one read-only lookup, the scan event queued for
-a batched write, and the response serialised once.
+``scan_response`` is the endpoint. The documented route (codes/endpoints.py) reaches it
+through FastAPI's router and dependency injection; ``ScanLane``, an ASGI middleware,
+reaches it before routing, calling the very same dependency (``scan_principal``) itself
+and mapping errors with the app's own exception handlers (``errors_http.handle_exception``).
+Matching the path against every route and solving dependencies costs more than
+verifying a tag; bench/resolve.py measures both doors (``RELAYCODE_SCAN_FAST_PATH=0``
+switches the lane off) and tests/codes/test_scan_lane.py shows they answer byte for byte
+the same.
 """
 
 from __future__ import annotations
 
-import logging
+from typing import Annotated
 
+from fastapi import Depends
 from pydantic import ValidationError
-from sqlalchemy.exc import OperationalError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from relaycode.codes import service
-from relaycode.codes.schemas import ScanIn, ScanOut
-from relaycode.db.raw import RawReader
-from relaycode.errors import AppError
-from relaycode.errors_http import invalid_input, json_error
-from relaycode.identity.auth import get_principal_standalone
+from relaycode.codes.schemas import ScanIn
+from relaycode.codes.service import ScanContext, record_scan
+from relaycode.errors import Forbidden
+from relaycode.errors_http import handle_exception, invalid_input
+from relaycode.identity.auth import Principal, get_principal_standalone
 from relaycode.state import AppState
+from relaycode.uploads import read_limited
 
-log = logging.getLogger("relaycode")
 SCAN_PATH = "/api/v1/scan"
 MAX_BODY = 16 * 1024
+SCAN_SCOPE = "scan"
+
+# Anonymous callers cost nothing; credentials are checked in a short transaction of
+# their own (the scan itself is outside any request transaction).
+scan_principal = get_principal_standalone
+ScanPrincipalDep = Annotated[Principal, Depends(scan_principal)]
 
 
-async def handle_scan(request: Request) -> Response:
-    state: AppState = request.app.state.rc
-    body = await request.body()
-    if len(body) > MAX_BODY:
-        raise AppError("request body too large", code="too_large", status=413)
+async def scan_response(request: Request, state: AppState, principal: Principal) -> Response:
+    # A merchant API key is a credential for what its scopes say; scanning is one of
+    # them. (Anonymous scanners need no key at all.)
+    if principal.api_key is not None and SCAN_SCOPE not in principal.scopes:
+        raise Forbidden("this API key lacks the 'scan' scope", code="forbidden")
+    body = await read_limited(request, MAX_BODY, code="too_large")
     try:
         data = ScanIn.model_validate_json(body)
     except ValidationError as exc:
         raise invalid_input(exc.errors(include_url=False)) from None
-    principal = await get_principal_standalone(request)
-    if state.async_reader is not None:
-        # PostgreSQL: an asyncio read, so the loop serves others while it waits.
-        result, _ = await service.resolve_text_async(
-            state.async_reader, state.settings, state.keyring, data.text
-        )
-    else:
-        # SQLite: a WAL read by primary key takes microseconds and never waits for the
-        # writer, so it is cheaper inline than a hop to a worker thread.
-        result = _resolve_read_only(state, data.text)
-    ctx = service.ScanContext(
-        source=request.headers.get("x-relaycode-source", "api"),
+    scanned = await state.resolver.scan(data.text)
+    headers = request.headers
+    ctx = ScanContext(
+        source=headers.get("x-relaycode-source", "api"),
         user_id=principal.user.id if principal.user else None,
         device_id=principal.device.id if principal.device else None,
-        user_agent=request.headers.get("user-agent"),
+        user_agent=headers.get("user-agent"),
     )
-    service.record_scan(state.scans, result, ctx)
-    return Response(result.model_dump_json(), media_type="application/json")
-
-
-def _resolve_read_only(state: AppState, text: str) -> ScanOut:
-    def work(reader: RawReader) -> ScanOut:
-        return service.resolve_text(reader, state.settings, state.keyring, text)[0]
-
-    return state.db.read_raw(work)
+    record_scan(state.scans, scanned.facts, ctx)
+    return Response(scanned.body, media_type="application/json")
 
 
 class ScanLane:
@@ -80,15 +72,8 @@ class ScanLane:
             return
         request = Request(scope, receive)
         try:
-            response = await handle_scan(request)
-        except AppError as err:
-            response = json_error(err)
-        except OperationalError:
-            log.exception("database error")
-            response = json_error(
-                AppError("database busy, try again", code="unavailable", status=503)
-            )
-        except Exception:
-            log.exception("unhandled error in scan")
-            response = json_error(AppError("internal error", code="internal", status=500))
+            principal = await scan_principal(request)
+            response = await scan_response(request, request.app.state.rc, principal)
+        except Exception as exc:
+            response = await handle_exception(request, exc)
         await response(scope, receive, send)

@@ -3,22 +3,35 @@
 SQLAlchemy builds, caches and compiles these statements once; at run time we skip its
 Connection/Result layers (which cost several times the indexed lookup itself) but still
 convert each column with SQLAlchemy's own result processors, so the values are exactly
-what the ORM would give (aware UTC datetimes, parsed JSON) on every engine.
+what the ORM would give (aware UTC datetimes, parsed JSON) on every engine. Each query
+says how its row becomes a typed value (``Query.make``), so every reader — through the
+ORM, raw, or asyncio — returns the same typed rows.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Connection, Engine, Select
 from sqlalchemy.orm import Session
 
+RowT = TypeVar("RowT")
 Processor = Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True, eq=False)  # eq=False: hashed by identity, a cache key
+class Query(Generic[RowT]):
+    """A statement built once, and how one result row (column values in select order)
+    becomes a typed value."""
+
+    stmt: Select[Any]
+    make: Callable[[Sequence[Any]], RowT]
 
 
 class CompiledQuery:
@@ -29,26 +42,25 @@ class CompiledQuery:
         self._order = list(compiled.positiontup or [])
         # Literal values in the statement (e.g. status = 'active') are bound parameters too.
         self._defaults = {k: v for k, v in compiled.params.items() if v is not None}
-        self.names = [str(c.key) for c in stmt.selected_columns]
         self._processors: list[Processor] = [
             c.type._cached_result_processor(engine.dialect, None) for c in stmt.selected_columns
         ]
 
-    def params(self, values: dict[str, Any]) -> Sequence[Any] | dict[str, Any]:
+    def params(self, values: Mapping[str, object]) -> Sequence[Any] | dict[str, Any]:
         merged = {**self._defaults, **values}
         if self._positional:
             return [merged[name] for name in self._order]
         return merged
 
-    def decode(self, row: Sequence[Any]) -> dict[str, Any]:
-        return {
-            name: (proc(value) if proc is not None else value)
-            for name, proc, value in zip(self.names, self._processors, row, strict=True)
-        }
+    def decode(self, row: Sequence[Any]) -> list[Any]:
+        return [
+            proc(value) if proc is not None else value
+            for proc, value in zip(self._processors, row, strict=True)
+        ]
 
 
 class Reader(Protocol):
-    def first(self, stmt: Select[Any], values: dict[str, Any]) -> dict[str, Any] | None: ...
+    def first(self, query: Query[RowT], values: Mapping[str, object]) -> RowT | None: ...
 
 
 class SqlReader:
@@ -57,31 +69,33 @@ class SqlReader:
     def __init__(self, conn: Connection | Session) -> None:
         self._conn = conn
 
-    def first(self, stmt: Select[Any], values: dict[str, Any]) -> dict[str, Any] | None:
-        row = self._conn.execute(stmt, values).first()
-        return None if row is None else dict(row._mapping)
+    def first(self, query: Query[RowT], values: Mapping[str, object]) -> RowT | None:
+        row = self._conn.execute(query.stmt, dict(values)).first()
+        return None if row is None else query.make(tuple(row))
 
 
 class RawReader:
-    """Runs compiled queries on one pooled DB-API connection (read-only use)."""
+    """Runs compiled queries on one DB-API connection (read-only use)."""
 
     def __init__(self, dbapi_conn: Any, compiled: Callable[[Select[Any]], CompiledQuery]) -> None:
         self._conn = dbapi_conn
         self._compiled = compiled
 
-    def first(self, stmt: Select[Any], values: dict[str, Any]) -> dict[str, Any] | None:
-        query = self._compiled(stmt)
+    def first(self, query: Query[RowT], values: Mapping[str, object]) -> RowT | None:
+        compiled = self._compiled(query.stmt)
         cur = self._conn.cursor()
         try:
-            cur.execute(query.sql, query.params(values))
+            cur.execute(compiled.sql, compiled.params(values))
             row = cur.fetchone()
         finally:
-            cur.close()
-        return None if row is None else query.decode(row)
+            cur.close()  # also ends SQLite's implicit read transaction at once
+        return None if row is None else query.make(compiled.decode(row))
 
 
 class AsyncReader(Protocol):
-    async def first(self, stmt: Select[Any], values: dict[str, Any]) -> dict[str, Any] | None: ...
+    async def first(self, query: Query[RowT], values: Mapping[str, object]) -> RowT | None: ...
+
+    async def all(self, query: Query[RowT], values: Mapping[str, object]) -> list[RowT]: ...
 
 
 class PgAsyncReader:
@@ -127,15 +141,15 @@ class PgAsyncReader:
                 self._pool, self._loop = pool, loop
         return self._pool
 
-    async def first(self, stmt: Select[Any], values: dict[str, Any]) -> dict[str, Any] | None:
-        query = self._compiled(stmt)
+    async def _rows(self, query: Query[RowT], values: Mapping[str, object]) -> list[RowT]:
+        compiled = self._compiled(query.stmt)
         pool = await self._get_pool()
         for attempt in (1, 2):
             try:
                 async with pool.connection() as conn:
-                    cur = await conn.execute(query.sql, query.params(values))
-                    row = await cur.fetchone()
-                return None if row is None else query.decode(row)
+                    cur = await conn.execute(compiled.sql, compiled.params(values))
+                    rows = await cur.fetchall()
+                return [query.make(compiled.decode(row)) for row in rows]
             except psycopg.OperationalError:
                 # The server dropped connections (restart, idle timeout): the broken one
                 # is discarded on return; check the idle ones too, then retry once.
@@ -143,6 +157,13 @@ class PgAsyncReader:
                     raise
                 await pool.check()
         raise AssertionError("unreachable")
+
+    async def first(self, query: Query[RowT], values: Mapping[str, object]) -> RowT | None:
+        rows = await self._rows(query, values)
+        return rows[0] if rows else None
+
+    async def all(self, query: Query[RowT], values: Mapping[str, object]) -> list[RowT]:
+        return await self._rows(query, values)
 
     async def close(self) -> None:
         if self._pool is not None:

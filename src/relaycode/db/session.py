@@ -6,6 +6,7 @@ equivalent ``transaction`` helper) does.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -25,6 +26,10 @@ class Database:
         self._compiled: dict[Select[Any], CompiledQuery] = {}
         self.readonly_engine = engine.execution_options(readonly=True)
         self.readonly_sessionmaker = sessionmaker(bind=self.readonly_engine, expire_on_commit=False)
+        # SQLite: one read connection held by the thread that reads most (the event loop),
+        # which skips a pool checkout per scan.
+        self._held: tuple[int, Any, RawReader] | None = None
+        self._held_lock = threading.Lock()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -36,15 +41,40 @@ class Database:
             session.close()
 
     def read_raw(self, work: Callable[[RawReader], T]) -> T:
-        """Run read-only ``work`` on a pooled DB-API connection (the SQLite scan path:
-        its connections read in autocommit mode, so no BEGIN/ROLLBACK is spent)."""
+        """Run read-only ``work`` on a DB-API connection (the SQLite scan path: its
+        connections read in autocommit mode, so no BEGIN/ROLLBACK is spent).
+
+        On SQLite the first thread to call keeps one connection for its later calls: a WAL
+        read in autocommit mode holds no snapshot between statements, so a held connection
+        sees every commit at once. Other threads check one out of the pool as before.
+        """
+        me = threading.get_ident()
+        held = self._held
+        if held is None and self.is_sqlite:
+            with self._held_lock:  # two first callers must not both take one
+                if self._held is None:
+                    conn = self.engine.raw_connection()
+                    self._held = (me, conn, RawReader(conn, self.compiled))
+                held = self._held
+        if held is not None and held[0] == me:
+            try:
+                return work(held[2])
+            except self.engine.dialect.loaded_dbapi.Error:
+                self._release_held()  # a broken connection is not kept
+                raise
         conn = self.engine.raw_connection()
         try:
             return work(RawReader(conn, self.compiled))
         finally:
             conn.close()
 
+    def _release_held(self) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            held[1].close()  # back to the pool
+
     def compiled(self, stmt: Select[Any]) -> CompiledQuery:
+        """The statement compiled for this engine, once."""
         query = self._compiled.get(stmt)
         if query is None:
             query = self._compiled[stmt] = CompiledQuery(stmt, self.engine)
@@ -55,4 +85,5 @@ class Database:
         return self.engine.dialect.name == "sqlite"
 
     def dispose(self) -> None:
+        self._release_held()
         self.engine.dispose()

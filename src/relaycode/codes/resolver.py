@@ -1,0 +1,98 @@
+"""The one resolve core of ``POST /api/v1/scan``: text in, serialised answer out.
+
+classify (the canonical shortcut first) → verify the tag → the cached answer, or one
+read (SQLite inline on a held connection; PostgreSQL through the asyncio pool, the
+lookups of concurrent scans coalesced) → the answer built as a dict and serialised once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic_core import to_json
+
+from relaycode.codes.answer_cache import AnswerCache, Scanned
+from relaycode.codes.answers import ScanFacts, answer_doc, valid_for
+from relaycode.codes.canonical import canonical_prefix, classify_canonical
+from relaycode.codes.classify import Classification, classify
+from relaycode.codes.keys import Keyring
+from relaycode.codes.lookup import CoalescingCodeLookup
+from relaycode.codes.repository import BY_GTIN, RESOLVE, GtinRow, ResolveRow
+from relaycode.config import Settings
+from relaycode.db.base import utcnow
+from relaycode.db.raw import PgAsyncReader, RawReader
+from relaycode.db.session import Database
+
+
+def classify_text(
+    text: str, settings: Settings, keyring: Keyring, prefix: str | None = None
+) -> Classification:
+    """``classify``, with the shortcut for the spelling we print (codes/canonical.py)."""
+    if prefix is None:
+        prefix = canonical_prefix(settings.public_scheme, settings.public_host)
+    fast = classify_canonical(text, prefix, keyring.hmac_key)
+    return fast or classify(text, settings.our_hosts, keyring.hmac_key)
+
+
+class Resolver:
+    def __init__(
+        self,
+        settings: Settings,
+        keyring: Keyring,
+        db: Database,
+        cache: AnswerCache,
+        async_reader: PgAsyncReader | None = None,
+    ) -> None:
+        self.settings = settings
+        self.cache = cache
+        self._keyring = keyring
+        self._db = db
+        self._async = async_reader
+        self._codes = CoalescingCodeLookup(async_reader) if async_reader is not None else None
+        # Settings' properties parse the public URL on every call: once here.
+        self._prefix = canonical_prefix(settings.public_scheme, settings.public_host)
+        self._hosts = settings.our_hosts
+
+    def classify(self, text: str) -> Classification:
+        hmac_key = self._keyring.hmac_key
+        fast = classify_canonical(text, self._prefix, hmac_key)
+        return fast or classify(text, self._hosts, hmac_key)
+
+    async def scan(self, text: str) -> Scanned:
+        c = self.classify(text)
+        token = c.token
+        if c.verdict == "ours" and token is not None:
+            hit = self.cache.get(token)
+            if hit is not None:
+                return hit
+            epoch = self.cache.epoch
+            row = await self._code_row(token.code_hex)
+            now = utcnow()
+            scanned = self._answer(c, row, text, now)
+            offer_id = row.code.offer_id if row is not None else None
+            self.cache.put(token, scanned, offer_id, epoch, valid_for(row, now))
+            return scanned
+        gtin_row = await self._gtin_row(c.gtin) if c.verdict == "gtin" and c.gtin else None
+        return self._answer(c, gtin_row, text, utcnow())
+
+    def _answer(
+        self, c: Classification, row: ResolveRow | GtinRow | None, text: str, now: datetime
+    ) -> Scanned:
+        doc, _code = answer_doc(c, row, self.settings, self._keyring, text, now)
+        return Scanned(to_json(doc), ScanFacts.of(doc))
+
+    async def _code_row(self, code_hex: str) -> ResolveRow | None:
+        if self._codes is not None:
+            return await self._codes.get(code_hex)
+        # SQLite: a WAL read by primary key takes microseconds and never waits for the
+        # writer, so it is cheaper inline than a hop to a worker thread.
+        return self._db.read_raw(lambda r: _first_code(r, code_hex))
+
+    async def _gtin_row(self, gtin: str) -> GtinRow | None:
+        if self._async is not None:
+            return await self._async.first(BY_GTIN, {"gtin": gtin})
+        return self._db.read_raw(lambda r: r.first(BY_GTIN, {"gtin": gtin}))
+
+
+def _first_code(reader: RawReader, code_hex: str) -> ResolveRow | None:
+    return reader.first(RESOLVE, {"code_id": code_hex})
