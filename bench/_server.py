@@ -1,4 +1,4 @@
-"""Start and stop a relaycode server (one uvicorn worker) for benchmarks."""
+"""Start and stop a relaycode server (one uvicorn worker unless asked) for benchmarks."""
 
 from __future__ import annotations
 
@@ -20,7 +20,15 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, data_dir: Path, database_url: str, public_url: str) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        database_url: str,
+        public_url: str,
+        *,
+        workers: int = 1,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {
@@ -28,6 +36,7 @@ class Server:
             "RELAYCODE_DATA_DIR": str(data_dir),
             "RELAYCODE_DATABASE_URL": database_url,
             "RELAYCODE_PUBLIC_URL": public_url,
+            **(env or {}),
         }
         self.proc = subprocess.Popen(
             [
@@ -41,7 +50,7 @@ class Server:
                 "--port",
                 str(self.port),
                 "--workers",
-                "1",
+                str(workers),
                 "--log-level",
                 "warning",
                 "--no-access-log",

@@ -16,17 +16,16 @@ from typing import Annotated
 
 from fastapi import Depends
 from pydantic import ValidationError
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from relaycode.codes.schemas import ScanIn
 from relaycode.codes.service import ScanContext, record_scan
-from relaycode.errors import Forbidden
+from relaycode.errors import Forbidden, TooLarge
 from relaycode.errors_http import handle_exception, invalid_input
 from relaycode.identity.auth import Principal, get_principal_standalone
 from relaycode.state import AppState
-from relaycode.uploads import read_limited
 
 SCAN_PATH = "/api/v1/scan"
 MAX_BODY = 16 * 1024
@@ -43,7 +42,7 @@ async def scan_response(request: Request, state: AppState, principal: Principal)
     # them. (Anonymous scanners need no key at all.)
     if principal.api_key is not None and SCAN_SCOPE not in principal.scopes:
         raise Forbidden("this API key lacks the 'scan' scope", code="forbidden")
-    body = await read_limited(request, MAX_BODY, code="too_large")
+    body = await _read_body(request)
     try:
         data = ScanIn.model_validate_json(body)
     except ValidationError as exc:
@@ -58,6 +57,38 @@ async def scan_response(request: Request, state: AppState, principal: Principal)
     )
     record_scan(state.scans, scanned.facts, ctx)
     return Response(scanned.body, media_type="application/json")
+
+
+async def _read_body(request: Request) -> bytes:
+    """The body, refused with 413 as soon as it passes MAX_BODY (declared or streamed)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_BODY:
+        raise _too_large()
+    receive = request.receive
+    message = await receive()
+    if message["type"] == "http.disconnect":
+        raise ClientDisconnect()
+    body: bytes = message.get("body", b"")
+    if not message.get("more_body", False):  # the usual case: one message
+        if len(body) > MAX_BODY:
+            raise _too_large()
+        return body
+    chunks = [body]
+    size = len(body)
+    while message.get("more_body", False):
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise _too_large()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large() -> TooLarge:
+    return TooLarge(f"request body is larger than {MAX_BODY} bytes", code="too_large")
 
 
 class ScanLane:

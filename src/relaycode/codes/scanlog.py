@@ -1,10 +1,17 @@
 """Scan events are analytics: buffered in memory and written in batches.
 
-A scan must not wait for (or contend on) a write: resolving stays a read, and one
-background thread inserts the buffered events every ``interval`` seconds in one
-transaction. Events still in the buffer when the process is killed are lost (at most
-``interval`` seconds' worth); a clean shutdown flushes them. When the buffer is full the
-caller flushes synchronously, so a slow database slows scans down instead of dropping data.
+A scan must not wait for (or contend on) a write: resolving stays a read, and the scan
+only appends its event to a list. One background thread inserts the buffered events in
+one transaction every ``interval`` seconds, or at once when ``max_buffer`` are waiting.
+The event loop never writes, so a slow database never stalls scans:
+
+- while the writer is behind, events keep accumulating, up to ``max_pending``;
+- beyond that, new events are **dropped and counted** (``dropped``; a warning is logged
+  at most every ``warn_every`` seconds) rather than blocking the loop or growing memory
+  without bound. A failed write puts its batch back (oldest first) within the same cap.
+
+Events still in the buffer when the process is killed are lost (at most ``interval``
+seconds' worth); a clean shutdown flushes them.
 """
 
 from __future__ import annotations
@@ -12,13 +19,14 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy import Connection, text
 
 from relaycode.db.session import Database
-from relaycode.models import ScanEvent
 
 log = logging.getLogger("relaycode.scanlog")
 COLUMNS = ("code_id", "verdict", "reason", "foreign_host", "source", "user_id", "device_id",
@@ -38,38 +46,76 @@ _BATCH_SQL = {
 }
 
 
+Row = tuple[Any, ...]  # one event, values in COLUMNS order
+
+
 class ScanRecorder:
-    def __init__(self, db: Database, *, interval: float = 0.25, max_buffer: int = 20_000) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        interval: float = 0.25,
+        max_buffer: int = 5_000,
+        max_pending: int = 200_000,
+        warn_every: float = 10.0,
+    ) -> None:
         self._db = db
         self._interval = interval
         self._max = max_buffer
-        self._buf: list[dict[str, Any]] = []
+        self._cap = max(max_pending, max_buffer)
+        self._warn_every = warn_every
+        self._buf: list[Row] = []
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._warned_at = -float("inf")
+        self.dropped = 0
         self.on_flush: Callable[[int], None] | None = None
 
-    def record(self, event: dict[str, Any]) -> None:
+    def record(self, event: Mapping[str, Any]) -> None:
+        self.record_row(tuple(event[c] for c in COLUMNS))
+
+    def record_row(self, row: Row) -> None:
+        """Queue one event; never writes, never waits on the writer."""
         with self._lock:
-            self._buf.append(event)
-            full = len(self._buf) >= self._max
+            n = len(self._buf)
+            kept = n < self._cap
+            if kept:
+                self._buf.append(row)
+            else:
+                self.dropped += 1
             if self._thread is None:
                 self._start()
-        if full:
-            self.flush()
+        if n + 1 == self._max:
+            self._wake.set()  # a full buffer: the writer takes it now, not the caller
+        if not kept:
+            self._warn_dropped()
+
+    def _warn_dropped(self) -> None:
+        now = time.monotonic()
+        if now - self._warned_at >= self._warn_every:
+            self._warned_at = now
+            log.warning(
+                "scan event writer is behind: %d events dropped so far (%d waiting)",
+                self.dropped,
+                self.pending(),
+            )
 
     def _start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="scan-recorder", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
-        while not self._stop.wait(self._interval):
+        while not self._stop.is_set():
+            self._wake.wait(self._interval)
+            self._wake.clear()
             try:
                 self.flush()
             except Exception:  # keep the thread alive; the events stay buffered
                 log.exception("writing scan events failed; will retry")
+                self._stop.wait(self._interval)
 
     def flush(self) -> int:
         with self._flush_lock:
@@ -82,7 +128,9 @@ class ScanRecorder:
                     _insert_batch(conn, batch)
             except Exception:
                 with self._lock:  # put them back in order, to retry on the next tick
-                    self._buf[:0] = batch
+                    merged = batch + self._buf
+                    self._buf = merged[: self._cap]
+                    self.dropped += len(merged) - len(self._buf)
                 raise
         if self.on_flush:
             self.on_flush(len(batch))
@@ -94,19 +142,24 @@ class ScanRecorder:
 
     def close(self) -> None:
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
         self.flush()
 
 
-def _insert_batch(conn: Connection, batch: list[dict[str, Any]]) -> None:
-    dialect = conn.dialect
-    # Timestamps go in exactly as SQLAlchemy would bind them (SQLite keeps text).
-    bind = ScanEvent.__table__.c.created_at.type._cached_bind_processor(dialect)
+def _insert_batch(conn: Connection, batch: list[Row]) -> None:
+    # Timestamps go in as SQLAlchemy would bind them: SQLite keeps naive UTC text in
+    # its DATETIME format, PostgreSQL casts ISO 8601 with the offset.
+    sqlite = conn.dialect.name == "sqlite"
+    last = len(COLUMNS) - 1
     rows = []
-    for event in batch:
-        when = bind(event["created_at"]) if bind else event["created_at"]
-        if not isinstance(when, str):
-            when = when.isoformat()
-        rows.append([*(event[c] for c in COLUMNS[:-1]), when])
-    conn.execute(text(_BATCH_SQL[dialect.name]), {"batch": json.dumps(rows)})
+    for row in batch:
+        when = row[last].astimezone(UTC)
+        text_when = (
+            when.replace(tzinfo=None).isoformat(" ", "microseconds")
+            if sqlite
+            else (when.isoformat())
+        )
+        rows.append([*row[:last], text_when])
+    conn.execute(text(_BATCH_SQL[conn.dialect.name]), {"batch": json.dumps(rows)})

@@ -102,16 +102,16 @@ def facts_of(result: ScanOut) -> ScanFacts:
 def record_scan(recorder: ScanRecorder, result: ScanOut | ScanFacts, ctx: ScanContext) -> None:
     """Queue the analytics event; it is written within a fraction of a second."""
     facts = result if isinstance(result, ScanFacts) else facts_of(result)
-    recorder.record(
-        {
-            "code_id": facts.code_id,
-            "verdict": facts.verdict,
-            "reason": facts.reason,
-            "foreign_host": facts.foreign_host[:255] if facts.foreign_host else None,
-            "source": ctx.source[:16],
-            "user_id": ctx.user_id,
-            "device_id": ctx.device_id,
-            "user_agent": (ctx.user_agent or "")[:300] or None,
-            "created_at": utcnow(),
-        }
+    recorder.record_row(  # in scanlog.COLUMNS order
+        (
+            facts.code_id,
+            facts.verdict,
+            facts.reason,
+            facts.foreign_host[:255] if facts.foreign_host else None,
+            ctx.source[:16],
+            ctx.user_id,
+            ctx.device_id,
+            (ctx.user_agent or "")[:300] or None,
+            utcnow(),
+        )
     )

@@ -11,6 +11,7 @@ before any database work, so forgeries cost nothing but one HMAC.
 from __future__ import annotations
 
 import base64
+import hashlib
 import hmac
 import re
 import secrets
@@ -23,6 +24,7 @@ TAG_BYTES = 8
 TOKEN_BYTES = 2 + ID_BYTES + TAG_BYTES
 TOKEN_CHARS = 42  # ceil(26 * 8 / 5)
 _DOMAIN = b"rc/C"
+_KEYED: dict[bytes, hmac.HMAC] = {}
 _B32 = re.compile(r"[A-Z2-7]+")
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"  # RFC 4648, value = index
 _TO_INT_DIGITS = str.maketrans(_ALPHABET, "0123456789abcdefghijklmnopqrstuv")
@@ -53,8 +55,17 @@ def new_code_id() -> bytes:
 
 
 def _tag(secret: bytes, head: bytes) -> bytes:
-    # hmac.digest: one call into OpenSSL, no HMAC object built per scan.
-    return hmac.digest(secret, _DOMAIN + head, "sha256")[:TAG_BYTES]
+    # A copy of an HMAC already keyed and fed the domain: no key schedule per scan. (Not
+    # hmac.digest: that one-shot releases the GIL on every call, and under load getting it
+    # back behind another thread costs far more than the HMAC itself.)
+    base = _KEYED.get(secret)
+    if base is None:
+        if len(_KEYED) > 64:  # keys are few; never let a pathological caller grow this
+            _KEYED.clear()
+        base = _KEYED[secret] = hmac.new(secret, _DOMAIN, hashlib.sha256)
+    h = base.copy()
+    h.update(head)
+    return h.digest()[:TAG_BYTES]
 
 
 def encode_token(kid: int, secret: bytes, code_id: bytes) -> str:
