@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 import psycopg
-from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Connection, Engine, Select
 from sqlalchemy.orm import Session
 
@@ -98,65 +98,93 @@ class AsyncReader(Protocol):
     async def all(self, query: Query[RowT], values: Mapping[str, object]) -> list[RowT]: ...
 
 
-class PgAsyncReader:
-    """Compiled queries over an asyncio psycopg pool: the event loop never blocks on
-    PostgreSQL and no worker thread is needed per scan.
+class _Lane:
+    """One dedicated connection and its reused cursor."""
 
-    The pool is made on first use in the running loop (and remade if a different loop
-    calls, as test clients do); connections are in autocommit mode, and psycopg prepares
-    the statements after a few executions.
+    __slots__ = ("conn", "cur")
+
+    def __init__(self) -> None:
+        self.conn: psycopg.AsyncConnection[Any] | None = None
+        self.cur: psycopg.AsyncCursor[Any] | None = None
+
+
+class PgAsyncReader:
+    """Compiled queries over a few dedicated asyncio psycopg connections: the event loop
+    never blocks on PostgreSQL and no worker thread is needed per scan.
+
+    Leaner than a general pool on purpose, as this is the scan hot path: each of
+    ``max_size`` lanes keeps one autocommit connection (opened on first use) and one
+    cursor, and every statement is prepared on the server once per connection. A free
+    lane is taken without locks (one event loop); callers beyond ``max_size`` wait in
+    line. The lanes belong to the running loop and are remade if another loop calls (as
+    test clients do). A connection that fails or is interrupted mid-query is closed and
+    reopened, and the query retried once.
     """
 
     def __init__(
-        self, conninfo: str, compiled: Callable[[Select[Any]], CompiledQuery], *, max_size: int = 10
+        self, conninfo: str, compiled: Callable[[Select[Any]], CompiledQuery], *, max_size: int = 4
     ) -> None:
         self._conninfo = conninfo
         self._compiled = compiled
         self._max_size = max_size
-        self._pool: AsyncConnectionPool | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._lock = asyncio.Lock()
-        self._lock_loop: asyncio.AbstractEventLoop | None = None
+        self._free: list[_Lane] = []
+        self._all: list[_Lane] = []
+        self._waiters: deque[asyncio.Future[_Lane]] = deque()
 
-    async def _get_pool(self) -> AsyncConnectionPool:
+    async def _acquire(self) -> _Lane:
         loop = asyncio.get_running_loop()
-        if self._pool is not None and self._loop is loop:
-            return self._pool
-        if self._lock_loop is not loop:
-            self._lock, self._lock_loop = asyncio.Lock(), loop
-        async with self._lock:  # the first burst of scans must open one pool, not many
-            if self._pool is None or self._loop is not loop:
-                stale, self._pool = self._pool, None
-                if stale is not None and self._loop is not None and not self._loop.is_closed():
-                    with contextlib.suppress(Exception):
-                        await stale.close(timeout=0)
-                pool = AsyncConnectionPool(
-                    self._conninfo,
-                    min_size=1,
-                    max_size=self._max_size,
-                    open=False,
-                    kwargs={"autocommit": True},
-                )
-                await pool.open(wait=True, timeout=10)
-                self._pool, self._loop = pool, loop
-        return self._pool
+        if loop is not self._loop:
+            self._loop, self._waiters = loop, deque()
+            self._all = [_Lane() for _ in range(self._max_size)]
+            self._free = list(self._all)
+        if self._free:
+            return self._free.pop()
+        fut: asyncio.Future[_Lane] = loop.create_future()
+        self._waiters.append(fut)
+        try:
+            return await fut
+        except asyncio.CancelledError:
+            if fut.done() and not fut.cancelled():
+                self._release(fut.result())  # handed to us just as we were cancelled
+            raise
+
+    def _release(self, lane: _Lane) -> None:
+        if lane not in self._all:
+            return  # from a previous loop's lanes
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(lane)
+                return
+        self._free.append(lane)
 
     async def _rows(self, query: Query[RowT], values: Mapping[str, object]) -> list[RowT]:
         compiled = self._compiled(query.stmt)
-        pool = await self._get_pool()
-        for attempt in (1, 2):
-            try:
-                async with pool.connection() as conn:
-                    cur = await conn.execute(compiled.sql, compiled.params(values))
-                    rows = await cur.fetchall()
-                return [query.make(compiled.decode(row)) for row in rows]
-            except psycopg.OperationalError:
-                # The server dropped connections (restart, idle timeout): the broken one
-                # is discarded on return; check the idle ones too, then retry once.
-                if attempt == 2:
+        params = compiled.params(values)
+        lane = await self._acquire()
+        try:
+            for attempt in (1, 2):
+                try:
+                    if lane.conn is None or lane.cur is None or lane.conn.closed:
+                        lane.conn = await psycopg.AsyncConnection.connect(
+                            self._conninfo, autocommit=True, connect_timeout=10
+                        )
+                        lane.cur = lane.conn.cursor()
+                    await lane.cur.execute(compiled.sql, params, prepare=True)
+                    rows = await lane.cur.fetchall()
+                    return [query.make(compiled.decode(row)) for row in rows]
+                except psycopg.OperationalError:
+                    # The server dropped the connection (restart, idle timeout): reopen.
+                    await _discard(lane)
+                    if attempt == 2:
+                        raise
+                except BaseException:
+                    await _discard(lane)  # interrupted mid-query: its state is unknown
                     raise
-                await pool.check()
-        raise AssertionError("unreachable")
+            raise AssertionError("unreachable")
+        finally:
+            self._release(lane)
 
     async def first(self, query: Query[RowT], values: Mapping[str, object]) -> RowT | None:
         rows = await self._rows(query, values)
@@ -165,7 +193,17 @@ class PgAsyncReader:
     async def all(self, query: Query[RowT], values: Mapping[str, object]) -> list[RowT]:
         return await self._rows(query, values)
 
+    def connections(self) -> int:
+        """How many lanes have a connection open (for tests and diagnostics)."""
+        return sum(1 for lane in self._all if lane.conn is not None and not lane.conn.closed)
+
     async def close(self) -> None:
-        if self._pool is not None:
-            await self._pool.close()
-            self._pool = None
+        for lane in self._all:
+            await _discard(lane)
+
+
+async def _discard(lane: _Lane) -> None:
+    conn, lane.conn, lane.cur = lane.conn, None, None
+    if conn is not None:
+        with contextlib.suppress(Exception):
+            await conn.close()
