@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     # answers this many seconds at most (codes/answer_cache.py; 0 = no cache). Another
     # instance's revocation or edit reaches this one's scanners within the TTL.
     scan_fast_path: bool = True
-    scan_cache_ttl: float = Field(default=1.5, ge=0, le=2)
+    scan_cache_ttl: float = Field(default=2.0, ge=0, le=2)
     # argon2id cost; tests lower it, production keeps the library's defaults.
     argon2_memory_kib: int = 65536
     argon2_time_cost: int = 3

@@ -108,3 +108,13 @@ def test_an_api_key_must_carry_the_scan_scope(client: TestClient, routed: TestCl
     assert r.status_code == 200 and r.json()["verdict"] == "ours"
     # Anonymous scanners need no key at all.
     assert _same(client, routed, json={"text": text}).json()["verdict"] == "ours"
+
+
+def test_the_prebuilt_response_has_the_headers_starlette_would_give() -> None:
+    from starlette.responses import Response
+
+    from relaycode.codes.scan_lane import JSONBytes
+
+    body = '{"verdict":"text","target":"é"}'.encode()
+    expected = Response(body, media_type="application/json")
+    assert (JSONBytes(body).raw_headers, JSONBytes(body).body) == (expected.raw_headers, body)

@@ -10,7 +10,7 @@ building the answer). How stale an answer may be:
   commits. An ``epoch`` counter makes a read that raced with such a commit not store its
   (possibly old) answer.
 - **Across instances (and the CLI): at most the TTL** (``RELAYCODE_SCAN_CACHE_TTL``,
-  1.5 s by default; 0 turns the cache off), as every entry expires on its own.
+  2 s by default, at most; 0 turns the cache off), as every entry expires on its own.
 - **By the clock**: an entry never outlives the instant its answer changes by itself
   (the code expiring, the offer starting or ending).
 
@@ -56,7 +56,7 @@ _ALL = "*"  # pending marker: drop everything (a merchant changed, a bulk statem
 class AnswerCache:
     def __init__(
         self,
-        ttl: float = 1.5,
+        ttl: float = 2.0,
         *,
         max_entries: int = 20_000,
         clock: Callable[[], float] = time.monotonic,

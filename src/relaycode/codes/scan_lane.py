@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from relaycode.codes.schemas import ScanIn
-from relaycode.codes.service import ScanContext, record_scan
+from relaycode.codes.service import scan_row
 from relaycode.errors import Forbidden, TooLarge
 from relaycode.errors_http import handle_exception, invalid_input
 from relaycode.identity.auth import Principal, get_principal_standalone
@@ -49,14 +49,30 @@ async def scan_response(request: Request, state: AppState, principal: Principal)
         raise invalid_input(exc.errors(include_url=False)) from None
     scanned = await state.resolver.scan(data.text)
     headers = request.headers
-    ctx = ScanContext(
-        source=headers.get("x-relaycode-source", "api"),
-        user_id=principal.user.id if principal.user else None,
-        device_id=principal.device.id if principal.device else None,
-        user_agent=headers.get("user-agent"),
+    row = scan_row(
+        scanned.facts,
+        headers.get("x-relaycode-source", "api"),
+        principal.user.id if principal.user else None,
+        principal.device.id if principal.device else None,
+        headers.get("user-agent"),
     )
-    record_scan(state.scans, scanned.facts, ctx)
-    return Response(scanned.body, media_type="application/json")
+    state.scans.record_row(row)
+    return JSONBytes(scanned.body)
+
+
+class JSONBytes(Response):
+    """A JSON body serialised already: the headers ``Response`` would set, made directly."""
+
+    media_type = "application/json"
+
+    def __init__(self, body: bytes) -> None:
+        self.status_code = 200
+        self.background = None
+        self.body = body
+        self.raw_headers = [
+            (b"content-length", str(len(body)).encode("latin-1")),
+            (b"content-type", b"application/json"),
+        ]
 
 
 async def _read_body(request: Request) -> bytes:

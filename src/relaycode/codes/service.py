@@ -13,7 +13,7 @@ from relaycode.codes.classify import Classification
 from relaycode.codes.keys import Keyring
 from relaycode.codes.repository import BY_GTIN, RESOLVE, CodeRow, GtinRow, ResolveRow
 from relaycode.codes.resolver import classify_text
-from relaycode.codes.scanlog import ScanRecorder
+from relaycode.codes.scanlog import Row, ScanRecorder
 from relaycode.codes.schemas import CodeOut, ScanOut
 from relaycode.codes.tokens import new_code_id
 from relaycode.config import Settings
@@ -102,16 +102,25 @@ def facts_of(result: ScanOut) -> ScanFacts:
 def record_scan(recorder: ScanRecorder, result: ScanOut | ScanFacts, ctx: ScanContext) -> None:
     """Queue the analytics event; it is written within a fraction of a second."""
     facts = result if isinstance(result, ScanFacts) else facts_of(result)
-    recorder.record_row(  # in scanlog.COLUMNS order
-        (
-            facts.code_id,
-            facts.verdict,
-            facts.reason,
-            facts.foreign_host[:255] if facts.foreign_host else None,
-            ctx.source[:16],
-            ctx.user_id,
-            ctx.device_id,
-            (ctx.user_agent or "")[:300] or None,
-            utcnow(),
-        )
+    recorder.record_row(scan_row(facts, ctx.source, ctx.user_id, ctx.device_id, ctx.user_agent))
+
+
+def scan_row(
+    facts: ScanFacts,
+    source: str,
+    user_id: int | None,
+    device_id: int | None,
+    user_agent: str | None,
+) -> Row:
+    """One scan event, in scanlog.COLUMNS order (the hot path calls this directly)."""
+    return (
+        facts.code_id,
+        facts.verdict,
+        facts.reason,
+        facts.foreign_host[:255] if facts.foreign_host else None,
+        source[:16],
+        user_id,
+        device_id,
+        (user_agent or "")[:300] or None,
+        utcnow(),
     )
