@@ -101,6 +101,7 @@ def app(settings: Settings) -> Iterator[Any]:
     application = create_app(settings)
     yield application
     application.state.rc.scans.close()  # stops its writer thread (idempotent)
+    application.state.rc.activity.close()
     application.state.rc.db.dispose()
 
 

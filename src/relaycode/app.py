@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         state.scans.close()
+        state.activity.close()
         if state.async_reader is not None:
             await state.async_reader.close()
         state.db.dispose()

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     session_days: int = 30
     login_attempts_per_minute: int = 10
     cookie_secure: bool = False
+    # How often devices' "last seen" and API keys' "last used" times are written.
+    activity_flush_seconds: float = Field(default=5.0, gt=0)
     # argon2id cost; tests lower it, production keeps the library's defaults.
     argon2_memory_kib: int = 65536
     argon2_time_cost: int = 3

@@ -10,6 +10,7 @@ from relaycode.config import Settings
 from relaycode.db.engine import make_engine
 from relaycode.db.raw import PgAsyncReader
 from relaycode.db.session import Database
+from relaycode.identity.activity import ActivityRecorder
 from relaycode.identity.passwords import Passwords
 from relaycode.identity.ratelimit import RateLimiter
 
@@ -21,6 +22,8 @@ class AppState:
     keyring: Keyring
     passwords: Passwords
     scans: ScanRecorder
+    # Devices' last_seen_at and API keys' last_used_at, written in batches.
+    activity: ActivityRecorder
     # PostgreSQL only: the scan hot path reads through asyncio (see codes/lookup.py).
     async_reader: PgAsyncReader | None = None
     login_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(10, 60.0))
@@ -41,6 +44,7 @@ class AppState:
             db=db,
             keyring=keyring,
             scans=ScanRecorder(db),
+            activity=ActivityRecorder(db, interval=settings.activity_flush_seconds),
             passwords=Passwords(settings.argon2_memory_kib, settings.argon2_time_cost),
             login_limiter=RateLimiter(settings.login_attempts_per_minute, 60.0),
         )

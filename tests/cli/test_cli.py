@@ -4,26 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from relaycode.cli.main import app
-from relaycode.config import Settings, get_settings
-
-
-@pytest.fixture
-def cli(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    monkeypatch.setenv("RELAYCODE_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("RELAYCODE_DATABASE_URL", settings.resolved_database_url)
-    monkeypatch.setenv("RELAYCODE_PUBLIC_URL", settings.public_url)
-    monkeypatch.setenv("RELAYCODE_ARGON2_MEMORY_KIB", "1024")
-    monkeypatch.setenv("RELAYCODE_ARGON2_TIME_COST", "1")
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
+from relaycode.config import get_settings
 
 
 def run(cli: CliRunner, *args: str, ok: bool = True) -> str:

@@ -33,7 +33,8 @@ def my_merchants(user: UserDep, db: DbDep) -> list[MerchantOut]:
 
 @router.put("/merchants/{slug}/members")
 def set_member(slug: str, data: MemberIn, principal: PrincipalDep, db: DbDep) -> dict[str, str]:
-    merchant = merchants.get_merchant(db, slug)
+    # Locked before the caller's role is read: an owner demoted a moment ago is refused.
+    merchant = merchants.get_merchant(db, slug, for_update=True)
     authorize_merchant(db, principal, merchant, roles=("owner",), scope="members:write")
     member = merchants.set_member(db, merchant, data.username, data.role)
     return {"username": data.username.lower(), "role": member.role}
@@ -51,7 +52,7 @@ def list_members(slug: str, principal: PrincipalDep, db: DbDep) -> list[dict[str
 
 @router.delete("/merchants/{slug}/members/{username}", status_code=status.HTTP_204_NO_CONTENT)
 def remove_member(slug: str, username: str, principal: PrincipalDep, db: DbDep) -> None:
-    merchant = merchants.get_merchant(db, slug)
+    merchant = merchants.get_merchant(db, slug, for_update=True)
     authorize_merchant(db, principal, merchant, roles=("owner",), scope="members:write")
     merchants.remove_member(db, merchant, username)
 
@@ -114,32 +115,43 @@ def update_offer(
     merchant = db.get(Merchant, offer.merchant_id)
     assert merchant is not None
     authorize_merchant(db, principal, merchant, roles=EDITORS, scope="offers:write")
-    return service.to_out(service.update_offer(offer, data, expected_version=if_match))
+    return service.to_out(service.update_offer(db, offer, data, expected_version=if_match))
 
 
-def _change_status(offer_id: int, action: str, principal: PrincipalDep, db: DbDep) -> OfferOut:
+IfMatch = Annotated[int | None, Header()]
+
+
+def _change_status(
+    offer_id: int, action: str, principal: PrincipalDep, db: DbDep, if_match: int | None
+) -> OfferOut:
     offer = service.get_offer(db, offer_id)
     merchant = db.get(Merchant, offer.merchant_id)
     assert merchant is not None
     authorize_merchant(db, principal, merchant, roles=EDITORS, scope="offers:write")
-    return service.to_out(service.change_status(offer, action))
+    return service.to_out(service.change_status(db, offer, action, expected_version=if_match))
 
 
 @router.post("/offers/{offer_id}/pause")
-def pause_offer(offer_id: int, principal: PrincipalDep, db: DbDep) -> OfferOut:
+def pause_offer(
+    offer_id: int, principal: PrincipalDep, db: DbDep, if_match: IfMatch = None
+) -> OfferOut:
     """Stop selling for now; codes keep resolving and show the offer as paused."""
-    return _change_status(offer_id, "pause", principal, db)
+    return _change_status(offer_id, "pause", principal, db, if_match)
 
 
 @router.post("/offers/{offer_id}/activate")
-def activate_offer(offer_id: int, principal: PrincipalDep, db: DbDep) -> OfferOut:
-    return _change_status(offer_id, "activate", principal, db)
+def activate_offer(
+    offer_id: int, principal: PrincipalDep, db: DbDep, if_match: IfMatch = None
+) -> OfferOut:
+    return _change_status(offer_id, "activate", principal, db, if_match)
 
 
 @router.post("/offers/{offer_id}/archive")
-def archive_offer(offer_id: int, principal: PrincipalDep, db: DbDep) -> OfferOut:
+def archive_offer(
+    offer_id: int, principal: PrincipalDep, db: DbDep, if_match: IfMatch = None
+) -> OfferOut:
     """Withdraw for good: its codes then resolve as ``ours_invalid`` / ``revoked``."""
-    return _change_status(offer_id, "archive", principal, db)
+    return _change_status(offer_id, "archive", principal, db, if_match)
 
 
 @router.put("/offers/{offer_id}/image")

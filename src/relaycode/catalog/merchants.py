@@ -6,17 +6,31 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from relaycode.db.base import is_db_id, utcnow
+from relaycode.db.locking import get_for_update
 from relaycode.errors import Conflict, NotFound
 from relaycode.identity import repository as repo
 from relaycode.identity.tokens import MERCHANT_KEY_PREFIX, hash_secret, new_secret
 from relaycode.models import Membership, Merchant, MerchantApiKey, User
 
 
-def get_merchant(db: Session, slug: str) -> Merchant:
+def get_merchant(db: Session, slug: str, *, for_update: bool = False) -> Merchant:
+    """The merchant; ``for_update`` locks its row (see ``lock_merchant``)."""
     merchant = repo.merchant_by_slug(db, slug)
     if merchant is None:
         raise NotFound("no such merchant", code="merchant_not_found")
-    return merchant
+    return lock_merchant(db, merchant) if for_update else merchant
+
+
+def lock_merchant(db: Session, merchant: Merchant) -> Merchant:
+    """Lock the merchant's row: every change to its team queues behind this one.
+
+    Membership rules ("a merchant keeps an owner") read several rows that a concurrent
+    change could alter; the merchant row is the one lock they all take first.
+    """
+    locked = get_for_update(db, Merchant, merchant.id)
+    if locked is None:
+        raise NotFound("no such merchant", code="merchant_not_found")
+    return locked
 
 
 def create_merchant(db: Session, owner: User, slug: str, name: str) -> Merchant:
@@ -34,6 +48,7 @@ def create_merchant(db: Session, owner: User, slug: str, name: str) -> Merchant:
 
 
 def set_member(db: Session, merchant: Merchant, username: str, role: str) -> Membership:
+    merchant = lock_merchant(db, merchant)
     user = repo.user_by_username(db, username)
     if user is None:
         raise NotFound("no such user", code="user_not_found")
@@ -59,6 +74,7 @@ def _check_not_last_owner(db: Session, member: Membership) -> None:
 
 
 def remove_member(db: Session, merchant: Merchant, username: str) -> None:
+    merchant = lock_merchant(db, merchant)
     user = repo.user_by_username(db, username)
     member = repo.membership(db, merchant.id, user.id) if user else None
     if member is None:

@@ -20,3 +20,9 @@ def offer_by_gtin(db: Session, gtin: str) -> Offer | None:
         .order_by(Offer.id)
         .limit(1)
     )
+
+
+def offer_by_sku(db: Session, merchant_id: int, sku: str) -> Offer | None:
+    return db.scalar(
+        select(Offer).where(Offer.merchant_id == merchant_id, Offer.sku == sku).limit(1)
+    )

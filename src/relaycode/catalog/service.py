@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from relaycode.catalog.schemas import OfferCreate, OfferOut, OfferUpdate, PublicOfferOut
 from relaycode.db.base import is_db_id, utcnow
+from relaycode.db.locking import get_for_update
 from relaycode.errors import AppError, Conflict, InvalidInput, NotFound, TooLarge
 from relaycode.models import Merchant, Offer
 
@@ -41,11 +42,27 @@ def create_offer(db: Session, merchant: Merchant, data: OfferCreate) -> Offer:
     return offer
 
 
-def update_offer(offer: Offer, data: OfferUpdate, *, expected_version: int | None) -> Offer:
-    if offer.status == "archived":
-        raise Conflict("archived offers cannot be edited", code="offer_archived")
+def _lock(db: Session, offer: Offer) -> Offer:
+    """The offer's row, locked and re-read: checks below see what no one else can change."""
+    locked = get_for_update(db, Offer, offer.id)
+    if locked is None:
+        raise NotFound("no such offer", code="offer_not_found")
+    return locked
+
+
+def _check_version(offer: Offer, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != offer.version:
         raise Conflict("the offer changed since you loaded it", code="version_conflict")
+
+
+def update_offer(
+    db: Session, offer: Offer, data: OfferUpdate, *, expected_version: int | None
+) -> Offer:
+    offer = _lock(db, offer)
+    # The precondition first: a caller with a stale view learns that before anything else.
+    _check_version(offer, expected_version)
+    if offer.status == "archived":
+        raise Conflict("archived offers cannot be edited", code="offer_archived")
     for name, value in data.model_dump(exclude_unset=True).items():
         if name == "title" and value is None:
             continue
@@ -57,9 +74,13 @@ def update_offer(offer: Offer, data: OfferUpdate, *, expected_version: int | Non
     return offer
 
 
-def change_status(offer: Offer, action: str) -> Offer:
+def change_status(
+    db: Session, offer: Offer, action: str, *, expected_version: int | None = None
+) -> Offer:
     if action not in _TRANSITIONS:
         raise NotFound("unknown action", code="unknown_action")
+    offer = _lock(db, offer)
+    _check_version(offer, expected_version)
     allowed, target = _TRANSITIONS[action]
     if offer.status == target:
         return offer  # idempotent: pausing a paused offer is fine

@@ -1,4 +1,4 @@
-"""relaycode — the command line: serve, demo, db, keys, codes."""
+"""relaycode — the command line: serve, demo, admin, db, keys, codes."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import sys
 
 import typer
 
+import relaycode.cli.admin as admin
 import relaycode.cli.codes as codes
 import relaycode.cli.db as db
 import relaycode.cli.demo as demo
@@ -13,6 +14,7 @@ import relaycode.cli.keys as keys
 from relaycode.cli.common import settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+app.add_typer(admin.app, name="admin", help="Instance administration: operators.")
 app.add_typer(db.app, name="db", help="Database migrations.")
 app.add_typer(keys.app, name="keys", help="Signing keys: list, rotate, retire.")
 app.add_typer(codes.app, name="codes", help="Issue, render, decode, inspect and print codes.")

@@ -76,9 +76,9 @@ def device_account(data: DeviceAccountIn, request: Request, db: DbDep, state: St
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
-def logout(principal: PrincipalDep) -> None:
+def logout(principal: PrincipalDep, db: DbDep) -> None:
     if principal.session is not None:
-        service.end_session(principal.session)
+        service.end_session(db, principal.session)
 
 
 @router.get("/me")

@@ -8,12 +8,20 @@ from sqlalchemy.orm import Session
 from relaycode.models import AuthSession, Device, Membership, Merchant, MerchantApiKey, User
 
 
+def user_by_id(db: Session, user_id: int) -> User | None:
+    return db.get(User, user_id)
+
+
+def device_by_id(db: Session, device_id: int) -> Device | None:
+    return db.get(Device, device_id)
+
+
+def sessions_of_device(db: Session, device_id: int) -> list[AuthSession]:
+    return list(db.scalars(select(AuthSession).where(AuthSession.device_id == device_id)))
+
+
 def user_by_username(db: Session, username: str) -> User | None:
     return db.scalar(select(User).where(User.username == username.strip().lower()))
-
-
-def any_operator(db: Session) -> bool:
-    return db.scalar(select(User.id).where(User.is_operator.is_(True)).limit(1)) is not None
 
 
 def session_by_hash(db: Session, token_hash: str) -> AuthSession | None:

@@ -91,10 +91,10 @@ def register(request: Request, form: FormDep, db: DbDep, state: StateDep) -> Res
 
 
 @router.post("/logout")
-def logout(request: Request, form: FormDep, principal: PrincipalDep) -> Response:
+def logout(request: Request, form: FormDep, principal: PrincipalDep, db: DbDep) -> Response:
     """Revoke this session (the form is read for its CSRF token only)."""
     if principal.session is not None:
-        service.end_session(principal.session)
+        service.end_session(db, principal.session)
     return sign_out(request, redirect(request, "/"))
 
 

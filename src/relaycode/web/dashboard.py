@@ -133,7 +133,7 @@ def offer_status(
     request: Request, offer_id: int, form: FormDep, db: DbDep, principal: SignedInDep
 ) -> Response:
     offer, _merchant = offer_for(db, principal, offer_id, EDITORS)
-    change_status(offer, text(form, "action"))
+    change_status(db, offer, text(form, "action"))
     return redirect(request, f"/dashboard/offers/{offer.id}")
 
 

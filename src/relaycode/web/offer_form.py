@@ -192,7 +192,7 @@ def update(
     try:
         with db.begin_nested():
             expected = int(version) if version.isdigit() else None
-            update_offer(offer, data, expected_version=expected)
+            update_offer(db, offer, data, expected_version=expected)
             _save_image(db, state, offer, form)
     except AppError as err:
         db.refresh(offer)
