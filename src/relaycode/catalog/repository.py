@@ -3,7 +3,12 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from relaycode.db.base import is_db_id
 from relaycode.models import Offer
+
+
+def offer_by_id(db: Session, offer_id: int) -> Offer | None:
+    return db.get(Offer, offer_id) if is_db_id(offer_id) else None
 
 
 def offers_of(db: Session, merchant_id: int, *, include_archived: bool = False) -> list[Offer]:

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy.orm import Session
 
+from relaycode.catalog import repository as repo
 from relaycode.catalog.schemas import OfferCreate, OfferOut, OfferUpdate, PublicOfferOut
-from relaycode.db.base import is_db_id, utcnow
+from relaycode.db.base import utcnow
 from relaycode.db.locking import get_for_update
 from relaycode.errors import AppError, Conflict, InvalidInput, NotFound, TooLarge
 from relaycode.models import Merchant, Offer
@@ -28,7 +29,7 @@ _IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
 
 
 def get_offer(db: Session, offer_id: int) -> Offer:
-    offer = db.get(Offer, offer_id) if is_db_id(offer_id) else None
+    offer = repo.offer_by_id(db, offer_id)
     if offer is None:
         raise NotFound("no such offer", code="offer_not_found")
     return offer

@@ -8,7 +8,6 @@ from typing import Any
 import typer
 from sqlalchemy.orm import Session
 
-from relaycode.catalog import merchants
 from relaycode.catalog import repository as catalog_repo
 from relaycode.catalog.schemas import OfferCreate
 from relaycode.catalog.service import create_offer
@@ -19,6 +18,8 @@ from relaycode.identity import repository as id_repo
 from relaycode.identity import service as identity
 from relaycode.identity.passwords import Passwords
 from relaycode.identity.schemas import RegisterIn
+from relaycode.merchants import repository as merchant_repo
+from relaycode.merchants import service as merchants
 from relaycode.models import User
 
 DEMO_PASSWORD = "relaycode-demo"
@@ -80,7 +81,7 @@ def demo(as_json: bool = typer.Option(False, "--json", help="Print the ids as JS
         users = {name: _user(db, pw, name) for name in USERS}
         operator = _user(db, pw, OPERATOR)
         operator.is_operator = True
-        merchant = id_repo.merchant_by_slug(db, MERCHANT[0]) or merchants.create_merchant(
+        merchant = merchant_repo.merchant_by_slug(db, MERCHANT[0]) or merchants.create_merchant(
             db, users["merchant"], *MERCHANT
         )
         offers: list[dict[str, Any]] = []

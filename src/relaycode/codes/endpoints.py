@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from relaycode.catalog.service import get_offer
 from relaycode.codes import render, service
 from relaycode.codes import repository as repo
 from relaycode.codes.scan_lane import handle_scan
@@ -24,8 +23,10 @@ from relaycode.codes.schemas import (
 )
 from relaycode.deps import DbDep, StateDep
 from relaycode.errors import InvalidInput, NotFound
-from relaycode.identity.auth import Principal, PrincipalDep, authorize_merchant
-from relaycode.models import Code, Merchant, Offer
+from relaycode.identity.auth import Principal, PrincipalDep
+from relaycode.merchants.deps import load_offer
+from relaycode.merchants.service import EDITORS, READERS
+from relaycode.models import Code, Offer
 from relaycode.uploads import read_limited
 
 if TYPE_CHECKING:
@@ -65,12 +66,8 @@ async def scan(request: Request) -> Response:
 
 
 def _offer_for(db: DbDep, principal: Principal, offer_id: int, scope: str) -> Offer:
-    offer = get_offer(db, offer_id)
-    merchant = db.get(Merchant, offer.merchant_id)
-    assert merchant is not None
-    roles = ("owner", "staff") if scope != "offers:read" else ("owner", "staff", "verifier")
-    authorize_merchant(db, principal, merchant, roles=roles, scope=scope)
-    return offer
+    roles = READERS if scope == "offers:read" else EDITORS
+    return load_offer(db, principal, offer_id, roles=roles, scope=scope).offer
 
 
 @router.post("/offers/{offer_id}/codes", status_code=status.HTTP_201_CREATED)
@@ -92,7 +89,7 @@ def list_codes(offer_id: int, principal: PrincipalDep, db: DbDep, state: StateDe
 
 
 def _code_for(db: DbDep, principal: Principal, code_id: str, scope: str) -> Code:
-    code = db.get(Code, code_id.lower()) if len(code_id) == 32 else None
+    code = repo.code_by_id(db, code_id)
     if code is None or code.offer_id is None:
         raise NotFound("no such code", code="code_not_found")
     _offer_for(db, principal, code.offer_id, scope)

@@ -102,6 +102,11 @@ def offer_from_row(m: dict[str, Any] | None) -> tuple[Any | None, str | None]:
     return Snapshot({c: m[f"o_{c}"] for c in _OFFER_COLS}), m["m_name"]
 
 
+def code_by_id(db: Session, code_id: str) -> Code | None:
+    """A code by its 32-hex-digit id, in either case; anything else names no code."""
+    return db.get(Code, code_id.lower()) if len(code_id) == 32 else None
+
+
 def codes_of_offer(db: Session, offer_id: int, limit: int = 200) -> list[Code]:
     return list(
         db.scalars(

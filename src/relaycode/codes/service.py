@@ -85,7 +85,7 @@ def issue_offer_code(
 
 
 def revoke_code(db: Session, code_id: str) -> Code:
-    code = db.get(Code, code_id.lower())
+    code = repo.code_by_id(db, code_id)
     if code is None:
         raise NotFound("no such code", code="code_not_found")
     code.status = "revoked"

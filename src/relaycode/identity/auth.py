@@ -11,13 +11,13 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from relaycode.db.base import utcnow
-from relaycode.deps import DbDep
 from relaycode.errors import Forbidden, Unauthorized
 from relaycode.identity import repository as repo
 from relaycode.identity import service
 from relaycode.identity.activity import is_stale
 from relaycode.identity.tokens import MERCHANT_KEY_PREFIX, hash_secret
-from relaycode.models import AuthSession, Device, Merchant, MerchantApiKey, User
+from relaycode.merchants import repository as merchant_repo
+from relaycode.models import AuthSession, Device, MerchantApiKey, User
 
 if TYPE_CHECKING:
     from relaycode.state import AppState
@@ -94,7 +94,7 @@ def _load_detached(request: Request, bearer: str | None) -> Principal:
 
 def _load_principal(request: Request, db: Session, bearer: str | None) -> Principal:
     if bearer and bearer.startswith(MERCHANT_KEY_PREFIX):
-        key = repo.api_key_by_hash(db, hash_secret(bearer))
+        key = merchant_repo.api_key_by_hash(db, hash_secret(bearer))
         if key is None or key.revoked_at is not None:
             raise Unauthorized("unknown or revoked API key", code="bad_token")
         return Principal(api_key=key, scopes=frozenset(key.scopes.split()))
@@ -127,20 +127,3 @@ async def require_user(principal: PrincipalDep) -> User:
 
 
 UserDep = Annotated[User, Depends(require_user)]
-
-
-def authorize_merchant(
-    db: DbDep, principal: Principal, merchant: Merchant, *, roles: tuple[str, ...], scope: str
-) -> None:
-    """Members with one of ``roles``, operators, or a key of this merchant with ``scope``."""
-    if principal.api_key is not None:
-        if principal.api_key.merchant_id == merchant.id and scope in principal.scopes:
-            return
-        raise Forbidden("this key may not do that", code="forbidden")
-    if principal.user is None:
-        raise Unauthorized("sign in first", code="not_signed_in")
-    if principal.user.is_operator:
-        return
-    member = repo.membership(db, merchant.id, principal.user.id)
-    if member is None or member.role not in roles:
-        raise Forbidden("you are not allowed to do that here", code="forbidden")

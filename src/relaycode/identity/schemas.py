@@ -2,12 +2,10 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,31}$")
-Role = Literal["owner", "staff", "verifier"]
 
 
 class RegisterIn(BaseModel):
@@ -71,39 +69,6 @@ class DeviceOut(BaseModel):
     created_at: datetime
     last_seen_at: datetime
     revoked_at: datetime | None
-
-
-class MerchantIn(BaseModel):
-    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")
-    name: str = Field(min_length=1, max_length=200)
-
-
-class MerchantOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    slug: str
-    name: str
-
-
-class MemberIn(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
-    role: Role
-
-
-class ApiKeyIn(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
-    scopes: list[Literal["offers:read", "offers:write", "codes:issue", "scan"]] = Field(
-        min_length=1
-    )
-
-
-class ApiKeyOut(BaseModel):
-    id: int
-    name: str
-    prefix: str
-    scopes: list[str]
-    key: str | None = None
 
 
 TokenOut.model_rebuild()

@@ -118,7 +118,7 @@ def resolve_session(db: Session, secret: str) -> AuthSession | None:
 
 def end_session(db: Session, session: AuthSession) -> None:
     """Sign out ``session`` (the caller's, which was loaded read-only: re-read it here)."""
-    current = db.get(AuthSession, session.id)
+    current = repo.session_by_id(db, session.id)
     if current is not None and current.revoked_at is None:
         current.revoked_at = utcnow()
 

@@ -2,66 +2,68 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from relaycode.catalog import merchants
 from relaycode.catalog import repository as catalog_repo
-from relaycode.catalog.endpoints import EDITORS, READERS
-from relaycode.catalog.service import change_status, get_offer, image_url
+from relaycode.catalog.service import change_status, image_url
 from relaycode.codes import repository as codes_repo
 from relaycode.codes import service as codes
 from relaycode.codes.schemas import IssueIn
 from relaycode.deps import DbDep, StateDep
 from relaycode.errors import AppError, NotFound
-from relaycode.identity import repository as id_repo
-from relaycode.identity.auth import Principal, authorize_merchant
-from relaycode.identity.schemas import MerchantIn
-from relaycode.models import Code, Merchant, Offer
+from relaycode.identity.auth import Principal
+from relaycode.merchants import repository as merchant_repo
+from relaycode.merchants import service as merchants
+from relaycode.merchants.deps import OfferAccess, load_offer, merchant_access, offer_access
+from relaycode.merchants.schemas import MerchantIn
+from relaycode.merchants.service import EDITORS, OWNERS, READERS
+from relaycode.models import Merchant
 from relaycode.web.render import page, redirect
 from relaycode.web.session import (
     FormDep,
     SignedInDep,
     device_key_missing,
     optional,
+    signed_in,
     text,
 )
 
 router = APIRouter()
 
 
-def merchant_for(db: Session, principal: Principal, slug: str, roles: tuple[str, ...]) -> Merchant:
-    merchant = merchants.get_merchant(db, slug)
-    authorize_merchant(db, principal, merchant, roles=roles, scope="offers:read")
-    return merchant
+def _merchant(roles: tuple[str, ...], *, lock: bool = False) -> Any:
+    return Depends(merchant_access(roles, "offers:read", lock=lock, principal=signed_in))
 
 
-def offer_for(
-    db: Session, principal: Principal, offer_id: int, roles: tuple[str, ...]
-) -> tuple[Offer, Merchant]:
-    offer = get_offer(db, offer_id)
-    merchant = db.get(Merchant, offer.merchant_id)
-    assert merchant is not None
-    authorize_merchant(db, principal, merchant, roles=roles, scope="offers:write")
-    return offer, merchant
+def _offer(roles: tuple[str, ...]) -> Any:
+    return Depends(offer_access(roles, "offers:write", principal=signed_in))
+
+
+# What each page needs, checked before it runs; anonymous visitors are sent to sign in.
+MerchantReader = Annotated[Merchant, _merchant(READERS)]
+MerchantEditor = Annotated[Merchant, _merchant(EDITORS)]
+MerchantOwner = Annotated[Merchant, _merchant(OWNERS)]
+# Team changes lock the merchant before the caller's role is read (merchants/deps.py).
+TeamChange = Annotated[Merchant, _merchant(OWNERS, lock=True)]
+OfferReader = Annotated[OfferAccess, _offer(READERS)]
+OfferEditor = Annotated[OfferAccess, _offer(EDITORS)]
 
 
 def _can_edit(
     db: Session, principal: Principal, merchant: Merchant, roles: tuple[str, ...] = EDITORS
 ) -> bool:
-    try:
-        authorize_merchant(db, principal, merchant, roles=roles, scope="offers:write")
-    except AppError:
-        return False
-    return True
+    return merchants.allowed(db, principal, merchant, roles=roles, scope="offers:write")
 
 
 def _dashboard(
     request: Request, db: Session, principal: Principal, form: dict[str, str], errors: list[str]
 ) -> Response:
-    mine = id_repo.merchants_of(db, principal.signed_in_user().id)
+    mine = merchant_repo.merchants_of(db, principal.signed_in_user().id)
     context = {
         "user": principal.user,
         "merchants": mine,
@@ -94,8 +96,9 @@ def create_merchant(request: Request, form: FormDep, db: DbDep, principal: Signe
 
 
 @router.get("/dashboard/m/{slug}")
-def merchant_page(request: Request, slug: str, db: DbDep, principal: SignedInDep) -> Response:
-    merchant = merchant_for(db, principal, slug, READERS)
+def merchant_page(
+    request: Request, merchant: MerchantReader, db: DbDep, principal: SignedInDep
+) -> Response:
     offers = catalog_repo.offers_of(db, merchant.id, include_archived=True)
     context = {
         "user": principal.user,
@@ -109,9 +112,9 @@ def merchant_page(request: Request, slug: str, db: DbDep, principal: SignedInDep
 
 @router.get("/dashboard/offers/{offer_id}")
 def offer_admin(
-    request: Request, offer_id: int, db: DbDep, principal: SignedInDep, state: StateDep
+    request: Request, access: OfferReader, db: DbDep, principal: SignedInDep, state: StateDep
 ) -> Response:
-    offer, merchant = offer_for(db, principal, offer_id, READERS)
+    offer, merchant = access.offer, access.merchant
     issued = [
         codes.code_out(state.settings, state.keyring, c)
         for c in codes_repo.codes_of_offer(db, offer.id)
@@ -129,24 +132,16 @@ def offer_admin(
 
 
 @router.post("/dashboard/offers/{offer_id}/status")
-def offer_status(
-    request: Request, offer_id: int, form: FormDep, db: DbDep, principal: SignedInDep
-) -> Response:
-    offer, _merchant = offer_for(db, principal, offer_id, EDITORS)
-    change_status(db, offer, text(form, "action"))
+def offer_status(request: Request, form: FormDep, access: OfferEditor, db: DbDep) -> Response:
+    offer = change_status(db, access.offer, text(form, "action"))
     return redirect(request, f"/dashboard/offers/{offer.id}")
 
 
 @router.post("/dashboard/offers/{offer_id}/codes")
 def issue_code(
-    request: Request,
-    offer_id: int,
-    form: FormDep,
-    db: DbDep,
-    principal: SignedInDep,
-    state: StateDep,
+    request: Request, form: FormDep, access: OfferEditor, db: DbDep, state: StateDep
 ) -> Response:
-    offer, _merchant = offer_for(db, principal, offer_id, EDITORS)
+    offer = access.offer
     try:
         data = IssueIn(channel=optional(form, "channel"))
     except ValidationError:
@@ -159,9 +154,9 @@ def issue_code(
 def revoke_code(
     request: Request, code_id: str, form: FormDep, db: DbDep, principal: SignedInDep
 ) -> Response:
-    code = db.get(Code, code_id.lower()) if len(code_id) == 32 else None
+    code = codes_repo.code_by_id(db, code_id)
     if code is None or code.offer_id is None:
         raise NotFound("no such code", code="code_not_found")
-    offer, _merchant = offer_for(db, principal, code.offer_id, EDITORS)
+    offer = load_offer(db, principal, code.offer_id, roles=EDITORS, scope="offers:write").offer
     codes.revoke_code(db, code.id)
     return redirect(request, f"/dashboard/offers/{offer.id}#code-{code.id}")

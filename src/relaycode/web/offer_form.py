@@ -11,17 +11,16 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from relaycode.catalog.endpoints import EDITORS
 from relaycode.catalog.schemas import OfferCreate, OfferUpdate, PaymentMethod
 from relaycode.catalog.service import create_offer, store_image, update_offer
 from relaycode.deps import DbDep, StateDep
 from relaycode.errors import AppError
 from relaycode.models import Merchant, Offer
 from relaycode.state import AppState
-from relaycode.web.dashboard import merchant_for, offer_for
+from relaycode.web.dashboard import MerchantEditor, OfferEditor
 from relaycode.web.money import PriceError, minor_to_decimal, parse_price
 from relaycode.web.render import client_tz, page, redirect
-from relaycode.web.session import FormDep, SignedInDep, text, upload
+from relaycode.web.session import FormDep, text, upload
 
 router = APIRouter()
 PAYMENT_METHODS: tuple[str, ...] = get_args(PaymentMethod)
@@ -132,8 +131,7 @@ def _form_page(
 
 
 @router.get("/dashboard/m/{slug}/offers/new")
-def new_offer(request: Request, slug: str, db: DbDep, principal: SignedInDep) -> Response:
-    merchant = merchant_for(db, principal, slug, EDITORS)
+def new_offer(request: Request, merchant: MerchantEditor) -> Response:
     values: dict[str, Any] = {name: "" for name in _TEXT}
     values.update(price="", currency="CNY", payment_methods=[], valid_from="", valid_until="")
     return _form_page(request, merchant, None, values, [])
@@ -141,14 +139,8 @@ def new_offer(request: Request, slug: str, db: DbDep, principal: SignedInDep) ->
 
 @router.post("/dashboard/m/{slug}/offers/new")
 def create(
-    request: Request,
-    slug: str,
-    form: FormDep,
-    db: DbDep,
-    principal: SignedInDep,
-    state: StateDep,
+    request: Request, form: FormDep, merchant: MerchantEditor, db: DbDep, state: StateDep
 ) -> Response:
-    merchant = merchant_for(db, principal, slug, EDITORS)
     values, payload, errors = read_form(form, client_tz(request))
     try:
         data = OfferCreate.model_validate(payload)
@@ -166,21 +158,16 @@ def create(
 
 
 @router.get("/dashboard/offers/{offer_id}/edit")
-def edit_offer(request: Request, offer_id: int, db: DbDep, principal: SignedInDep) -> Response:
-    offer, merchant = offer_for(db, principal, offer_id, EDITORS)
+def edit_offer(request: Request, access: OfferEditor) -> Response:
+    offer, merchant = access.offer, access.merchant
     return _form_page(request, merchant, offer, offer_values(offer, client_tz(request)), [])
 
 
 @router.post("/dashboard/offers/{offer_id}/edit")
 def update(
-    request: Request,
-    offer_id: int,
-    form: FormDep,
-    db: DbDep,
-    principal: SignedInDep,
-    state: StateDep,
+    request: Request, form: FormDep, access: OfferEditor, db: DbDep, state: StateDep
 ) -> Response:
-    offer, merchant = offer_for(db, principal, offer_id, EDITORS)
+    offer, merchant = access.offer, access.merchant
     values, payload, errors = read_form(form, client_tz(request))
     try:
         data = OfferUpdate.model_validate(payload)

@@ -15,7 +15,8 @@ from relaycode.codes.schemas import CodeOut, ScanOut
 from relaycode.deps import ReadDbDep, StateDep
 from relaycode.errors import AppError, NotFound
 from relaycode.identity.auth import Principal, PrincipalDep
-from relaycode.models import Merchant, Offer
+from relaycode.merchants import repository as merchant_repo
+from relaycode.models import Offer
 from relaycode.state import AppState
 from relaycode.web.links import check_link
 from relaycode.web.render import CODE_REASONS, page, render_error
@@ -49,7 +50,7 @@ def offer_page(
     *,
     code: CodeOut | None = None,
 ) -> Response:
-    merchant = db.get(Merchant, offer.merchant_id)
+    merchant = merchant_repo.merchant_by_id(db, offer.merchant_id)
     assert merchant is not None
     context = {
         "user": principal.user,

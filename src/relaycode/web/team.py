@@ -9,20 +9,18 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from relaycode.catalog import merchants
 from relaycode.deps import DbDep
 from relaycode.errors import AppError
-from relaycode.identity import repository as id_repo
 from relaycode.identity.auth import Principal
-from relaycode.identity.schemas import ApiKeyIn, MemberIn
+from relaycode.merchants import repository as merchant_repo
+from relaycode.merchants import service as merchants
+from relaycode.merchants.schemas import API_KEY_SCOPES, ROLES, ApiKeyIn, MemberIn
 from relaycode.models import Merchant
-from relaycode.web.dashboard import merchant_for
+from relaycode.web.dashboard import MerchantOwner, TeamChange
 from relaycode.web.render import page, redirect
 from relaycode.web.session import FormDep, SignedInDep, text
 
 router = APIRouter()
-OWNERS = ("owner",)
-SCOPES = ("offers:read", "offers:write", "codes:issue", "scan")
 
 
 def _team_page(
@@ -38,10 +36,10 @@ def _team_page(
     context: dict[str, Any] = {
         "user": principal.user,
         "merchant": merchant,
-        "members": id_repo.members_of(db, merchant.id),
-        "keys": id_repo.api_keys_of(db, merchant.id),
-        "scopes": SCOPES,
-        "roles": ("owner", "staff", "verifier"),
+        "members": merchant_repo.members_of(db, merchant.id),
+        "keys": merchant_repo.api_keys_of(db, merchant.id),
+        "scopes": API_KEY_SCOPES,
+        "roles": ROLES,
         "errors": errors or [],
         "new_key": new_key,
     }
@@ -49,16 +47,14 @@ def _team_page(
 
 
 @router.get("/dashboard/m/{slug}/team")
-def team(request: Request, slug: str, db: DbDep, principal: SignedInDep) -> Response:
-    merchant = merchant_for(db, principal, slug, OWNERS)
+def team(request: Request, merchant: MerchantOwner, db: DbDep, principal: SignedInDep) -> Response:
     return _team_page(request, db, principal, merchant)
 
 
 @router.post("/dashboard/m/{slug}/team/members")
 def set_member(
-    request: Request, slug: str, form: FormDep, db: DbDep, principal: SignedInDep
+    request: Request, form: FormDep, merchant: TeamChange, db: DbDep, principal: SignedInDep
 ) -> Response:
-    merchant = merchant_for(db, principal, slug, OWNERS)
     try:
         data = MemberIn(username=text(form, "username"), role=text(form, "role"))
         if text(form, "remove"):
@@ -71,14 +67,13 @@ def set_member(
         return _team_page(
             request, db, principal, merchant, errors=[f"team.{err.code}"], status=err.status
         )
-    return redirect(request, f"/dashboard/m/{slug}/team")
+    return redirect(request, f"/dashboard/m/{merchant.slug}/team")
 
 
 @router.post("/dashboard/m/{slug}/team/keys")
 def create_key(
-    request: Request, slug: str, form: FormDep, db: DbDep, principal: SignedInDep
+    request: Request, form: FormDep, merchant: MerchantOwner, db: DbDep, principal: SignedInDep
 ) -> Response:
-    merchant = merchant_for(db, principal, slug, OWNERS)
     chosen = [s for s in form.getlist("scopes") if isinstance(s, str)]
     try:
         data = ApiKeyIn(name=text(form, "name"), scopes=chosen)
@@ -94,8 +89,7 @@ def create_key(
 
 @router.post("/dashboard/m/{slug}/team/keys/{key_id}/revoke")
 def revoke_key(
-    request: Request, slug: str, key_id: int, form: FormDep, db: DbDep, principal: SignedInDep
+    request: Request, key_id: int, form: FormDep, merchant: MerchantOwner, db: DbDep
 ) -> Response:
-    merchant = merchant_for(db, principal, slug, OWNERS)
     merchants.revoke_api_key(db, merchant, key_id)
-    return redirect(request, f"/dashboard/m/{slug}/team")
+    return redirect(request, f"/dashboard/m/{merchant.slug}/team")

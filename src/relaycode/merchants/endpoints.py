@@ -1,0 +1,76 @@
+"""HTTP for merchants: create one, list mine, its team, its API keys (thin)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, status
+
+from relaycode.deps import DbDep
+from relaycode.identity.auth import UserDep
+from relaycode.merchants import repository as repo
+from relaycode.merchants import service
+from relaycode.merchants.deps import merchant_access
+from relaycode.merchants.schemas import (
+    ApiKeyIn,
+    ApiKeyOut,
+    MemberIn,
+    MemberOut,
+    MerchantIn,
+    MerchantOut,
+)
+from relaycode.merchants.service import OWNERS
+from relaycode.models import Merchant, MerchantApiKey
+
+router = APIRouter(tags=["merchants"])
+
+# Team changes lock the merchant before the caller's role is read (see deps.py).
+TeamChange = Annotated[Merchant, Depends(merchant_access(OWNERS, "members:write", lock=True))]
+TeamView = Annotated[Merchant, Depends(merchant_access(OWNERS, "members:read"))]
+KeyChange = Annotated[Merchant, Depends(merchant_access(OWNERS, "keys:write"))]
+
+
+def _key_out(key: MerchantApiKey, secret: str | None = None) -> ApiKeyOut:
+    return ApiKeyOut(
+        id=key.id, name=key.name, prefix=key.prefix, scopes=key.scopes.split(), key=secret
+    )
+
+
+@router.post("/merchants", status_code=status.HTTP_201_CREATED)
+def create_merchant(data: MerchantIn, user: UserDep, db: DbDep) -> MerchantOut:
+    return MerchantOut.model_validate(service.create_merchant(db, user, data.slug, data.name))
+
+
+@router.get("/merchants")
+def my_merchants(user: UserDep, db: DbDep) -> list[MerchantOut]:
+    return [MerchantOut.model_validate(m) for m, _role in repo.merchants_of(db, user.id)]
+
+
+@router.put("/merchants/{slug}/members")
+def set_member(data: MemberIn, merchant: TeamChange, db: DbDep) -> MemberOut:
+    member = service.set_member(db, merchant, data.username, data.role)
+    return MemberOut(username=data.username.lower(), role=member.role)
+
+
+@router.get("/merchants/{slug}/members")
+def list_members(merchant: TeamView, db: DbDep) -> list[MemberOut]:
+    return [
+        MemberOut(username=u.username or "", role=role)
+        for u, role in repo.members_of(db, merchant.id)
+    ]
+
+
+@router.delete("/merchants/{slug}/members/{username}", status_code=status.HTTP_204_NO_CONTENT)
+def remove_member(username: str, merchant: TeamChange, db: DbDep) -> None:
+    service.remove_member(db, merchant, username)
+
+
+@router.post("/merchants/{slug}/api-keys", status_code=status.HTTP_201_CREATED)
+def create_api_key(data: ApiKeyIn, merchant: KeyChange, db: DbDep) -> ApiKeyOut:
+    key, secret = service.create_api_key(db, merchant, data.name, list(data.scopes))
+    return _key_out(key, secret)
+
+
+@router.delete("/merchants/{slug}/api-keys/{key_id}")
+def revoke_api_key(key_id: int, merchant: KeyChange, db: DbDep) -> ApiKeyOut:
+    return _key_out(service.revoke_api_key(db, merchant, key_id))
