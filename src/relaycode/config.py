@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from relaycode.urls import whatwg
 
 
 class Settings(BaseSettings):
@@ -30,6 +31,14 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = 65536
     argon2_time_cost: int = 3
 
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_is_a_web_url(cls, value: str) -> str:
+        url = whatwg.parse(value)
+        if url is None or url.protocol not in ("http:", "https:"):
+            raise ValueError("must be an http:// or https:// URL, e.g. https://rc.example.com")
+        return value
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -39,19 +48,36 @@ class Settings(BaseSettings):
     @property
     def public_host(self) -> str:
         """Host (with port when not default) that codes are written for, uppercase."""
-        return urlsplit(self.public_url).netloc.upper()
+        return _base(self.public_url)[1]
 
     @property
     def public_scheme(self) -> str:
-        return urlsplit(self.public_url).scheme.upper() or "HTTPS"
+        return _base(self.public_url)[0]
 
     @property
     def our_hosts(self) -> frozenset[str]:
-        return frozenset([self.public_host, *(h.upper() for h in self.host_aliases)])
+        """Upper-case hosts as a browser writes them (WHATWG), so classify can compare."""
+        return _our_hosts(self.public_url, tuple(self.host_aliases))
 
     def ensure_data_dir(self) -> Path:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return self.data_dir
+
+
+@lru_cache(maxsize=8)
+def _base(public_url: str) -> tuple[str, str]:
+    """(SCHEME, HOST) of the public URL, read as a browser reads it: ``:443`` on https
+    is dropped, an IDN becomes its ``xn--`` form, and so on."""
+    url = whatwg.parse(public_url)  # validated when the settings were made
+    if url is None:
+        return "HTTPS", public_url.upper()
+    return url.scheme.upper(), url.host.upper()
+
+
+@lru_cache(maxsize=8)
+def _our_hosts(public_url: str, aliases: tuple[str, ...]) -> frozenset[str]:
+    scheme, host = _base(public_url)
+    return frozenset([host, *(whatwg.canonical_host(scheme, a).upper() for a in aliases)])
 
 
 @lru_cache(maxsize=1)

@@ -107,9 +107,10 @@ def public_offer(
 
 
 @router.get("/out")
-def foreign_link(request: Request, url: str = "") -> Response:
+def foreign_link(request: Request, state: StateDep, url: str = "") -> Response:
     """Fig. 16: a code that is not ours, shown with its real domain before it opens."""
-    link = check_link(url)
+    ours = frozenset(h.partition(":")[0].lower() for h in state.settings.our_hosts)
+    link = check_link(url, ours)
     return page(request, "out.html", {"link": link}, status=200 if link.openable else 400)
 
 
