@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, unquote, urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.routing import Match
 
 from relaycode.errors import AppError
 from relaycode.identity.auth import CSRF_COOKIE, SESSION_COOKIE
@@ -21,6 +23,7 @@ from relaycode.web.money import format_price, minor_to_decimal
 
 _HERE = Path(__file__).parent
 _STATIC = _HERE / "static"
+_UNSAFE_IN_PATH = re.compile(r"[\t\n\r]")
 TZ_COOKIE = "rc_tz"  # minutes west of UTC, as JavaScript's getTimezoneOffset() says
 # Reasons a code of ours is refused (codes.classify / codes.service), and their status.
 CODE_REASONS = {
@@ -78,16 +81,38 @@ def local_time(request: Request, value: datetime | None) -> str:
     return f"{local:%Y-%m-%d %H:%M} ({label})"
 
 
+def local_path(request: Request) -> str:
+    """The request's path as a link that can only lead to this site.
+
+    Built from the path alone, as the client sent it (still percent-encoded), with the
+    characters a URL parser drops (tab, CR, LF) removed and any run of leading slashes or
+    backslashes cut to one "/": ``GET //evil.example/x`` must not give a link to
+    ``//evil.example/x``, which a browser reads as another host.
+    """
+    raw = request.scope.get("raw_path")
+    path = raw.decode("latin-1") if raw else quote(request.url.path, safe="/:@!$&'()*+,;=~")
+    return "/" + _UNSAFE_IN_PATH.sub("", path).lstrip("/\\")
+
+
+def _has_get_page(request: Request, path: str) -> bool:
+    scope = {**request.scope, "method": "GET", "path": unquote(path)}
+    return any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes)
+
+
 def _switch_url(request: Request, other: str) -> str:
-    if request.method != "GET":
-        return f"/?lang={other}"
+    """The same page in the other language (DESIGN: the switch keeps you where you are)."""
+    path = local_path(request)
+    if request.method not in ("GET", "HEAD"):
+        # A page drawn in answer to a form post: its address shows the page again, if it
+        # has one (a re-shown login form does; an action such as /logout does not).
+        return path + f"?lang={other}" if _has_get_page(request, path) else f"/?lang={other}"
     # A handler may add to the link, e.g. a code page marks it "seen" so that switching
     # the language is not counted as a second scan.
     extra: dict[str, str] = getattr(request.state, "switch_query", {})
     query = [
         (k, v) for k, v in request.query_params.multi_items() if k != "lang" and k not in extra
     ]
-    return request.url.path + "?" + urlencode([*query, *extra.items(), ("lang", other)])
+    return path + "?" + urlencode([*query, *extra.items(), ("lang", other)])
 
 
 def set_site_cookie(
