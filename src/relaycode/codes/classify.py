@@ -17,7 +17,9 @@ from relaycode.urls import whatwg
 from relaycode.urls.idn import view_host
 
 MAX_TEXT = 4096
-_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", re.ASCII)
+# Any "scheme://", and "http:"/"https:" alone: a browser opens "https:\\evil.example" and
+# "https:evil.example" as https://evil.example/, so they are links too.
+_URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|https?:)", re.ASCII | re.IGNORECASE)
 # Our own codes as we print them (any case, one trailing slash). For such a text the WHATWG
 # parse is known in advance: the authority has no user-info, backslash, percent sign or
 # non-ASCII letter, and once it equals one of our (canonical) hosts it is its own WHATWG
