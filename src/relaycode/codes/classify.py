@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from relaycode.codes.gtin import normalize_gtin
 from relaycode.codes.tokens import OnlineToken, TokenError, decode_token
@@ -80,9 +81,14 @@ def _classify_url(
                 "ours_invalid", reason="malformed", message="a code never carries a user name"
             )
         return _ours(url.pathname[3:].rstrip("/"), lookup_key)
-    protected = frozenset(h.partition(":")[0].lower() for h in our_hosts)
-    shown = view_host(url.hostname, protected).shown
+    shown = view_host(url.hostname, _names(our_hosts)).shown
     return Classification("foreign_url", host=shown, url=url.href)
+
+
+@lru_cache(maxsize=8)
+def _names(our_hosts: frozenset[str]) -> frozenset[str]:
+    """Our host names (no port), which a foreign look-alike must not imitate."""
+    return frozenset(h.partition(":")[0].lower() for h in our_hosts)
 
 
 def _ours(body: str, lookup_key: Callable[[int], bytes | None]) -> Classification:
