@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from relaycode.codes.keys import Keyring
+from relaycode.codes.repository import any_code_issued
 from relaycode.codes.scanlog import ScanRecorder
 from relaycode.config import Settings
 from relaycode.db.engine import make_engine
@@ -33,7 +34,7 @@ class AppState:
         settings.ensure_data_dir()
         url = settings.resolved_database_url
         db = Database(make_engine(url))
-        keyring = Keyring.for_data_dir(settings.data_dir)
+        keyring = open_keyring(settings, db)
         async_reader = None
         if not db.is_sqlite:
             conninfo = db.engine.url.set(drivername="postgresql").render_as_string(False)
@@ -48,3 +49,13 @@ class AppState:
             passwords=Passwords(settings.argon2_memory_kib, settings.argon2_time_cost),
             login_limiter=RateLimiter(settings.login_attempts_per_minute, 60.0),
         )
+
+
+def open_keyring(settings: Settings, db: Database) -> Keyring:
+    """The keyring; made anew only on a fresh instance (``KeyringMissing`` otherwise)."""
+
+    def may_create() -> bool:
+        with db.engine.connect() as conn:
+            return not any_code_issued(conn)
+
+    return Keyring.for_data_dir(settings.data_dir, may_create=may_create)

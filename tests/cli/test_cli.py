@@ -47,8 +47,13 @@ def test_issue_and_inspect_verdicts(cli: CliRunner) -> None:
         "just words": ("text", None),
     }
     for given, expected in cases.items():
-        doc = json.loads(run(cli, "codes", "inspect", given, "--json"))
+        # A script tells genuine from forged by the exit status alone: 1 for ours_invalid.
+        result = cli.invoke(app, ["codes", "inspect", given, "--json"])
+        assert result.exit_code == (1 if expected[0] == "ours_invalid" else 0), given
+        doc = json.loads(result.output)
         assert (doc["verdict"], doc["reason"]) == expected, given
+        plain = cli.invoke(app, ["codes", "inspect", given])
+        assert plain.exit_code == result.exit_code and plain.output.startswith(expected[0])
     err = run(cli, "codes", "issue", "--offer", "999999", ok=False)
     assert "offer_not_found" in err and len(err.strip().splitlines()) == 1
 

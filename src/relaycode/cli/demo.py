@@ -12,6 +12,7 @@ from relaycode.catalog import repository as catalog_repo
 from relaycode.catalog.schemas import OfferCreate
 from relaycode.catalog.service import create_offer
 from relaycode.cli.common import console, keyring, one_line_errors, settings, transaction
+from relaycode.cli.serve import follow_served_address
 from relaycode.codes import repository as code_repo
 from relaycode.codes import service as codes
 from relaycode.identity import repository as id_repo
@@ -73,8 +74,16 @@ def _user(db: Session, pw: Passwords, username: str) -> User:
     return user
 
 
-def demo(as_json: bool = typer.Option(False, "--json", help="Print the ids as JSON.")) -> None:
+def demo(
+    as_json: bool = typer.Option(False, "--json", help="Print the ids as JSON."),
+    host: str = typer.Option(
+        None, help="Print codes for 'serve --host' (no RELAYCODE_PUBLIC_URL)."
+    ),
+    port: int = typer.Option(8000, help="… and 'serve --port'."),
+) -> None:
     """Seed a merchant with offers and codes, and two consumers (safe to run again)."""
+    if host is not None:
+        follow_served_address(host, port)
     s, ring = settings(), keyring()
     pw = Passwords(s.argon2_memory_kib, s.argon2_time_cost)
     with one_line_errors(), transaction() as db:

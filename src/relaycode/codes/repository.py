@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Connection, Select, bindparam, inspect, select
 from sqlalchemy.orm import Session
 
 from relaycode.models import Code, Merchant, Offer
@@ -116,3 +116,10 @@ def codes_of_offer(db: Session, offer_id: int, limit: int = 200) -> list[Code]:
             .limit(limit)
         )
     )
+
+
+def any_code_issued(conn: Connection) -> bool:
+    """Whether this database holds any code at all (False before the first migration)."""
+    if not inspect(conn).has_table(Code.__tablename__):
+        return False
+    return conn.execute(select(Code.id).limit(1)).first() is not None
