@@ -39,10 +39,9 @@ def list_offers(merchant: OfferReader, db: DbDep, include_archived: bool = False
 def get_offer(offer_id: int, db: DbDep) -> PublicOfferOut:
     """Public service information, as a scanner sees it."""
     offer = service.get_offer(db, offer_id)
-    if offer.status != "active":
-        service.check_servable(offer)
+    status = service.check_servable(offer)  # archived or ended: 410
     merchant = merchant_repo.merchant_by_id(db, offer.merchant_id)
-    return service.to_public(offer, merchant.name if merchant else "")
+    return service.to_public(offer, merchant.name if merchant else "", status=status)
 
 
 @router.patch("/offers/{offer_id}")

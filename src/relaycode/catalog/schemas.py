@@ -5,6 +5,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from relaycode.catalog.status import EffectiveStatus
 from relaycode.codes.gtin import normalize_gtin
 
 PaymentMethod = Literal["wallet", "card", "alipay", "wechat", "bank_transfer", "cash"]
@@ -77,7 +78,14 @@ class OfferOut(BaseModel):
     web_link: str | None
     valid_from: datetime | None
     valid_until: datetime | None
-    status: str
+    status: str = Field(
+        description="What the merchant set: active, paused or archived (the status actions)."
+    )
+    effective_status: EffectiveStatus = Field(
+        default="active",
+        description="What a scanner meets now: the status, or expired past valid_until, "
+        "or scheduled before valid_from (see catalog/status.py).",
+    )
     version: int
     created_at: datetime
     updated_at: datetime
@@ -97,6 +105,10 @@ class PublicOfferOut(BaseModel):
     region: str | None
     payment_methods: list[Any]
     web_link: str | None
-    status: str
+    status: str = Field(description="What the merchant set: active, paused or archived.")
+    effective_status: EffectiveStatus = Field(
+        default="active",
+        description="What this offer is now: active, paused, archived, expired or scheduled.",
+    )
     valid_from: datetime | None
     valid_until: datetime | None

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from relaycode.catalog import repository as repo
 from relaycode.catalog.schemas import OfferCreate, OfferOut, OfferUpdate, PublicOfferOut
+from relaycode.catalog.status import EffectiveStatus, effective_status
 from relaycode.db.base import utcnow
 from relaycode.db.locking import get_for_update
 from relaycode.errors import AppError, Conflict, InvalidInput, NotFound, TooLarge
@@ -123,10 +124,14 @@ def image_url(offer: Offer | Snapshot) -> str | None:
 def to_out(offer: Offer) -> OfferOut:
     out = OfferOut.model_validate(offer)
     out.image_url = image_url(offer)
+    out.effective_status = effective_status(offer, utcnow())
     return out
 
 
-def to_public(offer: Offer | Snapshot, merchant_name: str) -> PublicOfferOut:
+def to_public(
+    offer: Offer | Snapshot, merchant_name: str, *, status: EffectiveStatus | None = None
+) -> PublicOfferOut:
+    """``status``: the effective status when the caller has just computed it."""
     return PublicOfferOut(
         id=offer.id,
         merchant=merchant_name,
@@ -140,15 +145,17 @@ def to_public(offer: Offer | Snapshot, merchant_name: str) -> PublicOfferOut:
         payment_methods=list(offer.payment_methods or []),
         web_link=offer.web_link,
         status=offer.status,
+        effective_status=status or effective_status(offer, utcnow()),
         valid_from=offer.valid_from,
         valid_until=offer.valid_until,
     )
 
 
-def check_servable(offer: Offer) -> None:
-    """Raise unless the offer may be served to a scanner right now."""
-    now = utcnow()
-    if offer.status == "archived":
+def check_servable(offer: Offer) -> EffectiveStatus:
+    """The offer's effective status, unless it may not be served to a scanner (410)."""
+    status = effective_status(offer, utcnow())
+    if status == "archived":
         raise AppError("this offer was withdrawn", code="revoked", status=410)
-    if offer.valid_until is not None and offer.valid_until <= now:
+    if status == "expired":
         raise AppError("this offer has expired", code="expired", status=410)
+    return status

@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from relaycode.catalog.service import to_public
+from relaycode.catalog.status import effective_status
 from relaycode.codes import repository as repo
 from relaycode.codes.classify import Classification, classify
 from relaycode.codes.keys import Keyring
@@ -107,11 +108,12 @@ def _resolve_ours(
     out = code_out(settings, keyring, code, body=token.body)
     now = utcnow()
     invalid: tuple[str, str] | None = None
-    if code.status == "revoked" or (offer is not None and offer.status == "archived"):
+    offer_status = effective_status(offer, now) if offer is not None else None
+    if code.status == "revoked" or offer_status == "archived":
         invalid = ("revoked", "this code was withdrawn by its issuer")
     elif code.status == "expired" or (code.expires_at is not None and code.expires_at <= now):
         invalid = ("expired", "this code has expired")
-    elif offer is not None and offer.valid_until is not None and offer.valid_until <= now:
+    elif offer_status == "expired":
         invalid = ("expired", "the offer behind this code has ended")
     if invalid:
         # The code's own page explains the refusal (410), in the reader's language.
@@ -120,7 +122,7 @@ def _resolve_ours(
             verdict="ours_invalid", reason=invalid[0], message=invalid[1], code=out, target=page
         )
         return result, code
-    public = to_public(offer, merchant_name or "") if offer is not None else None
+    public = to_public(offer, merchant_name or "", status=offer_status) if offer else None
     page_or_none = _code_page(out.text) if out.text else None
     return ScanOut(verdict="ours", code=out, offer=public, target=page_or_none), code
 

@@ -9,9 +9,11 @@ from fastapi.responses import FileResponse, Response
 from sqlalchemy.orm import Session
 
 from relaycode.catalog.service import check_servable, get_offer, image_url
+from relaycode.catalog.status import effective_status
 from relaycode.codes import service as codes
 from relaycode.codes.gtin import normalize_gtin
 from relaycode.codes.schemas import CodeOut, ScanOut
+from relaycode.db.base import utcnow
 from relaycode.deps import ReadDbDep, StateDep
 from relaycode.errors import AppError, NotFound
 from relaycode.identity.auth import Principal, PrincipalDep
@@ -59,6 +61,7 @@ def offer_page(
         "image": image_url(offer),
         "methods": list(offer.payment_methods or []),
         "code": code,
+        "status": effective_status(offer, utcnow()),
     }
     return page(request, "offer.html", context)
 
@@ -101,8 +104,7 @@ def public_offer(
     request: Request, offer_id: int, db: ReadDbDep, principal: PrincipalDep
 ) -> Response:
     offer = get_offer(db, offer_id)
-    if offer.status != "active":
-        check_servable(offer)  # archived or ended: 410; paused shows as unavailable
+    check_servable(offer)  # archived or ended: 410; paused or not yet started say so
     return offer_page(request, db, offer, principal)
 
 

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.routing import Match
 
+from relaycode.catalog.status import effective_status
 from relaycode.errors import AppError
 from relaycode.identity.auth import CSRF_COOKIE, SESSION_COOKIE
 from relaycode.web import i18n, security
@@ -161,6 +162,9 @@ def page(
         "price": lambda minor, cur: format_price(minor, cur, lang),
         "price_input": minor_to_decimal,
         "when": lambda value: local_time(request, value),
+        # An offer's badge shows what scanners meet now (ended, not started), not only
+        # what the merchant set (catalog/status.py).
+        "status_of": lambda offer: effective_status(offer, datetime.now(UTC)),
         "user": None,
         "signed_in": SESSION_COOKIE in request.cookies,
         "device_key_missing": False,
