@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,7 +25,8 @@ class Settings(BaseSettings):
     max_image_pixels: int = 40_000_000
     session_days: int = 30
     login_attempts_per_minute: int = 10
-    cookie_secure: bool = False
+    # None: Secure (and __Host- names) exactly when public_url is https (identity/cookies.py).
+    cookie_secure: bool | None = None
     # How often devices' "last seen" and API keys' "last used" times are written.
     activity_flush_seconds: float = Field(default=5.0, gt=0)
     # argon2id cost; tests lower it, production keeps the library's defaults.
@@ -60,7 +62,11 @@ class Settings(BaseSettings):
         return _our_hosts(self.public_url, tuple(self.host_aliases))
 
     def ensure_data_dir(self) -> Path:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        """The data directory, private to its owner (0700): keys and password hashes."""
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        st = self.data_dir.stat()
+        if st.st_mode & 0o077 and st.st_uid == os.getuid():
+            self.data_dir.chmod(0o700)
         return self.data_dir
 
 

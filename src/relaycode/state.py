@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from relaycode.codes.keys import Keyring
 from relaycode.codes.repository import any_code_issued
@@ -12,6 +13,7 @@ from relaycode.db.engine import make_engine
 from relaycode.db.raw import PgAsyncReader
 from relaycode.db.session import Database
 from relaycode.identity.activity import ActivityRecorder
+from relaycode.identity.cookies import secure_cookies
 from relaycode.identity.passwords import Passwords
 from relaycode.identity.ratelimit import RateLimiter
 
@@ -28,6 +30,10 @@ class AppState:
     # PostgreSQL only: the scan hot path reads through asyncio (see codes/lookup.py).
     async_reader: PgAsyncReader | None = None
     login_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(10, 60.0))
+
+    @cached_property
+    def secure_cookies(self) -> bool:
+        return secure_cookies(self.settings)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AppState:

@@ -15,6 +15,7 @@ from relaycode.errors import Forbidden, Unauthorized
 from relaycode.identity import repository as repo
 from relaycode.identity import service
 from relaycode.identity.activity import is_stale
+from relaycode.identity.cookies import CSRF_COOKIE, SESSION_COOKIE, read_cookie
 from relaycode.identity.tokens import MERCHANT_KEY_PREFIX, hash_secret
 from relaycode.merchants import repository as merchant_repo
 from relaycode.models import AuthSession, Device, MerchantApiKey, User
@@ -22,8 +23,6 @@ from relaycode.models import AuthSession, Device, MerchantApiKey, User
 if TYPE_CHECKING:
     from relaycode.state import AppState
 
-SESSION_COOKIE = "rc_session"
-CSRF_COOKIE = "rc_csrf"
 CSRF_HEADER = "x-csrf-token"
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -49,7 +48,7 @@ class Principal:
 
 
 def csrf_ok(request: Request, submitted: str | None) -> bool:
-    expected = request.cookies.get(CSRF_COOKIE)
+    expected = read_cookie(request, CSRF_COOKIE)
     return bool(expected and submitted and hmac.compare_digest(expected, submitted))
 
 
@@ -71,7 +70,7 @@ async def get_principal(request: Request) -> Principal:
     The principal's objects are detached: change them through the request's session.
     """
     bearer = _bearer(request)
-    if not bearer and not request.cookies.get(SESSION_COOKIE):
+    if not bearer and not read_cookie(request, SESSION_COOKIE):
         return Principal()
     return await run_in_threadpool(_load_detached, request, bearer)
 
@@ -98,7 +97,7 @@ def _load_principal(request: Request, db: Session, bearer: str | None) -> Princi
         if key is None or key.revoked_at is not None:
             raise Unauthorized("unknown or revoked API key", code="bad_token")
         return Principal(api_key=key, scopes=frozenset(key.scopes.split()))
-    secret = bearer or request.cookies.get(SESSION_COOKIE)
+    secret = bearer or read_cookie(request, SESSION_COOKIE)
     if not secret:
         return Principal()
     session = service.resolve_session(db, secret)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, status
 
-from relaycode.deps import DbDep, StateDep
+from relaycode.deps import DbDep, NoStore, StateDep
 from relaycode.errors import RateLimited
 from relaycode.identity import repository as repo
 from relaycode.identity import service
@@ -44,7 +44,7 @@ def _token_out(sign_in: service.SignIn) -> TokenOut:
     )
 
 
-@router.post("/auth/register", status_code=status.HTTP_201_CREATED)
+@router.post("/auth/register", status_code=status.HTTP_201_CREATED, dependencies=[NoStore])
 def register(data: RegisterIn, request: Request, db: DbDep, state: StateDep) -> TokenOut:
     check_rate(state, request, "register")
     user = service.register(db, state.passwords, data)
@@ -54,7 +54,7 @@ def register(data: RegisterIn, request: Request, db: DbDep, state: StateDep) -> 
     )
 
 
-@router.post("/auth/login")
+@router.post("/auth/login", dependencies=[NoStore])
 def login(data: LoginIn, request: Request, db: DbDep, state: StateDep) -> TokenOut:
     check_rate(state, request, "login", data.username.strip().lower())
     user = service.authenticate(db, state.passwords, data.username, data.password)
@@ -64,7 +64,7 @@ def login(data: LoginIn, request: Request, db: DbDep, state: StateDep) -> TokenO
     )
 
 
-@router.post("/auth/device", status_code=status.HTTP_201_CREATED)
+@router.post("/auth/device", status_code=status.HTTP_201_CREATED, dependencies=[NoStore])
 def device_account(data: DeviceAccountIn, request: Request, db: DbDep, state: StateDep) -> TokenOut:
     """An account identified by its device id alone (no registration)."""
     check_rate(state, request, "device")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
-from relaycode.deps import DbDep
+from relaycode.deps import DbDep, NoStore
 from relaycode.identity.auth import UserDep
 from relaycode.merchants import repository as repo
 from relaycode.merchants import service
@@ -65,7 +65,9 @@ def remove_member(username: str, merchant: TeamChange, db: DbDep) -> None:
     service.remove_member(db, merchant, username)
 
 
-@router.post("/merchants/{slug}/api-keys", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/merchants/{slug}/api-keys", status_code=status.HTTP_201_CREATED, dependencies=[NoStore]
+)
 def create_api_key(data: ApiKeyIn, merchant: KeyChange, db: DbDep) -> ApiKeyOut:
     key, secret = service.create_api_key(db, merchant, data.name, list(data.scopes))
     return _key_out(key, secret)

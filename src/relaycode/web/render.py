@@ -18,7 +18,7 @@ from starlette.routing import Match
 
 from relaycode.catalog.status import effective_status
 from relaycode.errors import AppError
-from relaycode.identity.auth import CSRF_COOKIE, SESSION_COOKIE
+from relaycode.identity.cookies import CSRF_COOKIE, SESSION_COOKIE, cookie_name, read_cookie
 from relaycode.web import i18n, security
 from relaycode.web.money import format_price, minor_to_decimal
 
@@ -54,7 +54,7 @@ def static_url(name: str) -> str:
 
 def csrf_token(request: Request) -> str:
     """The double-submit token: the cookie's value, or a new one set with this response."""
-    token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
+    token = read_cookie(request, CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
     if not token:
         token = secrets.token_urlsafe(24)
         request.state.new_csrf = token
@@ -119,21 +119,23 @@ def _switch_url(request: Request, other: str) -> str:
 def set_site_cookie(
     request: Request, response: Response, name: str, value: str, *, days: int, httponly: bool
 ) -> None:
-    """Every cookie of ours: first-party (SameSite=Lax), Secure when the site is HTTPS."""
+    """Every cookie of ours: first-party (SameSite=Lax), Secure when the site is HTTPS,
+    then also named ``__Host-<name>`` (identity/cookies.py) for the ones that matter."""
     response.set_cookie(
-        name,
+        cookie_name(request, name),
         value,
         max_age=days * 86400,
+        path="/",
         httponly=httponly,
         samesite="lax",
-        secure=request.app.state.rc.settings.cookie_secure,
+        secure=request.app.state.rc.secure_cookies,
     )
 
 
 def finish(request: Request, response: Response) -> Response:
     """Cookies every page keeps (CSRF, chosen language) and the security headers."""
     new_csrf = getattr(request.state, "new_csrf", None)
-    if new_csrf and not request.cookies.get(CSRF_COOKIE):
+    if new_csrf and not read_cookie(request, CSRF_COOKIE):
         # Readable by our JS (it echoes the value in X-CSRF-Token), so not HttpOnly.
         set_site_cookie(request, response, CSRF_COOKIE, new_csrf, days=365, httponly=False)
     asked = i18n.requested_lang(request)
@@ -166,7 +168,7 @@ def page(
         # what the merchant set (catalog/status.py).
         "status_of": lambda offer: effective_status(offer, datetime.now(UTC)),
         "user": None,
-        "signed_in": SESSION_COOKIE in request.cookies,
+        "signed_in": read_cookie(request, SESSION_COOKIE) is not None,
         "device_key_missing": False,
     }
     values.update(context or {})
