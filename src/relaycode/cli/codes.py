@@ -12,7 +12,15 @@ from rich.progress import Progress
 from sqlalchemy.exc import OperationalError
 
 from relaycode.catalog.service import get_offer
-from relaycode.cli.common import console, fail, keyring, one_line_errors, settings, transaction
+from relaycode.cli.common import (
+    console,
+    fail,
+    glyph_warnings,
+    keyring,
+    one_line_errors,
+    settings,
+    transaction,
+)
 from relaycode.codes import service
 from relaycode.codes.classify import classify
 
@@ -56,7 +64,7 @@ def render(
         )
     except ValidationError as exc:
         raise fail(exc.errors()[0]["msg"]) from None
-    with one_line_errors():
+    with one_line_errors(), glyph_warnings():
         data = {"png": r.render_png, "svg": r.render_svg, "pdf": r.render_pdf}[fmt](text, opts)
         out.write_bytes(data)
     console.print(f"wrote {out} ({len(data)} bytes)")
@@ -140,7 +148,7 @@ def print_sheet(
     items: list[SheetItem] = []
     # Everything that can be refused is checked before the progress bar is drawn, and
     # the sheet is written inside the transaction: no codes are issued for a failed sheet.
-    with one_line_errors(), transaction() as db:
+    with one_line_errors(), glyph_warnings(), transaction() as db:
         o = get_offer(db, offer)
         _check_writable(out)
         first = service.issue_offer_code(db, ring, o, channel=channel)  # the rules, once

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -87,6 +88,24 @@ def os_error(exc: OSError) -> str:
     reason = next((r for cls, r in _OS_REASONS if isinstance(exc, cls)), None)
     reason = reason or (exc.strerror or str(exc) or type(exc).__name__).lower()
     return f"{exc.filename}: {reason}" if exc.filename else reason
+
+
+@contextmanager
+def glyph_warnings() -> Iterator[None]:
+    """Print each distinct MissingGlyphsWarning once, as one ``warning:`` line on stderr."""
+    from relaycode.codes.fonts import MissingGlyphsWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MissingGlyphsWarning)
+        try:
+            yield
+        finally:
+            seen = dict.fromkeys(
+                str(w.message) for w in caught if issubclass(w.category, MissingGlyphsWarning)
+            )
+            for message in seen:
+                err_console.print(f"[yellow]warning:[/yellow] {message}", highlight=False,
+                                  soft_wrap=True)  # fmt: skip
 
 
 def _missing_schema(exc: OperationalError) -> bool:
