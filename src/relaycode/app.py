@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from relaycode.api_docs import install_api_docs
+from relaycode.bodylimit import BodyLimit, route_limits
 from relaycode.codes.scan_lane import ScanLane
 from relaycode.config import Settings, get_settings
 from relaycode.errors_http import install_error_handlers
@@ -47,6 +48,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(SignInRequired, sign_in_redirect)
     # Added first, so it runs inside the security headers: the scan hot path (scan_lane.py).
     app.add_middleware(ScanLane)
+    # Outside ScanLane: every body, the scan's too, is counted as it arrives.
+    app.add_middleware(BodyLimit, limit_for=route_limits(settings))
     app.add_middleware(SecurityHeadersMiddleware)
 
     @app.get("/healthz", tags=["meta"])

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from relaycode.urls import whatwg
 
@@ -23,8 +25,23 @@ class Settings(BaseSettings):
     # Upload limits for decoding and offer images.
     max_upload_bytes: int = 8 * 1024 * 1024
     max_image_pixels: int = 40_000_000
+    # Every other request body (JSON API, form pages); see bodylimit.py for the table.
+    max_body_bytes: int = 64 * 1024
     session_days: int = 30
-    login_attempts_per_minute: int = 10
+    # Rate limits, in the `limits` package's notation ("10 per minute; 30 per hour").
+    login_attempts_per_minute: int = 10  # wrong passwords, per account and address
+    login_failures_per_address: str = "30 per 10 minutes"  # any accounts, one address
+    # Per account from addresses it never signed in from: a growing wait, never a lockout
+    # of addresses the account has used (see identity/throttle.py).
+    login_failures_per_account: str = "10 per minute; 20 per 10 minutes; 30 per hour"
+    signups_per_address: str = "10 per hour"
+    # Client address: X-Forwarded-For is believed only from these peers (CIDRs).
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Swappable backends (docs/backends.md): a built-in name or "package.module:Class".
+    redis_url: str | None = None
+    ratelimit_backend: str | None = None  # default: "redis" with redis_url, else "memory"
+    ratelimit_prefix: str = "relaycode"
+    media_backend: str = "local"
     # None: Secure (and __Host- names) exactly when public_url is https (identity/cookies.py).
     cookie_secure: bool | None = None
     # How often devices' "last seen" and API keys' "last used" times are written.
@@ -40,6 +57,17 @@ class Settings(BaseSettings):
         if url is None or url.protocol not in ("http:", "https:"):
             raise ValueError("must be an http:// or https:// URL, e.g. https://rc.example.com")
         return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _comma_list(cls, v: Any) -> Any:
+        # "10.0.0.0/8, 192.168.1.5" from the environment; JSON lists work too.
+        if isinstance(v, str):
+            v = v.strip()
+            if v.startswith("["):
+                return json.loads(v)
+            return [part.strip() for part in v.split(",") if part.strip()]
+        return v
 
     @property
     def resolved_database_url(self) -> str:
