@@ -7,22 +7,23 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from relaycode.catalog.status import EffectiveStatus
 from relaycode.codes.gtin import normalize_gtin
+from relaycode.safetext import Line, Text
 
 PaymentMethod = Literal["wallet", "card", "alipay", "wechat", "bank_transfer", "cash"]
 
 
 class OfferFields(BaseModel):
-    description: str | None = Field(default=None, max_length=5000)
-    sku: str | None = Field(default=None, max_length=64)
-    gtin: str | None = Field(default=None, max_length=14)
-    category: str | None = Field(default=None, max_length=100)
-    region: str | None = Field(default=None, max_length=100)
+    description: Text | None = Field(default=None, max_length=5000)
+    sku: Line | None = Field(default=None, max_length=64)
+    gtin: Line | None = Field(default=None, max_length=14)
+    category: Line | None = Field(default=None, max_length=100)
+    region: Line | None = Field(default=None, max_length=100)
     price_minor: int | None = Field(default=None, ge=0, le=10**12)
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
-    sales_channel: str | None = Field(default=None, max_length=100)
+    sales_channel: Line | None = Field(default=None, max_length=100)
     payment_methods: list[PaymentMethod] | None = Field(default=None, max_length=6)
-    payee_account: str | None = Field(default=None, max_length=120)
-    web_link: str | None = Field(default=None, max_length=2000, pattern=r"^https?://\S+$")
+    payee_account: Line | None = Field(default=None, max_length=120)
+    web_link: Line | None = Field(default=None, max_length=2000, pattern=r"^https?://\S+$")
     valid_from: datetime | None = None
     valid_until: datetime | None = None
 
@@ -51,11 +52,22 @@ class OfferFields(BaseModel):
 
 
 class OfferCreate(OfferFields):
-    title: str = Field(min_length=1, max_length=200)
+    title: Line = Field(min_length=1, max_length=200)
 
 
 class OfferUpdate(OfferFields):
-    title: str | None = Field(default=None, min_length=1, max_length=200)
+    """A partial edit: fields left out keep their value."""
+
+    title: Line | None = Field(default=None, min_length=1, max_length=200)
+
+    @field_validator("price_minor", "currency", "payment_methods", mode="before")
+    @classmethod
+    def _not_null(cls, v: Any) -> Any:
+        # Every offer has a price, a currency and a (maybe empty) list of methods:
+        # leave a field out to keep it, null has nothing to set it to.
+        if v is None:
+            raise ValueError("leave this field out to keep it; it cannot be null")
+        return v
 
 
 class OfferOut(BaseModel):

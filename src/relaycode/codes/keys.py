@@ -35,6 +35,7 @@ from relaycode.codes.keyfile import (
     read_keyring,
     write_private,
 )
+from relaycode.errors import AppError
 
 __all__ = ["KeyInfo", "Keyring", "KeyringError", "KeyringMissing"]
 _log = logging.getLogger("relaycode.keys")
@@ -50,6 +51,10 @@ def _unb64(text: str) -> bytes:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class NoActiveKey(AppError):
+    """Codes cannot be issued: the server's fault, not the caller's (hence a 503)."""
 
 
 @dataclass(frozen=True)
@@ -148,13 +153,26 @@ class Keyring:
 
     def active_hmac(self) -> tuple[int, bytes]:
         self.refresh()
-        entry = next(k for k in self._data["hmac"] if k["status"] == "active")
+        entry = self._active("hmac")
         return int(entry["kid"]), _unb64(entry["secret"])
 
     def active_ed25519(self) -> tuple[str, Ed25519PrivateKey]:
         self.refresh()
-        entry = next(k for k in self._data["ed25519"] if k["status"] == "active")
+        entry = self._active("ed25519")
         return entry["kid"], Ed25519PrivateKey.from_private_bytes(_unb64(entry["private"]))
+
+    def _active(self, family: str) -> dict[str, Any]:
+        entries: list[dict[str, Any]] = self._data[family]
+        entry = next((k for k in entries if k["status"] == "active"), None)
+        if entry is None:
+            # A keyring without a signing key (emptied by hand): say what to do.
+            raise NoActiveKey(
+                f"the keyring {self.path} has no active {family} key; "
+                "restore it from a backup, or run `relaycode keys rotate` to make one",
+                code="no_active_key",
+                status=503,
+            )
+        return entry
 
     def export(self, dest: Path, *, force: bool = False) -> None:
         """Copy the keyring file (validated) to ``dest``, mode 0600: a backup to keep safe."""

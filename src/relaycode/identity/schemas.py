@@ -5,18 +5,20 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from relaycode.safetext import Line, Text
+
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,31}$")
 
 
 class RegisterIn(BaseModel):
-    username: str = Field(min_length=3, max_length=32)
-    password: str = Field(min_length=8, max_length=256)
-    display_name: str | None = Field(default=None, max_length=120)
+    username: Line = Field(min_length=3, max_length=32)
+    password: str = Field(min_length=8, max_length=256)  # hashed, never stored as text
+    display_name: Line | None = Field(default=None, max_length=120)
     phone: str | None = Field(default=None, max_length=32, pattern=r"^\+?[0-9 ()-]{5,31}$")
-    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    address: str | None = Field(default=None, max_length=500)
-    payment_account: str | None = Field(default=None, max_length=120)
-    device_label: str | None = Field(default=None, max_length=200)
+    email: Line | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    address: Text | None = Field(default=None, max_length=500)
+    payment_account: Line | None = Field(default=None, max_length=120)
+    device_label: Line | None = Field(default=None, max_length=200)
 
     @field_validator("username")
     @classmethod
@@ -28,14 +30,14 @@ class RegisterIn(BaseModel):
 
 
 class LoginIn(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
+    username: Line = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
-    device_id: str | None = Field(default=None, max_length=40)
-    device_label: str | None = Field(default=None, max_length=200)
+    device_id: Line | None = Field(default=None, max_length=40)
+    device_label: Line | None = Field(default=None, max_length=200)
 
 
 class DeviceAccountIn(BaseModel):
-    device_label: str | None = Field(default=None, max_length=200)
+    device_label: Line | None = Field(default=None, max_length=200)
 
 
 class PublicKeyIn(BaseModel):

@@ -6,6 +6,8 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from relaycode.safetext import Line
+
 Role = Literal["owner", "staff", "verifier"]
 # What a merchant's own systems may be allowed to do with one of its keys.
 ApiKeyScope = Literal["offers:read", "offers:write", "codes:issue", "scan"]
@@ -15,7 +17,7 @@ API_KEY_SCOPES: tuple[str, ...] = get_args(ApiKeyScope)
 
 class MerchantIn(BaseModel):
     slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")
-    name: str = Field(min_length=1, max_length=200)
+    name: Line = Field(min_length=1, max_length=200)
 
 
 class MerchantOut(BaseModel):
@@ -27,7 +29,7 @@ class MerchantOut(BaseModel):
 
 
 class MemberIn(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
+    username: Line = Field(min_length=1, max_length=64)
     role: Role
 
 
@@ -37,7 +39,7 @@ class MemberOut(BaseModel):
 
 
 class ApiKeyIn(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
+    name: Line = Field(min_length=1, max_length=100)
     scopes: list[ApiKeyScope] = Field(min_length=1)
 
 
