@@ -35,7 +35,13 @@ def live_app(settings: Settings) -> Iterator[tuple[str, Any]]:
     sock.bind(("127.0.0.1", 0))
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     # Many sign-ups from one address are the point here, not the rate limit.
-    app = create_app(settings.model_copy(update={"login_attempts_per_minute": 100_000}))
+    unlimited = {
+        "login_attempts_per_minute": 100_000,
+        "signups_per_address": "100000 per minute",
+        "login_failures_per_address": "100000 per minute",
+        "login_failures_per_account": "100000 per minute",
+    }
+    app = create_app(settings.model_copy(update=unlimited))
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 from relaycode.codes.keys import Keyring
@@ -15,7 +15,10 @@ from relaycode.db.session import Database
 from relaycode.identity.activity import ActivityRecorder
 from relaycode.identity.cookies import secure_cookies
 from relaycode.identity.passwords import Passwords
-from relaycode.identity.ratelimit import RateLimiter
+from relaycode.identity.ratelimit import store_from_settings
+from relaycode.identity.throttle import SignInThrottle
+from relaycode.media import MediaStore
+from relaycode.media import store_from_settings as media_store
 
 
 @dataclass
@@ -27,9 +30,10 @@ class AppState:
     scans: ScanRecorder
     # Devices' last_seen_at and API keys' last_used_at, written in batches.
     activity: ActivityRecorder
+    throttle: SignInThrottle
+    media: MediaStore
     # PostgreSQL only: the scan hot path reads through asyncio (see codes/lookup.py).
     async_reader: PgAsyncReader | None = None
-    login_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(10, 60.0))
 
     @cached_property
     def secure_cookies(self) -> bool:
@@ -37,6 +41,9 @@ class AppState:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AppState:
+        # Backends first: a wrong setting stops here, before anything is opened.
+        throttle = SignInThrottle.from_settings(store_from_settings(settings), settings)
+        media = media_store(settings)
         settings.ensure_data_dir()
         url = settings.resolved_database_url
         db = Database(make_engine(url))
@@ -53,7 +60,8 @@ class AppState:
             scans=ScanRecorder(db),
             activity=ActivityRecorder(db, interval=settings.activity_flush_seconds),
             passwords=Passwords(settings.argon2_memory_kib, settings.argon2_time_cost),
-            login_limiter=RateLimiter(settings.login_attempts_per_minute, 60.0),
+            throttle=throttle,
+            media=media,
         )
 
 

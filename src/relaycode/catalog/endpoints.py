@@ -78,7 +78,5 @@ def archive_offer(access: EditableOffer, db: DbDep, if_match: IfMatch = None) ->
 async def upload_image(request: Request, access: EditableOffer, state: StateDep) -> OfferOut:
     """The raw image bytes as the body (PNG, JPEG or WebP)."""
     body = await read_limited(request, state.settings.max_upload_bytes, code="image_too_large")
-    service.store_image(
-        state.settings.data_dir / "media", access.offer, body, state.settings.max_upload_bytes
-    )
+    service.store_image(state.media, access.offer, body, state.settings.max_upload_bytes)
     return service.to_out(access.offer)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import secrets
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PIL import Image, UnidentifiedImageError
@@ -16,6 +14,7 @@ from relaycode.catalog.status import EffectiveStatus, effective_status
 from relaycode.db.base import utcnow
 from relaycode.db.locking import get_for_update
 from relaycode.errors import AppError, Conflict, InvalidInput, NotFound, TooLarge
+from relaycode.media import MediaStore, new_name
 from relaycode.models import Merchant, Offer
 
 if TYPE_CHECKING:
@@ -94,8 +93,8 @@ def change_status(
     return offer
 
 
-def store_image(media_dir: Path, offer: Offer, data: bytes, max_bytes: int) -> None:
-    """Validate an uploaded picture and keep it under the data dir (re-encoded, no EXIF)."""
+def store_image(media: MediaStore, offer: Offer, data: bytes, max_bytes: int) -> None:
+    """Validate an uploaded picture and keep it in the media store (re-encoded, no EXIF)."""
     if len(data) > max_bytes:
         raise TooLarge("image is too large", code="image_too_large")
     try:
@@ -110,9 +109,8 @@ def store_image(media_dir: Path, offer: Offer, data: bytes, max_bytes: int) -> N
             img.convert("RGB").save(out, "JPEG", quality=85)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise InvalidInput("not a readable image", code="bad_image") from exc
-    media_dir.mkdir(parents=True, exist_ok=True)
-    name = f"offer-{offer.id}-{secrets.token_hex(6)}.jpg"
-    (media_dir / name).write_bytes(out.getvalue())
+    name = new_name(f"offer-{offer.id}", "jpg")
+    media.put(name, out.getvalue())
     offer.image_path = name
     offer.updated_at = utcnow()
 

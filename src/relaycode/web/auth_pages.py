@@ -13,8 +13,7 @@ from relaycode.errors import AppError
 from relaycode.identity import repository as id_repo
 from relaycode.identity import service
 from relaycode.identity.auth import PrincipalDep
-from relaycode.identity.endpoints import check_rate
-from relaycode.identity.schemas import RegisterIn
+from relaycode.identity.schemas import LoginIn, RegisterIn
 from relaycode.web.render import page, redirect
 from relaycode.web.session import (
     FormDep,
@@ -43,14 +42,32 @@ def login(request: Request, form: FormDep, db: DbDep, state: StateDep) -> Respon
     next_url = safe_next(optional(form, "next"))
     context: dict[str, Any] = {"next": next_url, "username": username}
     try:
-        check_rate(state, request, "login", username.lower())
-        user = service.authenticate(db, state.passwords, username, str(form.get("password", "")))
+        data = LoginIn(username=username, password=str(form.get("password", "")))
+    except ValidationError:
+        # An empty field, or characters no username has: the same message as a wrong one.
+        return page(request, "login.html", {**context, "errors": ["auth.bad_credentials"]},
+                    status=422)  # fmt: skip
+    try:
+        with state.throttle.login(request, data.username):
+            user = service.authenticate(db, state.passwords, data.username, data.password)
     except AppError as err:
         # One message for an unknown user and a wrong password.
-        key = "auth.rate_limited" if err.status == 429 else "auth.bad_credentials"
-        status = 429 if err.status == 429 else 401
-        return page(request, "login.html", {**context, "errors": [key]}, status=status)
+        return _auth_error(request, "login.html", context, err)
     return sign_in(request, db, state, user, next_url)
+
+
+def _auth_error(
+    request: Request, template: str, context: dict[str, Any], err: AppError
+) -> Response:
+    """The form again with the reason; a server-side failure gets the error page."""
+    if err.status >= 500:
+        raise err
+    limited = err.status == 429
+    key = "auth.rate_limited" if limited else f"auth.{err.code}"
+    response = page(request, template, {**context, "errors": [key]}, status=err.status)
+    if limited:
+        response.headers["Retry-After"] = str(err.details.get("retry_after", 60))
+    return response
 
 
 @router.get("/register")
@@ -82,11 +99,11 @@ def register(request: Request, form: FormDep, db: DbDep, state: StateDep) -> Res
     if errors:
         return page(request, "register.html", {"values": shown, "errors": errors}, status=422)
     try:
-        check_rate(state, request, "register")
+        address = state.throttle.signup(request, "register")
         user = service.register(db, state.passwords, data)
     except AppError as err:
-        key = "auth.rate_limited" if err.status == 429 else f"auth.{err.code}"
-        return page(request, "register.html", {"values": shown, "errors": [key]}, status=err.status)
+        return _auth_error(request, "register.html", {"values": shown}, err)
+    state.throttle.remember(user.username or "", address)
     return sign_in(request, db, state, user, "/dashboard")
 
 

@@ -103,7 +103,7 @@ def _save_image(db: Session, state: AppState, offer: Offer, form: FormData) -> N
         return
     limit = state.settings.max_upload_bytes
     data = picture.file.read(limit + 1)
-    store_image(state.settings.data_dir / "media", offer, data, limit)
+    store_image(state.media, offer, data, limit)
     db.flush()
 
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from relaycode.catalog.service import check_servable, get_offer, image_url
@@ -17,6 +15,7 @@ from relaycode.db.base import utcnow
 from relaycode.deps import ReadDbDep, StateDep
 from relaycode.errors import AppError, NotFound
 from relaycode.identity.auth import Principal, PrincipalDep
+from relaycode.media import content_type
 from relaycode.merchants import repository as merchant_repo
 from relaycode.models import Offer
 from relaycode.state import AppState
@@ -24,8 +23,6 @@ from relaycode.web.links import check_link
 from relaycode.web.render import CODE_REASONS, page, render_error
 
 router = APIRouter()
-_MEDIA_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,150}\.(jpg|png|webp)$")
-_MEDIA_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 _MAX_TOKEN = 128
 
 
@@ -131,19 +128,16 @@ def scanned_invalid(request: Request, reason: str = "") -> Response:
 
 @router.get("/media/{name}")
 def media(name: str, state: StateDep) -> Response:
-    match = _MEDIA_NAME.match(name)
-    if match is None:
-        raise NotFound("no such file", code="not_found")
-    root = (state.settings.data_dir / "media").resolve()
-    path = (root / name).resolve()
-    if path.parent != root or not path.is_file():
+    kind = content_type(name)
+    data = state.media.get(name) if kind else None
+    if kind is None or data is None:
         raise NotFound("no such file", code="not_found")
     # Names are random per upload, so a file never changes under its name.
     headers = {
         "Cache-Control": "public, max-age=31536000, immutable",
         "X-Content-Type-Options": "nosniff",
     }
-    return FileResponse(path, media_type=_MEDIA_TYPES[match.group(1)], headers=headers)
+    return Response(data, media_type=kind, headers=headers)
 
 
 def scan_target(result: ScanOut) -> str:
