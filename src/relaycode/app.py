@@ -15,6 +15,7 @@ from relaycode.bodylimit import BodyLimit, route_limits
 from relaycode.codes.scan_lane import ScanLane
 from relaycode.config import Settings, get_settings
 from relaycode.errors_http import install_error_handlers
+from relaycode.openapi import install_openapi
 from relaycode.state import AppState
 from relaycode.web.security import SecurityHeadersMiddleware
 from relaycode.web.session import SignInRequired, sign_in_redirect
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/healthz", tags=["meta"])
     async def healthz() -> JSONResponse:
+        """Answers while the process serves requests (it does not check the database)."""
         # The resolve benchmark's baseline: no database, no templates.
         return JSONResponse({"ok": True})
 
@@ -70,5 +72,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(catalog_router, prefix="/api/v1")
     app.include_router(pages_router)
     install_api_docs(app)
+    install_openapi(app)
     app.mount("/static", StaticFiles(directory=_WEB / "static"), name="static")
     return app

@@ -26,11 +26,13 @@ IfMatch = Annotated[int | None, Header()]
 
 @router.post("/merchants/{slug}/offers", status_code=status.HTTP_201_CREATED)
 def create_offer(data: OfferCreate, merchant: OfferWriter, db: DbDep) -> OfferOut:
+    """Create an offer (the service information a code stands for)."""
     return service.to_out(service.create_offer(db, merchant, data))
 
 
 @router.get("/merchants/{slug}/offers")
 def list_offers(merchant: OfferReader, db: DbDep, include_archived: bool = False) -> list[OfferOut]:
+    """The merchant's offers, archived ones only when asked for."""
     offers = repo.offers_of(db, merchant.id, include_archived=include_archived)
     return [service.to_out(o) for o in offers]
 
@@ -48,6 +50,9 @@ def get_offer(offer_id: int, db: DbDep) -> PublicOfferOut:
 def update_offer(
     data: OfferUpdate, access: EditableOffer, db: DbDep, if_match: IfMatch = None
 ) -> OfferOut:
+    """Change some fields of an offer; fields left out keep their value.
+
+    Send ``If-Match: <version>`` to refuse the edit (409) if the offer changed since."""
     offer = service.update_offer(db, access.offer, data, expected_version=if_match)
     return service.to_out(offer)
 
@@ -65,6 +70,7 @@ def pause_offer(access: EditableOffer, db: DbDep, if_match: IfMatch = None) -> O
 
 @router.post("/offers/{offer_id}/activate")
 def activate_offer(access: EditableOffer, db: DbDep, if_match: IfMatch = None) -> OfferOut:
+    """Sell a paused offer again."""
     return _change_status(db, access, "activate", if_match)
 
 

@@ -72,15 +72,22 @@ def _offer_for(db: DbDep, principal: Principal, offer_id: int, scope: str) -> Of
 
 @router.post("/offers/{offer_id}/codes", status_code=status.HTTP_201_CREATED)
 def issue_code(
-    offer_id: int, data: IssueIn, principal: PrincipalDep, db: DbDep, state: StateDep
+    offer_id: int,
+    principal: PrincipalDep,
+    db: DbDep,
+    state: StateDep,
+    data: IssueIn | None = None,
 ) -> CodeOut:
+    """Issue a new printed code for the offer; the body (optional) names its channel."""
     offer = _offer_for(db, principal, offer_id, "codes:issue")
-    code = service.issue_offer_code(db, state.keyring, offer, channel=data.channel)
+    channel = data.channel if data is not None else None
+    code = service.issue_offer_code(db, state.keyring, offer, channel=channel)
     return service.code_out(state.settings, state.keyring, code)
 
 
 @router.get("/offers/{offer_id}/codes")
 def list_codes(offer_id: int, principal: PrincipalDep, db: DbDep, state: StateDep) -> list[CodeOut]:
+    """The offer's codes, newest first, with their text (the link a scanner opens)."""
     offer = _offer_for(db, principal, offer_id, "offers:read")
     return [
         service.code_out(state.settings, state.keyring, c)
@@ -98,6 +105,7 @@ def _code_for(db: DbDep, principal: Principal, code_id: str, scope: str) -> Code
 
 @router.post("/codes/{code_id}/revoke")
 def revoke_code(code_id: str, principal: PrincipalDep, db: DbDep, state: StateDep) -> CodeOut:
+    """Withdraw one code: it then scans as ``ours_invalid`` with reason ``revoked``."""
     code = _code_for(db, principal, code_id, "codes:issue")
     return service.code_out(state.settings, state.keyring, service.revoke_code(db, code.id))
 
@@ -115,6 +123,7 @@ def code_image(
     state: StateDep,
     opts: Annotated[CodeImageQuery, Query()],
 ) -> Response:
+    """The code drawn as PNG, SVG or PDF, in the symbology and size asked for."""
     code = _code_for(db, principal, code_id, "offers:read")
     text = service.code_text(state.settings, state.keyring, code)
     if text is None:

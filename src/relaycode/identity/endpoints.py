@@ -70,22 +70,26 @@ def device_account(data: DeviceAccountIn, request: Request, db: DbDep, state: St
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
 def logout(principal: PrincipalDep, db: DbDep) -> None:
+    """End the session of the token sent (other sessions stay)."""
     if principal.session is not None:
         service.end_session(db, principal.session)
 
 
 @router.get("/me")
 def me(user: UserDep) -> UserOut:
+    """The signed-in account."""
     return UserOut.model_validate(user)
 
 
 @router.get("/me/devices")
 def my_devices(user: UserDep, db: DbDep) -> list[DeviceOut]:
+    """Devices that signed in to this account, revoked ones included."""
     return [DeviceOut.model_validate(d) for d in repo.devices_of(db, user.id)]
 
 
 @router.delete("/me/devices/{device_uid}")
 def revoke_device(device_uid: str, user: UserDep, db: DbDep) -> DeviceOut:
+    """Revoke one of your devices: its sessions end at once."""
     return DeviceOut.model_validate(service.revoke_device(db, user, device_uid))
 
 
