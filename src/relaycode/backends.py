@@ -18,7 +18,7 @@ from typing import Any
 from relaycode.config import Settings
 
 
-class BackendError(RuntimeError):
+class BackendError(ValueError):
     """A backend setting that names nothing usable (raised at startup)."""
 
 

@@ -39,11 +39,16 @@ class AppState:
     def secure_cookies(self) -> bool:
         return secure_cookies(self.settings)
 
+    @staticmethod
+    def backends(settings: Settings) -> tuple[SignInThrottle, MediaStore]:
+        """The configured backends; a wrong setting raises ``ValueError`` (one line)."""
+        throttle = SignInThrottle.from_settings(store_from_settings(settings), settings)
+        return throttle, media_store(settings)
+
     @classmethod
     def from_settings(cls, settings: Settings) -> AppState:
         # Backends first: a wrong setting stops here, before anything is opened.
-        throttle = SignInThrottle.from_settings(store_from_settings(settings), settings)
-        media = media_store(settings)
+        throttle, media = cls.backends(settings)
         settings.ensure_data_dir()
         url = settings.resolved_database_url
         db = Database(make_engine(url))

@@ -8,8 +8,9 @@ import socket
 
 import typer
 
-from relaycode.cli.common import keyring, settings
+from relaycode.cli.common import keyring, one_line_errors, settings
 from relaycode.config import get_settings
+from relaycode.state import AppState
 
 _ANY = ("0.0.0.0", "::", "")
 
@@ -74,6 +75,8 @@ def serve(
     note = follow_served_address(host, port)
     s = settings()
     keyring()  # refuse to start, in one line, when the keyring must be restored first
+    with one_line_errors():
+        AppState.backends(s)  # a wrong backend, proxy or limit setting: one line too
     typer.echo(f"relaycode on {_url(host, port)}  (data: {s.data_dir}); codes carry {s.public_url}")
     if note:
         typer.echo(f"note: {note}")
@@ -85,5 +88,8 @@ def serve(
         workers=workers,
         log_level="warning",
         access_log=False,
-        proxy_headers=True,
+        # Forwarded headers are believed from RELAYCODE_TRUSTED_PROXIES only (the same
+        # peers identity/client_address.py trusts), never from any local process.
+        proxy_headers=bool(s.trusted_proxies),
+        forwarded_allow_ips=s.trusted_proxies or None,
     )
