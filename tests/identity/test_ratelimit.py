@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import socket
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from limits import parse
@@ -20,35 +20,14 @@ from relaycode.identity.ratelimit import (
     store_from_settings,
 )
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-def _redis_up() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
-    except OSError:
-        return False
-    return True
-
-
-needs_redis = pytest.mark.skipif(not _redis_up(), reason="no Redis on 127.0.0.1:6379")
-
 
 def _settings(tmp_path: Path, **kw: object) -> Settings:
     return Settings(data_dir=tmp_path, **kw)  # type: ignore[arg-type]
 
 
 @pytest.fixture
-def redis_settings(tmp_path: Path) -> Iterator[Settings]:
-    """A unique key prefix per test: parallel runs never see each other's counts."""
-    prefix = f"relaycode-test-{uuid.uuid4().hex}"
-    yield _settings(tmp_path, redis_url=REDIS_URL, ratelimit_prefix=prefix)
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-    for key in client.scan_iter(f"{prefix}:*"):
-        client.delete(key)
-    client.close()
+def redis_settings(tmp_path: Path, redis_target: Any) -> Settings:
+    return _settings(tmp_path, redis_url=redis_target.url, ratelimit_prefix=redis_target.prefix)
 
 
 def _exercise(store: RateLimitStore) -> None:
@@ -65,12 +44,10 @@ def test_memory_store_counts_in_a_moving_window(tmp_path: Path) -> None:
     _exercise(MemoryStore.from_settings(_settings(tmp_path)))
 
 
-@needs_redis
 def test_redis_store_counts_the_same_way(redis_settings: Settings) -> None:
     _exercise(RedisStore.from_settings(redis_settings))
 
 
-@needs_redis
 def test_instances_sharing_a_redis_share_their_limits(redis_settings: Settings) -> None:
     one, two = store_from_settings(redis_settings), store_from_settings(redis_settings)
     assert isinstance(one, RedisStore)
@@ -93,9 +70,9 @@ def test_an_unreachable_redis_is_a_503_not_a_pass(tmp_path: Path) -> None:
 
 def test_backend_chosen_by_configuration(tmp_path: Path) -> None:
     assert isinstance(store_from_settings(_settings(tmp_path)), MemoryStore)
-    with_redis = _settings(tmp_path, redis_url=REDIS_URL)
+    with_redis = _settings(tmp_path, redis_url="redis://127.0.0.1:6379/0")
     assert isinstance(store_from_settings(with_redis), RedisStore)
-    forced = _settings(tmp_path, redis_url=REDIS_URL, ratelimit_backend="memory")
+    forced = _settings(tmp_path, redis_url="redis://127.0.0.1:6379/0", ratelimit_backend="memory")
     assert isinstance(store_from_settings(forced), MemoryStore)
     dotted = _settings(tmp_path, ratelimit_backend="relaycode.identity.ratelimit:MemoryStore")
     assert isinstance(store_from_settings(dotted), MemoryStore)

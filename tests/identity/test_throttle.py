@@ -169,3 +169,24 @@ def test_the_wait_for_strangers_grows_then_ends(clock: Clock, tmp_path: Path) ->
     # The attack stops: after the last wait, an hour later everything is forgotten.
     clock.now += 3600
     assert _fail(throttle, next(strangers)) == 0
+
+
+def test_two_instances_on_one_redis_share_the_limits(settings: Settings, redis_target: Any) -> None:
+    """Behind a load balancer: wrong passwords sent to one instance count on the other."""
+
+    from relaycode.app import create_app
+
+    target = {"redis_url": redis_target.url, "ratelimit_prefix": redis_target.prefix}
+    shared = settings.model_copy(update=target)
+    one, two = create_app(shared), create_app(shared)
+    try:
+        for _ in range(5):
+            assert _login(one, "203.0.113.1", "alice", "guess").status_code == 401
+            assert _login(two, "203.0.113.1", "alice", "guess").status_code == 401
+        for app in (one, two):
+            r = _login(app, "203.0.113.1", "alice", "guess")
+            assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+    finally:
+        for app in (one, two):
+            app.state.rc.scans.close()
+            app.state.rc.db.dispose()
