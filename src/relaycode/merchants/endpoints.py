@@ -38,22 +38,26 @@ def _key_out(key: MerchantApiKey, secret: str | None = None) -> ApiKeyOut:
 
 @router.post("/merchants", status_code=status.HTTP_201_CREATED)
 def create_merchant(data: MerchantIn, user: UserDep, db: DbDep) -> MerchantOut:
+    """Create a merchant; you become its owner."""
     return MerchantOut.model_validate(service.create_merchant(db, user, data.slug, data.name))
 
 
 @router.get("/merchants")
 def my_merchants(user: UserDep, db: DbDep) -> list[MerchantOut]:
+    """Merchants you are a member of."""
     return [MerchantOut.model_validate(m) for m, _role in repo.merchants_of(db, user.id)]
 
 
 @router.put("/merchants/{slug}/members")
 def set_member(data: MemberIn, merchant: TeamChange, db: DbDep) -> MemberOut:
+    """Add a user to the merchant or change their role (owners only)."""
     member = service.set_member(db, merchant, data.username, data.role)
     return MemberOut(username=data.username.lower(), role=member.role)
 
 
 @router.get("/merchants/{slug}/members")
 def list_members(merchant: TeamView, db: DbDep) -> list[MemberOut]:
+    """The merchant's members and their roles (owners only)."""
     return [
         MemberOut(username=u.username or "", role=role)
         for u, role in repo.members_of(db, merchant.id)
@@ -62,6 +66,7 @@ def list_members(merchant: TeamView, db: DbDep) -> list[MemberOut]:
 
 @router.delete("/merchants/{slug}/members/{username}", status_code=status.HTTP_204_NO_CONTENT)
 def remove_member(username: str, merchant: TeamChange, db: DbDep) -> None:
+    """Remove a member; the last owner stays (owners only)."""
     service.remove_member(db, merchant, username)
 
 
@@ -69,10 +74,12 @@ def remove_member(username: str, merchant: TeamChange, db: DbDep) -> None:
     "/merchants/{slug}/api-keys", status_code=status.HTTP_201_CREATED, dependencies=[NoStore]
 )
 def create_api_key(data: ApiKeyIn, merchant: KeyChange, db: DbDep) -> ApiKeyOut:
+    """Make an API key with the scopes given; its secret is in this answer only."""
     key, secret = service.create_api_key(db, merchant, data.name, list(data.scopes))
     return _key_out(key, secret)
 
 
 @router.delete("/merchants/{slug}/api-keys/{key_id}")
 def revoke_api_key(key_id: int, merchant: KeyChange, db: DbDep) -> ApiKeyOut:
+    """Revoke an API key: it stops working at once."""
     return _key_out(service.revoke_api_key(db, merchant, key_id))
