@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -61,7 +62,10 @@ def route_limits(settings: Settings) -> Callable[[Scope], int]:
     return limit_for
 
 
-class BodyTooLarge(TooLarge):
+class BodyTooLarge(TooLarge, MultiPartException):
+    """Raised from ``receive()``. It is also a ``MultiPartException`` so that Starlette's
+    form parser, interrupted mid-upload, closes the temporary files it had opened."""
+
     code = "too_large"
 
 
