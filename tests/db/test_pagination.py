@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from relaycode.catalog import merchants
 from relaycode.catalog import service as catalog
 from relaycode.catalog.schemas import OfferCreate
 from relaycode.codes import repository as repo
@@ -20,6 +19,7 @@ from relaycode.db.pagination import MAX_LIMIT, BadCursor, encode_cursor, paginat
 from relaycode.identity import service as identity
 from relaycode.identity.repository import DEVICE_ORDER
 from relaycode.identity.schemas import RegisterIn
+from relaycode.merchants import service as merchants
 from relaycode.models import Code, Device
 
 SAME_TIME = datetime(2030, 5, 1, 12, 0, tzinfo=UTC)

@@ -9,12 +9,12 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from relaycode.catalog import merchants
 from relaycode.catalog import service as catalog
 from relaycode.catalog.schemas import OfferCreate
 from relaycode.codes import service as codes
 from relaycode.identity import service as identity
 from relaycode.identity.schemas import RegisterIn
+from relaycode.merchants import service as merchants
 from relaycode.models import Code, Merchant, User
 from relaycode.web.paging import CODES_PER_PAGE, PAGE_SIZE
 
