@@ -92,7 +92,9 @@ def world(client: TestClient) -> dict[str, str]:
     token = register(client, "alice")
     offer = merchant_with_offer(client, token)
     issue(client, token, offer["id"])
-    code_id = client.get(f"/api/v1/offers/{offer['id']}/codes", headers=auth(token)).json()[0]
+    code_id = client.get(f"/api/v1/offers/{offer['id']}/codes", headers=auth(token)).json()[
+        "items"
+    ][0]
     scopes = ["offers:read", "offers:write", "codes:issue", "scan"]
     r = client.post(
         "/api/v1/merchants/shop/api-keys",
@@ -121,6 +123,7 @@ BODIES: dict[str, Any] = {
     "POST /api/v1/merchants/{slug}/offers": {"title": "Tea"},
     "PATCH /api/v1/offers/{offer_id}": {"title": "Tea"},
     "PUT /api/v1/me/device/public-key": {"public_key": "A" * 43},
+    "POST /api/v1/offers/{offer_id}/codes/revoke": {"ids": ["0" * 32]},
 }
 
 

@@ -61,12 +61,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from relaycode.catalog.endpoints import router as catalog_router
     from relaycode.codes.endpoints import router as codes_router
+    from relaycode.codes.list_endpoints import router as code_lists_router
     from relaycode.identity.endpoints import router as identity_router
     from relaycode.merchants.endpoints import router as merchants_router
     from relaycode.web.pages import router as pages_router
 
     # Codes first: routes are matched in order and /api/v1/scan is the hot path.
     app.include_router(codes_router, prefix="/api/v1")
+    app.include_router(code_lists_router, prefix="/api/v1")
     app.include_router(identity_router, prefix="/api/v1")
     app.include_router(merchants_router, prefix="/api/v1")
     app.include_router(catalog_router, prefix="/api/v1")

@@ -29,7 +29,7 @@ def _shop(c: httpx.Client) -> tuple[dict[str, str], int]:
 
 def _offer(c: httpx.Client, headers: dict[str, str], offer_id: int) -> dict[str, Any]:
     r = c.get("/api/v1/merchants/shop/offers?include_archived=true", headers=headers)
-    found: dict[str, Any] = next(o for o in r.json() if o["id"] == offer_id)
+    found: dict[str, Any] = next(o for o in r.json()["items"] if o["id"] == offer_id)
     return found
 
 

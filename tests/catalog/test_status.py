@@ -49,7 +49,7 @@ def _window(client: TestClient, token: str, offer_id: int, **window: datetime) -
 
 
 def _mine(client: TestClient, token: str, offer_id: int) -> dict[str, Any]:
-    offers = client.get("/api/v1/merchants/shop/offers", headers=auth(token)).json()
+    offers = client.get("/api/v1/merchants/shop/offers", headers=auth(token)).json()["items"]
     found: dict[str, Any] = next(o for o in offers if o["id"] == offer_id)
     return found
 

@@ -68,7 +68,7 @@ def test_devices_listed_and_revoked(client: TestClient) -> None:
         json={"username": "alice", "password": "correct horse 1", "device_label": "phone"},
     ).json()
     devices = client.get("/api/v1/me/devices", headers=auth(token)).json()
-    assert len(devices) == 2
+    assert len(devices["items"]) == 2 and devices["next_cursor"] is None
     r = client.delete(f"/api/v1/me/devices/{other['device_id']}", headers=auth(token))
     assert r.status_code == 200 and r.json()["revoked_at"]
     # Revoking a device signs it out.

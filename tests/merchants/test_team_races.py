@@ -19,7 +19,7 @@ ROUNDS = 8
 def _owners(c: httpx.Client, headers: dict[str, str]) -> list[str]:
     r = c.get("/api/v1/merchants/shop/members", headers=headers)
     assert r.status_code == 200, r.text
-    return sorted(m["username"] for m in r.json() if m["role"] == "owner")
+    return sorted(m["username"] for m in r.json()["items"] if m["role"] == "owner")
 
 
 def _team(c: httpx.Client, names: list[str]) -> dict[str, dict[str, str]]:

@@ -10,6 +10,7 @@ from relaycode.catalog import repository as repo
 from relaycode.catalog import service
 from relaycode.catalog.schemas import OfferCreate, OfferOut, OfferUpdate, PublicOfferOut
 from relaycode.deps import DbDep, StateDep
+from relaycode.lists import DEFAULT_LIMIT, CursorQuery, LimitQuery, ListOut
 from relaycode.merchants import repository as merchant_repo
 from relaycode.merchants.deps import OfferAccess, merchant_access, offer_access
 from relaycode.merchants.service import EDITORS, READERS
@@ -31,10 +32,18 @@ def create_offer(data: OfferCreate, merchant: OfferWriter, db: DbDep) -> OfferOu
 
 
 @router.get("/merchants/{slug}/offers")
-def list_offers(merchant: OfferReader, db: DbDep, include_archived: bool = False) -> list[OfferOut]:
-    """The merchant's offers, archived ones only when asked for."""
-    offers = repo.offers_of(db, merchant.id, include_archived=include_archived)
-    return [service.to_out(o) for o in offers]
+def list_offers(
+    merchant: OfferReader,
+    db: DbDep,
+    include_archived: bool = False,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> ListOut[OfferOut]:
+    """The merchant's offers, newest first, a page at a time."""
+    page = repo.offers_page(
+        db, merchant.id, include_archived=include_archived, cursor=cursor, limit=limit
+    )
+    return ListOut(items=[service.to_out(o) for o in page.items], next_cursor=page.next_cursor)
 
 
 @router.get("/offers/{offer_id}")

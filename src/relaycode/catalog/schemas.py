@@ -7,7 +7,16 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from relaycode.catalog.status import EffectiveStatus
 from relaycode.codes.gtin import normalize_gtin
+from relaycode.money import MoneyError, exponent
 from relaycode.safetext import Line, Text
+
+
+def exponent_or_none(currency: str) -> int | None:
+    try:
+        return exponent(currency)
+    except MoneyError:
+        return None
+
 
 PaymentMethod = Literal["wallet", "card", "alipay", "wechat", "bank_transfer", "cash"]
 
@@ -36,6 +45,14 @@ class OfferFields(BaseModel):
         if norm is None:
             raise ValueError("not a valid GTIN-8/12/13/14 (check digit)")
         return norm
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, v: str | None) -> str | None:
+        # A price is only meaningful in money with an ISO 4217 minor unit (money.py).
+        if v is not None and exponent_or_none(v) is None:
+            raise ValueError("not an ISO 4217 currency with a minor unit")
+        return v
 
     @field_validator("valid_from", "valid_until")
     @classmethod

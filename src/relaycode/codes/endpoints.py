@@ -1,4 +1,4 @@
-"""HTTP for codes: issue, list, revoke, render, decode, scan, trust list."""
+"""HTTP for codes: issue, revoke, render, decode, scan, trust list (lists: list_endpoints)."""
 
 from __future__ import annotations
 
@@ -83,16 +83,6 @@ def issue_code(
     channel = data.channel if data is not None else None
     code = service.issue_offer_code(db, state.keyring, offer, channel=channel)
     return service.code_out(state.settings, state.keyring, code)
-
-
-@router.get("/offers/{offer_id}/codes")
-def list_codes(offer_id: int, principal: PrincipalDep, db: DbDep, state: StateDep) -> list[CodeOut]:
-    """The offer's codes, newest first, with their text (the link a scanner opens)."""
-    offer = _offer_for(db, principal, offer_id, "offers:read")
-    return [
-        service.code_out(state.settings, state.keyring, c)
-        for c in repo.codes_of_offer(db, offer.id)
-    ]
 
 
 def _code_for(db: DbDep, principal: Principal, code_id: str, scope: str) -> Code:

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Select, bindparam, inspect, select
 from sqlalchemy.orm import Session
 
+from relaycode.db.pagination import Order, Page, page_all, paginate
 from relaycode.models import Code, Merchant, Offer
 
 _CODE_COLS = (
@@ -107,7 +110,33 @@ def code_by_id(db: Session, code_id: str) -> Code | None:
     return db.get(Code, code_id.lower()) if len(code_id) == 32 else None
 
 
-def codes_of_offer(db: Session, offer_id: int, limit: int = 200) -> list[Code]:
+# Newest first; the id breaks ties between codes issued in the same microsecond.
+CODE_ORDER = Order("codes", (Code.created_at, Code.id), (datetime, str), descending=True)
+
+
+def _offer_codes(offer_id: int, id_prefix: str | None = None) -> Select[Any]:
+    q = select(Code).where(Code.offer_id == offer_id)
+    if id_prefix:
+        # A prefix of the hex id (LIKE 'ab12%' uses the primary key index).
+        q = q.where(Code.id.startswith(id_prefix.lower(), autoescape=True))
+    return q
+
+
+def codes_page(
+    db: Session, offer_id: int, *, cursor: str | None, limit: int, id_prefix: str | None = None
+) -> Page[Code]:
+    """One page of an offer's codes, newest first; ``id_prefix`` narrows a search."""
+    return paginate(db, _offer_codes(offer_id, id_prefix), CODE_ORDER, cursor=cursor, limit=limit)
+
+
+def all_codes_of_offer(db: Session, offer_id: int) -> Iterator[Code]:
+    """Every code of the offer, newest first, read a page at a time (CSV export)."""
+    result: Iterator[Code] = page_all(db, _offer_codes(offer_id), CODE_ORDER)
+    return result
+
+
+def codes_of_offer(db: Session, offer_id: int, *, limit: int) -> list[Code]:
+    """The newest ``limit`` codes (callers that need only a few, e.g. the demo seeder)."""
     return list(
         db.scalars(
             select(Code)

@@ -17,6 +17,7 @@ from relaycode.identity.schemas import (
     TokenOut,
     UserOut,
 )
+from relaycode.lists import DEFAULT_LIMIT, CursorQuery, LimitQuery, ListOut
 
 router = APIRouter(tags=["identity"])
 
@@ -82,9 +83,13 @@ def me(user: UserDep) -> UserOut:
 
 
 @router.get("/me/devices")
-def my_devices(user: UserDep, db: DbDep) -> list[DeviceOut]:
-    """Devices that signed in to this account, revoked ones included."""
-    return [DeviceOut.model_validate(d) for d in repo.devices_of(db, user.id)]
+def my_devices(
+    user: UserDep, db: DbDep, cursor: CursorQuery = None, limit: LimitQuery = DEFAULT_LIMIT
+) -> ListOut[DeviceOut]:
+    """Your devices, oldest first, a page at a time."""
+    page = repo.devices_page(db, user.id, cursor=cursor, limit=limit)
+    items = [DeviceOut.model_validate(d) for d in page.items]
+    return ListOut(items=items, next_cursor=page.next_cursor)
 
 
 @router.delete("/me/devices/{device_uid}")

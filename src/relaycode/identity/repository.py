@@ -5,7 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from relaycode.db.pagination import Order, Page, paginate
 from relaycode.models import AuthSession, Device, User
+
+DEVICE_ORDER = Order("devices", (Device.id,), (int,))  # oldest first
 
 
 def user_by_id(db: Session, user_id: int) -> User | None:
@@ -36,5 +39,7 @@ def device_by_uid(db: Session, device_uid: str) -> Device | None:
     return db.scalar(select(Device).where(Device.device_uid == device_uid))
 
 
-def devices_of(db: Session, user_id: int) -> list[Device]:
-    return list(db.scalars(select(Device).where(Device.user_id == user_id).order_by(Device.id)))
+def devices_page(db: Session, user_id: int, *, cursor: str | None, limit: int) -> Page[Device]:
+    """The user's devices, a page at a time (db/pagination.py)."""
+    q = select(Device).where(Device.user_id == user_id)
+    return paginate(db, q, DEVICE_ORDER, cursor=cursor, limit=limit)

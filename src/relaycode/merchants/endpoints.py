@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, status
 
 from relaycode.deps import DbDep, NoStore
 from relaycode.identity.auth import UserDep
+from relaycode.lists import DEFAULT_LIMIT, CursorQuery, LimitQuery, ListOut
 from relaycode.merchants import repository as repo
 from relaycode.merchants import service
 from relaycode.merchants.deps import merchant_access
@@ -28,6 +29,7 @@ router = APIRouter(tags=["merchants"])
 TeamChange = Annotated[Merchant, Depends(merchant_access(OWNERS, "members:write", lock=True))]
 TeamView = Annotated[Merchant, Depends(merchant_access(OWNERS, "members:read"))]
 KeyChange = Annotated[Merchant, Depends(merchant_access(OWNERS, "keys:write"))]
+KeyView = Annotated[Merchant, Depends(merchant_access(OWNERS, "keys:read"))]
 
 
 def _key_out(key: MerchantApiKey, secret: str | None = None) -> ApiKeyOut:
@@ -43,9 +45,13 @@ def create_merchant(data: MerchantIn, user: UserDep, db: DbDep) -> MerchantOut:
 
 
 @router.get("/merchants")
-def my_merchants(user: UserDep, db: DbDep) -> list[MerchantOut]:
-    """Merchants you are a member of."""
-    return [MerchantOut.model_validate(m) for m, _role in repo.merchants_of(db, user.id)]
+def my_merchants(
+    user: UserDep, db: DbDep, cursor: CursorQuery = None, limit: LimitQuery = DEFAULT_LIMIT
+) -> ListOut[MerchantOut]:
+    """The merchants you are a member of, by name, a page at a time."""
+    page = repo.merchants_page(db, user.id, cursor=cursor, limit=limit)
+    items = [MerchantOut.model_validate(m) for m, _role in page.items]
+    return ListOut(items=items, next_cursor=page.next_cursor)
 
 
 @router.put("/merchants/{slug}/members")
@@ -56,12 +62,13 @@ def set_member(data: MemberIn, merchant: TeamChange, db: DbDep) -> MemberOut:
 
 
 @router.get("/merchants/{slug}/members")
-def list_members(merchant: TeamView, db: DbDep) -> list[MemberOut]:
-    """The merchant's members and their roles (owners only)."""
-    return [
-        MemberOut(username=u.username or "", role=role)
-        for u, role in repo.members_of(db, merchant.id)
-    ]
+def list_members(
+    merchant: TeamView, db: DbDep, cursor: CursorQuery = None, limit: LimitQuery = DEFAULT_LIMIT
+) -> ListOut[MemberOut]:
+    """Members by username, a page at a time."""
+    page = repo.members_page(db, merchant.id, cursor=cursor, limit=limit)
+    items = [MemberOut(username=u.username or "", role=role) for u, role in page.items]
+    return ListOut(items=items, next_cursor=page.next_cursor)
 
 
 @router.delete("/merchants/{slug}/members/{username}", status_code=status.HTTP_204_NO_CONTENT)
@@ -77,6 +84,15 @@ def create_api_key(data: ApiKeyIn, merchant: KeyChange, db: DbDep) -> ApiKeyOut:
     """Make an API key with the scopes given; its secret is in this answer only."""
     key, secret = service.create_api_key(db, merchant, data.name, list(data.scopes))
     return _key_out(key, secret)
+
+
+@router.get("/merchants/{slug}/api-keys")
+def list_api_keys(
+    merchant: KeyView, db: DbDep, cursor: CursorQuery = None, limit: LimitQuery = DEFAULT_LIMIT
+) -> ListOut[ApiKeyOut]:
+    """Keys still in force, oldest first; their secrets are never shown again."""
+    page = repo.api_keys_page(db, merchant.id, cursor=cursor, limit=limit)
+    return ListOut(items=[_key_out(k) for k in page.items], next_cursor=page.next_cursor)
 
 
 @router.delete("/merchants/{slug}/api-keys/{key_id}")

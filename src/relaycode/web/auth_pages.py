@@ -14,6 +14,7 @@ from relaycode.identity import repository as id_repo
 from relaycode.identity import service
 from relaycode.identity.auth import PrincipalDep
 from relaycode.identity.schemas import LoginIn, RegisterIn
+from relaycode.web.paging import PAGE_SIZE, cursor_of, pager
 from relaycode.web.render import page, redirect
 from relaycode.web.session import (
     FormDep,
@@ -117,9 +118,12 @@ def logout(request: Request, form: FormDep, principal: PrincipalDep, db: DbDep) 
 
 @router.get("/account/devices")
 def devices(request: Request, db: DbDep, principal: SignedInDep) -> Response:
+    user_id = principal.signed_in_user().id
+    found = id_repo.devices_page(db, user_id, cursor=cursor_of(request), limit=PAGE_SIZE)
     context = {
         "user": principal.user,
-        "devices": id_repo.devices_of(db, principal.signed_in_user().id),
+        "devices": found.items,
+        "devices_pager": pager(request, found),
         "current": principal.device.id if principal.device else None,
         "device_key_missing": device_key_missing(principal),
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -14,6 +15,7 @@ from relaycode.catalog.service import change_status, image_url
 from relaycode.codes import repository as codes_repo
 from relaycode.codes import service as codes
 from relaycode.codes.schemas import IssueIn
+from relaycode.db.pagination import MAX_LIMIT
 from relaycode.deps import DbDep, StateDep
 from relaycode.errors import AppError, NotFound
 from relaycode.identity.auth import Principal
@@ -23,6 +25,9 @@ from relaycode.merchants.deps import OfferAccess, load_offer, merchant_access, o
 from relaycode.merchants.schemas import MerchantIn
 from relaycode.merchants.service import EDITORS, OWNERS, READERS
 from relaycode.models import Merchant
+from relaycode.web import i18n
+from relaycode.web.flash import clear_flash, set_flash, take_flash
+from relaycode.web.paging import CODES_PER_PAGE, PAGE_SIZE, cursor_of, pager
 from relaycode.web.render import page, redirect
 from relaycode.web.session import (
     FormDep,
@@ -34,6 +39,7 @@ from relaycode.web.session import (
 )
 
 router = APIRouter()
+_CODE_ID = re.compile(r"^[0-9a-fA-F]{32}$")
 
 
 def _merchant(roles: tuple[str, ...], *, lock: bool = False) -> Any:
@@ -54,7 +60,7 @@ OfferReader = Annotated[OfferAccess, _offer(READERS)]
 OfferEditor = Annotated[OfferAccess, _offer(EDITORS)]
 
 
-def _can_edit(
+def can_edit(
     db: Session, principal: Principal, merchant: Merchant, roles: tuple[str, ...] = EDITORS
 ) -> bool:
     return merchants.allowed(db, principal, merchant, roles=roles, scope="offers:write")
@@ -63,10 +69,12 @@ def _can_edit(
 def _dashboard(
     request: Request, db: Session, principal: Principal, form: dict[str, str], errors: list[str]
 ) -> Response:
-    mine = merchant_repo.merchants_of(db, principal.signed_in_user().id)
+    user_id = principal.signed_in_user().id
+    mine = merchant_repo.merchants_page(db, user_id, cursor=cursor_of(request), limit=PAGE_SIZE)
     context = {
         "user": principal.user,
-        "merchants": mine,
+        "merchants": mine.items,
+        "merchants_pager": pager(request, mine, anchor="mine"),
         "form": form,
         "errors": errors,
         "device_key_missing": device_key_missing(principal),
@@ -99,13 +107,16 @@ def create_merchant(request: Request, form: FormDep, db: DbDep, principal: Signe
 def merchant_page(
     request: Request, merchant: MerchantReader, db: DbDep, principal: SignedInDep
 ) -> Response:
-    offers = catalog_repo.offers_of(db, merchant.id, include_archived=True)
+    offers = catalog_repo.offers_page(
+        db, merchant.id, include_archived=True, cursor=cursor_of(request), limit=PAGE_SIZE
+    )
     context = {
         "user": principal.user,
         "merchant": merchant,
-        "offers": offers,
-        "can_edit": _can_edit(db, principal, merchant),
-        "is_owner": _can_edit(db, principal, merchant, roles=("owner",)),
+        "offers": offers.items,
+        "offers_pager": pager(request, offers, anchor="offers-h"),
+        "can_edit": can_edit(db, principal, merchant),
+        "is_owner": can_edit(db, principal, merchant, roles=("owner",)),
     }
     return page(request, "merchant.html", context)
 
@@ -115,20 +126,33 @@ def offer_admin(
     request: Request, access: OfferReader, db: DbDep, principal: SignedInDep, state: StateDep
 ) -> Response:
     offer, merchant = access.offer, access.merchant
-    issued = [
-        codes.code_out(state.settings, state.keyring, c)
-        for c in codes_repo.codes_of_offer(db, offer.id)
-    ]
+    q = (request.query_params.get("q") or "").strip()[:200]
+    found = codes.find_codes(
+        db, state.keyring, offer.id, q=q, cursor=cursor_of(request), limit=CODES_PER_PAGE
+    )
+    notice = take_flash(request, "codes_revoked")
+    t = i18n.Translator(i18n.pick_lang(request))
     context = {
         "user": principal.user,
         "offer": offer,
         "merchant": merchant,
-        "codes": issued,
+        "codes": [codes.code_out(state.settings, state.keyring, c) for c in found.items],
+        "codes_pager": pager(request, found, anchor="codes-h"),
+        "q": q,
+        "notice": _revoked_notice(t, notice),
         "image": image_url(offer),
-        "can_edit": _can_edit(db, principal, merchant),
+        "can_edit": can_edit(db, principal, merchant),
         "issued": request.query_params.get("issued"),
     }
-    return page(request, "offer_admin.html", context)
+    return clear_flash(request, page(request, "offer_admin.html", context))
+
+
+def _revoked_notice(t: i18n.Translator, notice: dict[str, object] | None) -> str | None:
+    if notice is None:
+        return None
+    if not notice.get("selected"):
+        return t("codes.none_selected")
+    return t("codes.revoked_n", n=notice.get("n", 0))
 
 
 @router.post("/dashboard/offers/{offer_id}/status")
@@ -148,6 +172,20 @@ def issue_code(
         raise AppError("bad channel", code="invalid_channel", status=422) from None
     code = codes.issue_offer_code(db, state.keyring, offer, channel=data.channel)
     return redirect(request, f"/dashboard/offers/{offer.id}?issued={code.id}#code-{code.id}")
+
+
+@router.post("/dashboard/offers/{offer_id}/codes/revoke")
+def revoke_selected(request: Request, form: FormDep, access: OfferEditor, db: DbDep) -> Response:
+    """Withdraw the ticked codes (one transaction), then back to the list (303)."""
+    offer = access.offer
+    chosen = [c for c in form.getlist("codes") if isinstance(c, str) and _CODE_ID.match(c)]
+    if len(chosen) > MAX_LIMIT:
+        raise AppError("select at most 200 codes", code="too_many_codes", status=422)
+    _codes, changed = codes.revoke_codes(db, offer, chosen) if chosen else ([], 0)
+    path = f"/dashboard/offers/{offer.id}"
+    response = redirect(request, f"{path}#codes-h")
+    set_flash(request, response, path, "codes_revoked", {"n": changed, "selected": len(chosen)})
+    return response
 
 
 @router.post("/dashboard/codes/{code_id}/revoke")

@@ -19,6 +19,7 @@ from relaycode.media import content_type
 from relaycode.merchants import repository as merchant_repo
 from relaycode.models import Offer
 from relaycode.state import AppState
+from relaycode.web.dashboard import can_edit
 from relaycode.web.links import check_link
 from relaycode.web.render import CODE_REASONS, page, render_error
 
@@ -51,10 +52,17 @@ def offer_page(
 ) -> Response:
     merchant = merchant_repo.merchant_by_id(db, offer.merchant_id)
     assert merchant is not None
+    # Its own staff see a way to edit it (members with an editing role, operators).
+    editable = (
+        principal.user is not None
+        and offer.status != "archived"
+        and can_edit(db, principal, merchant)
+    )
     context = {
         "user": principal.user,
         "offer": offer,
         "merchant": merchant,
+        "can_edit": editable,
         "image": image_url(offer),
         "methods": list(offer.payment_methods or []),
         "code": code,

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
+from babel import Locale
+from babel.dates import format_skeleton, format_time
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -19,8 +21,8 @@ from starlette.routing import Match
 from relaycode.catalog.status import effective_status
 from relaycode.errors import AppError
 from relaycode.identity.cookies import CSRF_COOKIE, SESSION_COOKIE, cookie_name, read_cookie
+from relaycode.money import MoneyError, format_input, format_minor
 from relaycode.web import i18n, security
-from relaycode.web.money import format_price, minor_to_decimal
 
 _HERE = Path(__file__).parent
 _STATIC = _HERE / "static"
@@ -72,14 +74,34 @@ def client_tz(request: Request) -> timezone:
     return timezone(timedelta(minutes=-minutes))
 
 
-def local_time(request: Request, value: datetime | None) -> str:
+def local_time(request: Request, value: datetime | None, locale: str = "en") -> str:
+    """``Dec 31, 2035, 6:00 PM (UTC+08:00)``, in the reader's time zone and locale."""
     if value is None:
         return ""
     tz = client_tz(request)
     local = value.astimezone(tz)
     offset = local.strftime("%z")
     label = "UTC" if offset == "+0000" else f"UTC{offset[:3]}:{offset[3:]}"
-    return f"{local:%Y-%m-%d %H:%M} ({label})"
+    loc = Locale.parse(locale)
+    day = format_skeleton("yMMMd", local, locale=loc)
+    hour = format_time(local, "short", tzinfo=tz, locale=loc)
+    both = str(loc.datetime_formats["medium"]).replace("{1}", day).replace("{0}", hour)
+    return f"{both} ({label})"
+
+
+def price_text(minor: int, currency: str, locale: str) -> str:
+    """A price for reading; an offer stored with a code Babel does not know still shows."""
+    try:
+        return format_minor(minor, currency, locale)
+    except MoneyError:
+        return f"{minor} {currency}"
+
+
+def price_input(minor: int, currency: str, locale: str) -> str:
+    try:
+        return format_input(minor, currency, locale)
+    except MoneyError:
+        return str(minor)
 
 
 def local_path(request: Request) -> str:
@@ -152,6 +174,7 @@ def page(
 ) -> Response:
     lang = i18n.pick_lang(request)
     t = i18n.Translator(lang)
+    locale = i18n.number_locale(request, lang)
     other = "zh-CN" if lang == "en" else "en"
     values: dict[str, Any] = {
         "request": request,
@@ -161,9 +184,8 @@ def page(
         "switch_url": _switch_url(request, other),
         "csrf": csrf_token(request),
         "static": static_url,
-        "price": lambda minor, cur: format_price(minor, cur, lang),
-        "price_input": minor_to_decimal,
-        "when": lambda value: local_time(request, value),
+        "price": lambda minor, cur: price_text(minor, cur, locale),
+        "when": lambda value: local_time(request, value, locale),
         # An offer's badge shows what scanners meet now (ended, not started), not only
         # what the merchant set (catalog/status.py).
         "status_of": lambda offer: effective_status(offer, datetime.now(UTC)),

@@ -17,6 +17,8 @@ from relaycode.merchants import service as merchants
 from relaycode.merchants.schemas import API_KEY_SCOPES, ROLES, ApiKeyIn, MemberIn
 from relaycode.models import Merchant
 from relaycode.web.dashboard import MerchantOwner, TeamChange
+from relaycode.web.flash import clear_flash, set_flash, take_flash
+from relaycode.web.paging import PAGE_SIZE, cursor_of, pager
 from relaycode.web.render import page, redirect
 from relaycode.web.session import FormDep, SignedInDep, text
 
@@ -33,11 +35,19 @@ def _team_page(
     new_key: str | None = None,
     status: int = 200,
 ) -> Response:
+    members = merchant_repo.members_page(
+        db, merchant.id, cursor=cursor_of(request, "members"), limit=PAGE_SIZE
+    )
+    keys = merchant_repo.api_keys_page(
+        db, merchant.id, cursor=cursor_of(request, "keys"), limit=PAGE_SIZE
+    )
     context: dict[str, Any] = {
         "user": principal.user,
         "merchant": merchant,
-        "members": merchant_repo.members_of(db, merchant.id),
-        "keys": merchant_repo.api_keys_of(db, merchant.id),
+        "members": members.items,
+        "members_pager": pager(request, members, "members", anchor="members-h"),
+        "keys": keys.items,
+        "keys_pager": pager(request, keys, "keys", anchor="keys-h"),
         "scopes": API_KEY_SCOPES,
         "roles": ROLES,
         "errors": errors or [],
@@ -46,9 +56,20 @@ def _team_page(
     return page(request, "team.html", context, status=status)
 
 
+def team_path(slug: str) -> str:
+    return f"/dashboard/m/{slug}/team"
+
+
 @router.get("/dashboard/m/{slug}/team")
 def team(request: Request, merchant: MerchantOwner, db: DbDep, principal: SignedInDep) -> Response:
-    return _team_page(request, db, principal, merchant)
+    # A key just created is shown here once, from the flash its POST left; the response
+    # deletes the flash, so a reload shows (and creates) nothing.
+    flash = take_flash(request, "new_key")
+    secret = flash.get("secret") if flash else None
+    response = _team_page(
+        request, db, principal, merchant, new_key=secret if isinstance(secret, str) else None
+    )
+    return clear_flash(request, response)
 
 
 @router.post("/dashboard/m/{slug}/team/members")
@@ -67,7 +88,7 @@ def set_member(
         return _team_page(
             request, db, principal, merchant, errors=[f"team.{err.code}"], status=err.status
         )
-    return redirect(request, f"/dashboard/m/{merchant.slug}/team")
+    return redirect(request, team_path(merchant.slug))
 
 
 @router.post("/dashboard/m/{slug}/team/keys")
@@ -81,9 +102,11 @@ def create_key(
         return _team_page(request, db, principal, merchant, errors=["team.key_invalid"],
                           status=422)  # fmt: skip
     _key, secret = merchants.create_api_key(db, merchant, data.name, list(data.scopes))
-    # Shown once, on this response only (it is stored as a hash), and never cached.
-    response = _team_page(request, db, principal, merchant, new_key=secret)
-    response.headers["Cache-Control"] = "no-store"
+    # Post-redirect-get: the secret (stored only as a hash) rides a one-time, encrypted
+    # flash to the team page, never the URL; reloading that page creates no second key.
+    path = team_path(merchant.slug)
+    response = redirect(request, f"{path}#new-key")
+    set_flash(request, response, path, "new_key", {"secret": secret})
     return response
 
 
@@ -92,4 +115,4 @@ def revoke_key(
     request: Request, key_id: int, form: FormDep, merchant: MerchantOwner, db: DbDep
 ) -> Response:
     merchants.revoke_api_key(db, merchant, key_id)
-    return redirect(request, f"/dashboard/m/{merchant.slug}/team")
+    return redirect(request, team_path(merchant.slug))
