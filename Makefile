@@ -1,7 +1,8 @@
 # relaycode developer entry points.
 #
 #   make venv   create .venv and install the package (editable) with the dev extra
-#   make run    migrate, seed demo data, serve on http://127.0.0.1:8000
+#   make run    install what serving needs, migrate, seed demo data, serve on
+#               http://127.0.0.1:8000 (make run HOST=0.0.0.0 PORT=8701)
 #   make test   lint + full test suite on SQLite *and* PostgreSQL (scripts/test.sh)
 #   make lint   ruff + mypy only
 #   make bench  run the benchmarks under bench/
@@ -22,11 +23,13 @@ LINT_PATHS := $(wildcard src tests bench)
 
 .PHONY: venv run test lint bench clean distclean
 
-venv: $(VENV)/.installed
+venv: $(VENV)/.installed-dev
 
-# The stamp is rebuilt whenever pyproject.toml changes (new deps); if the
-# install fails the stamp is not touched, so the next make retries.
-$(VENV)/.installed: pyproject.toml
+# Two stamps: `make run` installs only what serving needs (.installed-run), `make venv`
+# and `make test` add the dev extra (.installed-dev: pytest, Playwright, mypy, ruff).
+# Each is rebuilt whenever pyproject.toml changes (new deps); if an install fails its
+# stamp is not touched, so the next make retries.
+$(VENV)/bin/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { \
 	  echo "error: '$(PYTHON)' not found; install Python >= 3.11 or run 'make PYTHON=/path/to/python3.11 venv'" >&2; \
 	  exit 1; }
@@ -36,13 +39,20 @@ $(VENV)/.installed: pyproject.toml
 	  exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -U pip
-	$(BIN)/pip install -e '.[dev]'
+
+$(VENV)/.installed-run: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install -e .
 	@touch $@
 
-# `relaycode demo` is an idempotent seed, so running it on every start is safe.
-run: venv
+$(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install -e '.[dev]'
+	@touch $@ $(VENV)/.installed-run
+
+# `relaycode demo` is an idempotent seed, so running it on every start is safe. Codes
+# carry RELAYCODE_PUBLIC_URL if set, else http://$(HOST):$(PORT) (see `relaycode serve`).
+run: $(VENV)/.installed-run
 	$(BIN)/relaycode db upgrade
-	$(BIN)/relaycode demo
+	$(BIN)/relaycode demo --host $(HOST) --port $(PORT)
 	$(BIN)/relaycode serve --host $(HOST) --port $(PORT)
 
 test: venv

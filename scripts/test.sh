@@ -47,12 +47,14 @@ fi
 
 # ---------------------------------------------------------------------------
 # System packages. Browser tests need Debian's chromium (+ CJK fonts so
-# rendered pages are legible in screenshots); pyzbar needs libzbar0 (only the
+# rendered pages are legible in screenshots), PDF captions an emoji font; pyzbar needs libzbar0 (only the
 # benchmarks use it). Install what's missing if we can; never fail over it.
 # ---------------------------------------------------------------------------
 ensure_system_packages() {
     local missing=()
     [[ -x /usr/bin/chromium ]] || missing+=(chromium fonts-noto-cjk)
+    # Emoji in PDF captions come from Symbola (codes/fonts.py); without it they are warned about.
+    [[ -f /usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf ]] || missing+=(fonts-symbola)
     if command -v ldconfig >/dev/null && ! ldconfig -p 2>/dev/null | grep -q 'libzbar\.so\.0'; then
         missing+=(libzbar0)
     fi

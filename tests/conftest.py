@@ -83,6 +83,9 @@ def make_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settin
         "data_dir": data_dir,
         "database_url": database_url,
         "public_url": "https://rc.test",
+        # The TestClient speaks plain http: keep cookies sendable (tests/web/test_cookies.py
+        # covers the Secure, __Host- default of an https public URL).
+        "cookie_secure": False,
         "argon2_memory_kib": 1024,
         "argon2_time_cost": 1,
     }
@@ -101,6 +104,7 @@ def app(settings: Settings) -> Iterator[Any]:
     application = create_app(settings)
     yield application
     application.state.rc.scans.close()  # stops its writer thread (idempotent)
+    application.state.rc.activity.close()
     application.state.rc.db.dispose()
 
 

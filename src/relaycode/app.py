@@ -11,9 +11,11 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from relaycode.api_docs import install_api_docs
+from relaycode.bodylimit import BodyLimit, route_limits
 from relaycode.codes.scan_lane import ScanLane
 from relaycode.config import Settings, get_settings
 from relaycode.errors_http import install_error_handlers
+from relaycode.openapi import install_openapi
 from relaycode.state import AppState
 from relaycode.web.security import SecurityHeadersMiddleware
 from relaycode.web.session import SignInRequired, sign_in_redirect
@@ -29,6 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         state.scans.close()
+        state.activity.close()
         if state.async_reader is not None:
             await state.async_reader.close()
         state.db.dispose()
@@ -47,23 +50,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Added first, so it runs inside the security headers: the scan hot path (scan_lane.py).
     if settings.scan_fast_path:
         app.add_middleware(ScanLane)
+    # Outside ScanLane: every body, the scan's too, is counted as it arrives.
+    app.add_middleware(BodyLimit, limit_for=route_limits(settings))
     app.add_middleware(SecurityHeadersMiddleware)
 
     @app.get("/healthz", tags=["meta"])
     async def healthz() -> JSONResponse:
+        """Answers while the process serves requests (it does not check the database)."""
         # The resolve benchmark's baseline: no database, no templates.
         return JSONResponse({"ok": True})
 
     from relaycode.catalog.endpoints import router as catalog_router
     from relaycode.codes.endpoints import router as codes_router
+    from relaycode.codes.list_endpoints import router as code_lists_router
     from relaycode.identity.endpoints import router as identity_router
+    from relaycode.merchants.endpoints import router as merchants_router
     from relaycode.web.pages import router as pages_router
 
     # Codes first: routes are matched in order and /api/v1/scan is the hot path.
     app.include_router(codes_router, prefix="/api/v1")
+    app.include_router(code_lists_router, prefix="/api/v1")
     app.include_router(identity_router, prefix="/api/v1")
+    app.include_router(merchants_router, prefix="/api/v1")
     app.include_router(catalog_router, prefix="/api/v1")
     app.include_router(pages_router)
     install_api_docs(app)
+    install_openapi(app)
     app.mount("/static", StaticFiles(directory=_WEB / "static"), name="static")
     return app

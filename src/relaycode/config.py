@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import os
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import Annotated, Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from relaycode.urls import whatwg
 
 
 class Settings(BaseSettings):
@@ -21,9 +25,27 @@ class Settings(BaseSettings):
     # Upload limits for decoding and offer images.
     max_upload_bytes: int = 8 * 1024 * 1024
     max_image_pixels: int = 40_000_000
+    # Every other request body (JSON API, form pages); see bodylimit.py for the table.
+    max_body_bytes: int = 64 * 1024
     session_days: int = 30
-    login_attempts_per_minute: int = 10
-    cookie_secure: bool = False
+    # Rate limits, in the `limits` package's notation ("10 per minute; 30 per hour").
+    login_attempts_per_minute: int = 10  # wrong passwords, per account and address
+    login_failures_per_address: str = "30 per 10 minutes"  # any accounts, one address
+    # Per account from addresses it never signed in from: a growing wait, never a lockout
+    # of addresses the account has used (see identity/throttle.py).
+    login_failures_per_account: str = "10 per minute; 20 per 10 minutes; 30 per hour"
+    signups_per_address: str = "10 per hour"
+    # Client address: X-Forwarded-For is believed only from these peers (CIDRs).
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Swappable backends (docs/backends.md): a built-in name or "package.module:Class".
+    redis_url: str | None = None
+    ratelimit_backend: str | None = None  # default: "redis" with redis_url, else "memory"
+    ratelimit_prefix: str = "relaycode"
+    media_backend: str = "local"
+    # None: Secure (and __Host- names) exactly when public_url is https (identity/cookies.py).
+    cookie_secure: bool | None = None
+    # How often devices' "last seen" and API keys' "last used" times are written.
+    activity_flush_seconds: float = Field(default=5.0, gt=0)
     # Scan hot path: answer POST /api/v1/scan before routing (codes/scan_lane.py), and keep
     # answers this many seconds at most (codes/answer_cache.py; 0 = no cache). Another
     # instance's revocation or edit reaches this one's scanners within the TTL.
@@ -32,6 +54,25 @@ class Settings(BaseSettings):
     # argon2id cost; tests lower it, production keeps the library's defaults.
     argon2_memory_kib: int = 65536
     argon2_time_cost: int = 3
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_is_a_web_url(cls, value: str) -> str:
+        url = whatwg.parse(value)
+        if url is None or url.protocol not in ("http:", "https:"):
+            raise ValueError("must be an http:// or https:// URL, e.g. https://rc.example.com")
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _comma_list(cls, v: Any) -> Any:
+        # "10.0.0.0/8, 192.168.1.5" from the environment; JSON lists work too.
+        if isinstance(v, str):
+            v = v.strip()
+            if v.startswith("["):
+                return json.loads(v)
+            return [part.strip() for part in v.split(",") if part.strip()]
+        return v
 
     @property
     def resolved_database_url(self) -> str:
@@ -42,19 +83,40 @@ class Settings(BaseSettings):
     @property
     def public_host(self) -> str:
         """Host (with port when not default) that codes are written for, uppercase."""
-        return urlsplit(self.public_url).netloc.upper()
+        return _base(self.public_url)[1]
 
     @property
     def public_scheme(self) -> str:
-        return urlsplit(self.public_url).scheme.upper() or "HTTPS"
+        return _base(self.public_url)[0]
 
     @property
     def our_hosts(self) -> frozenset[str]:
-        return frozenset([self.public_host, *(h.upper() for h in self.host_aliases)])
+        """Upper-case hosts as a browser writes them (WHATWG), so classify can compare."""
+        return _our_hosts(self.public_url, tuple(self.host_aliases))
 
     def ensure_data_dir(self) -> Path:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        """The data directory, private to its owner (0700): keys and password hashes."""
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        st = self.data_dir.stat()
+        if st.st_mode & 0o077 and st.st_uid == os.getuid():
+            self.data_dir.chmod(0o700)
         return self.data_dir
+
+
+@lru_cache(maxsize=8)
+def _base(public_url: str) -> tuple[str, str]:
+    """(SCHEME, HOST) of the public URL, read as a browser reads it: ``:443`` on https
+    is dropped, an IDN becomes its ``xn--`` form, and so on."""
+    url = whatwg.parse(public_url)  # validated when the settings were made
+    if url is None:
+        return "HTTPS", public_url.upper()
+    return url.scheme.upper(), url.host.upper()
+
+
+@lru_cache(maxsize=8)
+def _our_hosts(public_url: str, aliases: tuple[str, ...]) -> frozenset[str]:
+    scheme, host = _base(public_url)
+    return frozenset([host, *(whatwg.canonical_host(scheme, a).upper() for a in aliases)])
 
 
 @lru_cache(maxsize=1)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -70,3 +70,12 @@ async def get_read_db(request: Request) -> AsyncIterator[Session]:
 StateDep = Annotated[AppState, Depends(get_state)]
 DbDep = Annotated[Session, Depends(get_db, scope="function")]
 ReadDbDep = Annotated[Session, Depends(get_read_db, scope="function")]
+
+
+async def no_store(response: Response) -> None:
+    """For answers that carry a secret (a token, an API key): no cache, shared or private,
+    may keep them (pages get the same from ``web.render.finish``)."""
+    response.headers["Cache-Control"] = "no-store"
+
+
+NoStore = Depends(no_store)

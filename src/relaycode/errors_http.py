@@ -9,10 +9,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette._utils import is_async_callable
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
 from relaycode.errors import AppError
 
@@ -60,12 +61,45 @@ def json_error(err: AppError) -> JSONResponse:
     return JSONResponse(err.to_dict(), status_code=err.status, headers=headers)
 
 
-def _respond(request: Request, err: AppError) -> Response:
+def error_response(request: Request, err: AppError) -> Response:
+    """The one rendering of an error: JSON for the API, a page for browsers."""
     if _wants_json(request):
         return json_error(err)
     from relaycode.web.render import render_error
 
-    return render_error(request, err)
+    response = render_error(request, err)
+    if err.status == 429 and "retry_after" in err.details:
+        response.headers["Retry-After"] = str(err.details["retry_after"])
+    return response
+
+
+_respond = error_response
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of this path answers (a 405's ``Allow``).
+
+    Starlette names only the first route that matched the path, but a path often has
+    several (``GET /login`` and ``POST /login`` are two routes). Each method is tried
+    against the routing table as it stands, whatever shape the router gives it.
+    """
+    allowed: list[str] = []
+    # A mount (static files) moved root_path on the way in: match from the app's root.
+    root = request.scope.get("app_root_path", "")
+    for method in _METHODS:
+        probe = {**request.scope, "method": method, "root_path": root}
+        for route in request.app.router.routes:
+            match, _ = route.matches(probe)
+            if match is Match.FULL and (not isinstance(route, Mount) or method in _READ):
+                allowed.append(method)
+                break
+    return allowed
+
+
+_READ = ("GET", "HEAD")
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -80,12 +114,24 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
-        return _respond(request, AppError(str(exc.detail), code=code, status=exc.status_code))
+        response = _respond(request, AppError(str(exc.detail), code=code, status=exc.status_code))
+        if exc.status_code == 405:
+            response.headers["Allow"] = ", ".join(allowed_methods(request))
+        return response
 
     @app.exception_handler(IntegrityError)
     async def integrity_error(request: Request, exc: IntegrityError) -> Response:
         # A concurrent request won a unique constraint: the caller may retry.
         return _respond(request, AppError("conflicting change", code="conflict", status=409))
+
+    @app.exception_handler(DataError)
+    async def data_error(request: Request, exc: DataError) -> Response:
+        # A value the database refuses (a NUL in text on PostgreSQL, a number out of
+        # range) that schema validation let through: the input's fault, not ours.
+        log.warning("database refused a value: %s", exc.orig)
+        return _respond(
+            request, AppError("a value could not be stored", code="invalid_input", status=422)
+        )
 
     @app.exception_handler(OperationalError)
     async def db_unavailable(request: Request, exc: OperationalError) -> Response:

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 from relaycode.codes.answer_cache import AnswerCache
 from relaycode.codes.keys import Keyring
+from relaycode.codes.repository import any_code_issued
 from relaycode.codes.resolver import Resolver
 from relaycode.codes.scanlog import ScanRecorder
 from relaycode.config import Settings
 from relaycode.db.engine import make_engine
 from relaycode.db.raw import PgAsyncReader
 from relaycode.db.session import Database
+from relaycode.identity.activity import ActivityRecorder
+from relaycode.identity.cookies import secure_cookies
 from relaycode.identity.passwords import Passwords
-from relaycode.identity.ratelimit import RateLimiter
+from relaycode.identity.ratelimit import store_from_settings
+from relaycode.identity.throttle import SignInThrottle
+from relaycode.media import MediaStore
+from relaycode.media import store_from_settings as media_store
 
 
 @dataclass
@@ -24,16 +31,31 @@ class AppState:
     passwords: Passwords
     scans: ScanRecorder
     resolver: Resolver
+    # Devices' last_seen_at and API keys' last_used_at, written in batches.
+    activity: ActivityRecorder
+    throttle: SignInThrottle
+    media: MediaStore
     # PostgreSQL only: the scan hot path reads through asyncio (see codes/lookup.py).
     async_reader: PgAsyncReader | None = None
-    login_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(10, 60.0))
+
+    @cached_property
+    def secure_cookies(self) -> bool:
+        return secure_cookies(self.settings)
+
+    @staticmethod
+    def backends(settings: Settings) -> tuple[SignInThrottle, MediaStore]:
+        """The configured backends; a wrong setting raises ``ValueError`` (one line)."""
+        throttle = SignInThrottle.from_settings(store_from_settings(settings), settings)
+        return throttle, media_store(settings)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AppState:
+        # Backends first: a wrong setting stops here, before anything is opened.
+        throttle, media = cls.backends(settings)
         settings.ensure_data_dir()
         url = settings.resolved_database_url
         db = Database(make_engine(url))
-        keyring = Keyring.for_data_dir(settings.data_dir)
+        keyring = open_keyring(settings, db)
         async_reader = None
         if not db.is_sqlite:
             conninfo = db.engine.url.set(drivername="postgresql").render_as_string(False)
@@ -47,6 +69,18 @@ class AppState:
             db=db,
             keyring=keyring,
             scans=ScanRecorder(db),
+            activity=ActivityRecorder(db, interval=settings.activity_flush_seconds),
             passwords=Passwords(settings.argon2_memory_kib, settings.argon2_time_cost),
-            login_limiter=RateLimiter(settings.login_attempts_per_minute, 60.0),
+            throttle=throttle,
+            media=media,
         )
+
+
+def open_keyring(settings: Settings, db: Database) -> Keyring:
+    """The keyring; made anew only on a fresh instance (``KeyringMissing`` otherwise)."""
+
+    def may_create() -> bool:
+        with db.engine.connect() as conn:
+            return not any_code_issued(conn)
+
+    return Keyring.for_data_dir(settings.data_dir, may_create=may_create)

@@ -34,7 +34,10 @@ def test_offer_lifecycle(client: TestClient) -> None:
     assert r.status_code == 409 and r.json()["error"]["code"] == "bad_transition"
     r = client.patch(f"/api/v1/offers/{oid}", json={"title": "y"}, headers=auth(token))
     assert r.json()["error"]["code"] == "offer_archived"
-    assert client.get("/api/v1/merchants/shop/offers", headers=auth(token)).json() == []
+    assert client.get("/api/v1/merchants/shop/offers", headers=auth(token)).json() == {
+        "items": [],
+        "next_cursor": None,
+    }
 
 
 def test_offer_validation(client: TestClient) -> None:
@@ -45,6 +48,8 @@ def test_offer_validation(client: TestClient) -> None:
         {"title": "t", "price_minor": -1},
         {"title": "t", "price_minor": 1.5},
         {"title": "t", "currency": "yuan"},
+        {"title": "t", "currency": "XYZ"},  # not ISO 4217
+        {"title": "t", "currency": "XAU"},  # gold has no minor unit
         {"title": "t", "gtin": "4006381333932"},
         {"title": "t", "web_link": "javascript:alert(1)"},
         {"title": "t", "valid_from": "2026-01-02T00:00:00Z", "valid_until": "2026-01-01T00:00:00Z"},
@@ -142,7 +147,7 @@ def test_members_and_the_last_owner(client: TestClient) -> None:
     register(client, "sam")
     path = "/api/v1/merchants/shop/members"
     client.put(path, json={"username": "sam", "role": "staff"}, headers=auth(owner))
-    assert sorted(m["username"] for m in client.get(path, headers=auth(owner)).json()) == [
+    assert sorted(m["username"] for m in client.get(path, headers=auth(owner)).json()["items"]) == [
         "owner",
         "sam",
     ]

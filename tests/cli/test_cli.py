@@ -4,26 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from relaycode.cli.main import app
-from relaycode.config import Settings, get_settings
-
-
-@pytest.fixture
-def cli(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    monkeypatch.setenv("RELAYCODE_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("RELAYCODE_DATABASE_URL", settings.resolved_database_url)
-    monkeypatch.setenv("RELAYCODE_PUBLIC_URL", settings.public_url)
-    monkeypatch.setenv("RELAYCODE_ARGON2_MEMORY_KIB", "1024")
-    monkeypatch.setenv("RELAYCODE_ARGON2_TIME_COST", "1")
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
+from relaycode.config import get_settings
 
 
 def run(cli: CliRunner, *args: str, ok: bool = True) -> str:
@@ -60,8 +47,13 @@ def test_issue_and_inspect_verdicts(cli: CliRunner) -> None:
         "just words": ("text", None),
     }
     for given, expected in cases.items():
-        doc = json.loads(run(cli, "codes", "inspect", given, "--json"))
+        # A script tells genuine from forged by the exit status alone: 1 for ours_invalid.
+        result = cli.invoke(app, ["codes", "inspect", given, "--json"])
+        assert result.exit_code == (1 if expected[0] == "ours_invalid" else 0), given
+        doc = json.loads(result.output)
         assert (doc["verdict"], doc["reason"]) == expected, given
+        plain = cli.invoke(app, ["codes", "inspect", given])
+        assert plain.exit_code == result.exit_code and plain.output.startswith(expected[0])
     err = run(cli, "codes", "issue", "--offer", "999999", ok=False)
     assert "offer_not_found" in err and len(err.strip().splitlines()) == 1
 

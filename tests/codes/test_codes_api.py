@@ -12,7 +12,9 @@ def test_code_images_render_and_decode(client: TestClient) -> None:
     token = register(client)
     offer = merchant_with_offer(client, token)
     text = issue(client, token, offer["id"])
-    code_id = client.get(f"/api/v1/offers/{offer['id']}/codes", headers=auth(token)).json()[0]["id"]
+    code_id = client.get(f"/api/v1/offers/{offer['id']}/codes", headers=auth(token)).json()[
+        "items"
+    ][0]["id"]
     r = client.get(f"/api/v1/codes/{code_id}/image.png?scale=6&ecc=Q", headers=auth(token))
     assert r.status_code == 200 and r.headers["content-type"] == "image/png"
     found = zxingcpp.read_barcodes(Image.open(io.BytesIO(r.content)))
@@ -36,7 +38,9 @@ def test_decode_endpoint_finds_our_code(client: TestClient) -> None:
     token = register(client)
     offer = merchant_with_offer(client, token)
     text = issue(client, token, offer["id"])
-    code_id = client.get(f"/api/v1/offers/{offer['id']}/codes", headers=auth(token)).json()[0]["id"]
+    code_id = client.get(f"/api/v1/offers/{offer['id']}/codes", headers=auth(token)).json()[
+        "items"
+    ][0]["id"]
     png = client.get(f"/api/v1/codes/{code_id}/image.png", headers=auth(token)).content
     # As a photo would arrive: JPEG, on a bigger canvas.
     canvas = Image.new("RGB", (900, 700), "white")

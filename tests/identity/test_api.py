@@ -8,7 +8,7 @@ def test_register_login_me_logout(client: TestClient) -> None:
     token = register(client, "Alice", "correct horse 1")
     me = client.get("/api/v1/me", headers=auth(token)).json()
     assert me["username"] == "alice"
-    assert me["is_operator"] is True  # the first account administers a fresh instance
+    assert me["is_operator"] is False  # not even the first account of a fresh instance
     assert "alice" not in me["pseudonym"]
 
     r = client.post("/api/v1/auth/login", json={"username": "ALICE", "password": "correct horse 1"})
@@ -20,10 +20,11 @@ def test_register_login_me_logout(client: TestClient) -> None:
     assert client.get("/api/v1/me", headers=auth(token)).status_code == 200
 
 
-def test_second_user_is_not_operator_and_usernames_are_unique(client: TestClient) -> None:
-    register(client, "alice")
+def test_no_registered_user_is_operator_and_usernames_are_unique(client: TestClient) -> None:
+    alice = register(client, "alice")
     bob = register(client, "bob")
-    assert client.get("/api/v1/me", headers=auth(bob)).json()["is_operator"] is False
+    for token in (alice, bob):
+        assert client.get("/api/v1/me", headers=auth(token)).json()["is_operator"] is False
     r = client.post("/api/v1/auth/register", json={"username": "BOB", "password": "x" * 10})
     assert r.status_code == 409 and r.json()["error"]["code"] == "username_taken"
 
@@ -67,7 +68,7 @@ def test_devices_listed_and_revoked(client: TestClient) -> None:
         json={"username": "alice", "password": "correct horse 1", "device_label": "phone"},
     ).json()
     devices = client.get("/api/v1/me/devices", headers=auth(token)).json()
-    assert len(devices) == 2
+    assert len(devices["items"]) == 2 and devices["next_cursor"] is None
     r = client.delete(f"/api/v1/me/devices/{other['device_id']}", headers=auth(token))
     assert r.status_code == 200 and r.json()["revoked_at"]
     # Revoking a device signs it out.

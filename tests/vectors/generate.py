@@ -107,6 +107,21 @@ parse(
     None,
     {"host": "evil.test"},
 )
+parse(
+    "parse-backslash-userinfo-trick",
+    f"HTTP://evil.example\\@{HOST}/C/{good}",
+    "foreign_url",
+    None,
+    {"host": "evil.example"},  # a browser ends the host at the backslash
+)
+parse(
+    "parse-userinfo-on-our-host",
+    f"https://rc.example.com@{HOST}/C/{good}",
+    "ours_invalid",
+    "malformed",
+)
+parse("parse-valid-default-port", f"HTTPS://{HOST}:443/C/{good}", "ours")
+parse("parse-tab-inside", f"HTTPS://{HOST}/C/{good[:20]}\t{good[20:]}", "text")
 parse("parse-gtin-13", "6901234567892", "gtin", None, {"gtin": "06901234567892"})
 parse("parse-gtin-8", "96385074", "gtin", None, {"gtin": "00000096385074"})
 parse("parse-upc-a", "036000291452", "gtin", None, {"gtin": "00036000291452"})

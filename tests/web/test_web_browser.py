@@ -13,13 +13,13 @@ import zxingcpp
 from PIL import Image, ImageFilter
 from sqlalchemy import select
 
-from relaycode.catalog import merchants
 from relaycode.catalog import service as catalog
 from relaycode.catalog.schemas import OfferCreate
 from relaycode.codes import render
 from relaycode.codes import service as codes
 from relaycode.identity import service as identity
 from relaycode.identity.schemas import RegisterIn
+from relaycode.merchants import service as merchants
 from relaycode.models import ScanEvent
 
 pytestmark = pytest.mark.browser

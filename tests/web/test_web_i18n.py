@@ -110,4 +110,4 @@ def test_a_page_in_both_languages(pages: Any, client: TestClient) -> None:
     en = client.get(f"/C/{shop.token}?lang=en").text
     zh = client.get(f"/C/{shop.token}?lang=zh-CN").text
     assert "CN¥12.50" in en and "Genuine relaycode" in en
-    assert "¥12.50" in zh and "正品 relaycode" in zh
+    assert "¥12.50" in zh and "relaycode 真码" in zh

@@ -96,7 +96,7 @@ def test_merchant_journey_ends_on_the_offer_page(pages: Any, client: TestClient,
     seen = client.get(f"/C/{token}")
     assert seen.status_code == 200
     for part in ("Green tea 250 g", "Tea House", "CN¥12.50", "First flush.", "Hangzhou",
-                 "tea.example.com/longjing", "2035-01-01 08:00 (UTC+08:00)"):  # fmt: skip
+                 "tea.example.com/longjing", "Jan 1, 2035, 8:00 AM (UTC+08:00)"):  # fmt: skip
         assert part in seen.text
     assert "acct-1" not in seen.text  # the payee account is the merchant's business
     image_url = re.search(r'src="(/media/[^"]+)"', seen.text)
@@ -192,7 +192,9 @@ def test_offer_form_explains_mistakes(pages: Any, client: TestClient, app: Any) 
     url = "/dashboard/m/shop/offers/new"
     cases = [
         ({"price": "12.345"}, "does not have that many decimals"),
-        ({"price": "12,50"}, "Write the price as a number"),
+        ({"price": "12,50"}, "can be read two ways here (1,250 / 12.5)"),
+        ({"price": "1.2.3"}, "Write the price as a number"),
+        ({"price": "$12"}, "not the chosen currency"),
         ({"price": "12.5", "currency": "JPY"}, "does not have that many decimals"),
         ({"gtin": "4006381333932"}, "not a valid product number"),
         ({"web_link": "javascript:alert(1)"}, "must be a full address"),

@@ -5,23 +5,34 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from relaycode.catalog.status import EffectiveStatus
 from relaycode.codes.gtin import normalize_gtin
+from relaycode.money import MoneyError, exponent
+from relaycode.safetext import Line, Text
+
+
+def exponent_or_none(currency: str) -> int | None:
+    try:
+        return exponent(currency)
+    except MoneyError:
+        return None
+
 
 PaymentMethod = Literal["wallet", "card", "alipay", "wechat", "bank_transfer", "cash"]
 
 
 class OfferFields(BaseModel):
-    description: str | None = Field(default=None, max_length=5000)
-    sku: str | None = Field(default=None, max_length=64)
-    gtin: str | None = Field(default=None, max_length=14)
-    category: str | None = Field(default=None, max_length=100)
-    region: str | None = Field(default=None, max_length=100)
+    description: Text | None = Field(default=None, max_length=5000)
+    sku: Line | None = Field(default=None, max_length=64)
+    gtin: Line | None = Field(default=None, max_length=14)
+    category: Line | None = Field(default=None, max_length=100)
+    region: Line | None = Field(default=None, max_length=100)
     price_minor: int | None = Field(default=None, ge=0, le=10**12)
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
-    sales_channel: str | None = Field(default=None, max_length=100)
+    sales_channel: Line | None = Field(default=None, max_length=100)
     payment_methods: list[PaymentMethod] | None = Field(default=None, max_length=6)
-    payee_account: str | None = Field(default=None, max_length=120)
-    web_link: str | None = Field(default=None, max_length=2000, pattern=r"^https?://\S+$")
+    payee_account: Line | None = Field(default=None, max_length=120)
+    web_link: Line | None = Field(default=None, max_length=2000, pattern=r"^https?://\S+$")
     valid_from: datetime | None = None
     valid_until: datetime | None = None
 
@@ -34,6 +45,14 @@ class OfferFields(BaseModel):
         if norm is None:
             raise ValueError("not a valid GTIN-8/12/13/14 (check digit)")
         return norm
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, v: str | None) -> str | None:
+        # A price is only meaningful in money with an ISO 4217 minor unit (money.py).
+        if v is not None and exponent_or_none(v) is None:
+            raise ValueError("not an ISO 4217 currency with a minor unit")
+        return v
 
     @field_validator("valid_from", "valid_until")
     @classmethod
@@ -50,11 +69,22 @@ class OfferFields(BaseModel):
 
 
 class OfferCreate(OfferFields):
-    title: str = Field(min_length=1, max_length=200)
+    title: Line = Field(min_length=1, max_length=200)
 
 
 class OfferUpdate(OfferFields):
-    title: str | None = Field(default=None, min_length=1, max_length=200)
+    """A partial edit: fields left out keep their value."""
+
+    title: Line | None = Field(default=None, min_length=1, max_length=200)
+
+    @field_validator("price_minor", "currency", "payment_methods", mode="before")
+    @classmethod
+    def _not_null(cls, v: Any) -> Any:
+        # Every offer has a price, a currency and a (maybe empty) list of methods:
+        # leave a field out to keep it, null has nothing to set it to.
+        if v is None:
+            raise ValueError("leave this field out to keep it; it cannot be null")
+        return v
 
 
 class OfferOut(BaseModel):
@@ -77,7 +107,14 @@ class OfferOut(BaseModel):
     web_link: str | None
     valid_from: datetime | None
     valid_until: datetime | None
-    status: str
+    status: str = Field(
+        description="What the merchant set: active, paused or archived (the status actions)."
+    )
+    effective_status: EffectiveStatus = Field(
+        default="active",
+        description="What a scanner meets now: the status, or expired past valid_until, "
+        "or scheduled before valid_from (see catalog/status.py).",
+    )
     version: int
     created_at: datetime
     updated_at: datetime
@@ -97,6 +134,10 @@ class PublicOfferOut(BaseModel):
     region: str | None
     payment_methods: list[Any]
     web_link: str | None
-    status: str
+    status: str = Field(description="What the merchant set: active, paused or archived.")
+    effective_status: EffectiveStatus = Field(
+        default="active",
+        description="What this offer is now: active, paused, archived, expired or scheduled.",
+    )
     valid_from: datetime | None
     valid_until: datetime | None

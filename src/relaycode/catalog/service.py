@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import io
-import secrets
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy.orm import Session
 
+from relaycode.catalog import repository as repo
 from relaycode.catalog.schemas import OfferCreate, OfferOut, OfferUpdate, PublicOfferOut
-from relaycode.db.base import is_db_id, utcnow
+from relaycode.catalog.status import EffectiveStatus, effective_status
+from relaycode.db.base import utcnow
+from relaycode.db.locking import get_for_update
 from relaycode.errors import AppError, Conflict, InvalidInput, NotFound, TooLarge
+from relaycode.media import MediaStore, new_name
 from relaycode.models import Merchant, Offer
 
 if TYPE_CHECKING:
@@ -27,7 +29,7 @@ _IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
 
 
 def get_offer(db: Session, offer_id: int) -> Offer:
-    offer = db.get(Offer, offer_id) if is_db_id(offer_id) else None
+    offer = repo.offer_by_id(db, offer_id)
     if offer is None:
         raise NotFound("no such offer", code="offer_not_found")
     return offer
@@ -41,11 +43,27 @@ def create_offer(db: Session, merchant: Merchant, data: OfferCreate) -> Offer:
     return offer
 
 
-def update_offer(offer: Offer, data: OfferUpdate, *, expected_version: int | None) -> Offer:
-    if offer.status == "archived":
-        raise Conflict("archived offers cannot be edited", code="offer_archived")
+def _lock(db: Session, offer: Offer) -> Offer:
+    """The offer's row, locked and re-read: checks below see what no one else can change."""
+    locked = get_for_update(db, Offer, offer.id)
+    if locked is None:
+        raise NotFound("no such offer", code="offer_not_found")
+    return locked
+
+
+def _check_version(offer: Offer, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != offer.version:
         raise Conflict("the offer changed since you loaded it", code="version_conflict")
+
+
+def update_offer(
+    db: Session, offer: Offer, data: OfferUpdate, *, expected_version: int | None
+) -> Offer:
+    offer = _lock(db, offer)
+    # The precondition first: a caller with a stale view learns that before anything else.
+    _check_version(offer, expected_version)
+    if offer.status == "archived":
+        raise Conflict("archived offers cannot be edited", code="offer_archived")
     for name, value in data.model_dump(exclude_unset=True).items():
         if name == "title" and value is None:
             continue
@@ -57,9 +75,13 @@ def update_offer(offer: Offer, data: OfferUpdate, *, expected_version: int | Non
     return offer
 
 
-def change_status(offer: Offer, action: str) -> Offer:
+def change_status(
+    db: Session, offer: Offer, action: str, *, expected_version: int | None = None
+) -> Offer:
     if action not in _TRANSITIONS:
         raise NotFound("unknown action", code="unknown_action")
+    offer = _lock(db, offer)
+    _check_version(offer, expected_version)
     allowed, target = _TRANSITIONS[action]
     if offer.status == target:
         return offer  # idempotent: pausing a paused offer is fine
@@ -71,8 +93,8 @@ def change_status(offer: Offer, action: str) -> Offer:
     return offer
 
 
-def store_image(media_dir: Path, offer: Offer, data: bytes, max_bytes: int) -> None:
-    """Validate an uploaded picture and keep it under the data dir (re-encoded, no EXIF)."""
+def store_image(media: MediaStore, offer: Offer, data: bytes, max_bytes: int) -> None:
+    """Validate an uploaded picture and keep it in the media store (re-encoded, no EXIF)."""
     if len(data) > max_bytes:
         raise TooLarge("image is too large", code="image_too_large")
     try:
@@ -87,9 +109,8 @@ def store_image(media_dir: Path, offer: Offer, data: bytes, max_bytes: int) -> N
             img.convert("RGB").save(out, "JPEG", quality=85)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise InvalidInput("not a readable image", code="bad_image") from exc
-    media_dir.mkdir(parents=True, exist_ok=True)
-    name = f"offer-{offer.id}-{secrets.token_hex(6)}.jpg"
-    (media_dir / name).write_bytes(out.getvalue())
+    name = new_name(f"offer-{offer.id}", "jpg")
+    media.put(name, out.getvalue())
     offer.image_path = name
     offer.updated_at = utcnow()
 
@@ -101,10 +122,14 @@ def image_url(offer: Offer | OfferRow) -> str | None:
 def to_out(offer: Offer) -> OfferOut:
     out = OfferOut.model_validate(offer)
     out.image_url = image_url(offer)
+    out.effective_status = effective_status(offer, utcnow())
     return out
 
 
-def to_public(offer: Offer | OfferRow, merchant_name: str) -> PublicOfferOut:
+def to_public(
+    offer: Offer | OfferRow, merchant_name: str, *, status: EffectiveStatus | None = None
+) -> PublicOfferOut:
+    """``status``: the effective status when the caller has just computed it."""
     return PublicOfferOut(
         id=offer.id,
         merchant=merchant_name,
@@ -118,15 +143,17 @@ def to_public(offer: Offer | OfferRow, merchant_name: str) -> PublicOfferOut:
         payment_methods=list(offer.payment_methods or []),
         web_link=offer.web_link,
         status=offer.status,
+        effective_status=status or effective_status(offer, utcnow()),
         valid_from=offer.valid_from,
         valid_until=offer.valid_until,
     )
 
 
-def check_servable(offer: Offer) -> None:
-    """Raise unless the offer may be served to a scanner right now."""
-    now = utcnow()
-    if offer.status == "archived":
+def check_servable(offer: Offer) -> EffectiveStatus:
+    """The offer's effective status, unless it may not be served to a scanner (410)."""
+    status = effective_status(offer, utcnow())
+    if status == "archived":
         raise AppError("this offer was withdrawn", code="revoked", status=410)
-    if offer.valid_until is not None and offer.valid_until <= now:
+    if status == "expired":
         raise AppError("this offer has expired", code="expired", status=410)
+    return status

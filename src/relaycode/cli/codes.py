@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 from pathlib import Path
 
 import typer
@@ -10,7 +12,15 @@ from rich.progress import Progress
 from sqlalchemy.exc import OperationalError
 
 from relaycode.catalog.service import get_offer
-from relaycode.cli.common import console, fail, keyring, one_line_errors, settings, transaction
+from relaycode.cli.common import (
+    console,
+    fail,
+    glyph_warnings,
+    keyring,
+    one_line_errors,
+    settings,
+    transaction,
+)
 from relaycode.codes import service
 from relaycode.codes.classify import classify
 
@@ -54,7 +64,7 @@ def render(
         )
     except ValidationError as exc:
         raise fail(exc.errors()[0]["msg"]) from None
-    with one_line_errors():
+    with one_line_errors(), glyph_warnings():
         data = {"png": r.render_png, "svg": r.render_svg, "pdf": r.render_pdf}[fmt](text, opts)
         out.write_bytes(data)
     console.print(f"wrote {out} ({len(data)} bytes)")
@@ -94,7 +104,12 @@ def decode(image: Path, as_json: bool = typer.Option(False, "--json")) -> None:
 
 @app.command()
 def inspect(text: str, as_json: bool = typer.Option(False, "--json")) -> None:
-    """Say what TEXT is: ours, ours_invalid (+ reason), foreign_url, gtin or text."""
+    """Say what TEXT is: ours, ours_invalid (+ reason), foreign_url, gtin or text.
+
+    Exit status: 0 for ours, foreign_url, gtin and text; 1 for ours_invalid (forged,
+    expired, withdrawn, unknown: a script can tell a genuine code from any other) and
+    for errors; 2 for bad usage.
+    """
     s, ring = settings(), keyring()
     try:
         with transaction() as db:
@@ -107,13 +122,15 @@ def inspect(text: str, as_json: bool = typer.Option(False, "--json")) -> None:
     doc.setdefault("reason", None)
     if as_json:
         typer.echo(json.dumps(doc, ensure_ascii=False))
-        return
-    line = doc["verdict"] + (f" ({doc['reason']})" if doc.get("reason") else "")
-    if doc.get("offer"):
-        line += f": {doc['offer']['title']}"
-    elif doc.get("link"):
-        line += f": {doc['link']['host']}"
-    typer.echo(line)
+    else:
+        line = doc["verdict"] + (f" ({doc['reason']})" if doc.get("reason") else "")
+        if doc.get("offer"):
+            line += f": {doc['offer']['title']}"
+        elif doc.get("link"):
+            line += f": {doc['link']['host']}"
+        typer.echo(line)
+    if doc["verdict"] == "ours_invalid":
+        raise typer.Exit(1)
 
 
 @app.command("print")
@@ -129,19 +146,33 @@ def print_sheet(
 
     s, ring = settings(), keyring()
     items: list[SheetItem] = []
-    with one_line_errors(), Progress(console=console, transient=False) as progress:
-        task = progress.add_task("issuing", total=count)
-        with transaction() as db:
-            o = get_offer(db, offer)
-            for _ in range(count):
-                code = service.issue_offer_code(db, ring, o, channel=channel)
+    # Everything that can be refused is checked before the progress bar is drawn, and
+    # the sheet is written inside the transaction: no codes are issued for a failed sheet.
+    with one_line_errors(), glyph_warnings(), transaction() as db:
+        o = get_offer(db, offer)
+        _check_writable(out)
+        first = service.issue_offer_code(db, ring, o, channel=channel)  # the rules, once
+        with Progress(console=console, transient=False) as progress:
+            task = progress.add_task("issuing", total=count)
+            for n in range(count):
+                code = first if n == 0 else service.issue_offer_code(db, ring, o, channel=channel)
                 text = service.code_text(s, ring, code)
                 assert text is not None
                 items.append(SheetItem(text=text, caption=f"{o.title} · {code.id[:8]}"))
                 progress.advance(task)
-        layout = progress.add_task("laying out", total=count)
-        pdf = render_sheet_pdf(
-            items, columns=columns, progress=lambda n: progress.update(layout, completed=n)
-        )
+            layout = progress.add_task("laying out", total=count)
+            pdf = render_sheet_pdf(
+                items, columns=columns, progress=lambda n: progress.update(layout, completed=n)
+            )
         out.write_bytes(pdf)
     console.print(f"wrote {count} codes to {out}")
+
+
+def _check_writable(out: Path) -> None:
+    folder = out.parent
+    if out.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "is a directory", str(out))
+    if not folder.is_dir():
+        raise FileNotFoundError(errno.ENOENT, "no such directory", str(folder))
+    if not os.access(folder, os.W_OK):
+        raise PermissionError(errno.EACCES, "permission denied", str(folder))

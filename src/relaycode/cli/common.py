@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -10,11 +11,12 @@ from rich.console import Console
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from relaycode.codes.keys import Keyring
+from relaycode.codes.keys import Keyring, KeyringError
 from relaycode.config import Settings, get_settings
 from relaycode.db.engine import make_engine
 from relaycode.db.session import Database
 from relaycode.errors import AppError
+from relaycode.state import open_keyring
 
 console = Console()
 err_console = Console(stderr=True)
@@ -27,7 +29,16 @@ def settings() -> Settings:
 
 
 def keyring() -> Keyring:
-    return Keyring.for_data_dir(settings().data_dir)
+    """The keyring, or one line saying what to restore (see ``state.open_keyring``)."""
+    db = Database(make_engine(settings().resolved_database_url))
+    try:
+        return open_keyring(settings(), db)
+    except KeyringError as exc:
+        raise fail(str(exc)) from None
+    except OperationalError as exc:
+        raise fail(f"database: {str(exc.orig).splitlines()[0]}") from None
+    finally:
+        db.dispose()
 
 
 @contextmanager
@@ -52,11 +63,49 @@ def one_line_errors() -> Iterator[None]:
         yield
     except AppError as exc:
         raise fail(f"{exc.message} ({exc.code})") from None
-    except (OSError, ValueError) as exc:
+    except KeyringError as exc:
+        raise fail(str(exc)) from None
+    except OSError as exc:
+        raise fail(os_error(exc)) from None
+    except ValueError as exc:
         raise fail(str(exc)) from None
     except OperationalError as exc:
         hint = " (run 'relaycode db upgrade' first)" if _missing_schema(exc) else ""
         raise fail(f"database: {str(exc.orig).splitlines()[0]}{hint}") from None
+
+
+_OS_REASONS: tuple[tuple[type[OSError], str], ...] = (
+    (FileNotFoundError, "no such file or directory"),
+    (IsADirectoryError, "is a directory, not a file"),
+    (NotADirectoryError, "a part of the path is not a directory"),
+    (PermissionError, "permission denied"),
+    (FileExistsError, "already exists"),
+)
+
+
+def os_error(exc: OSError) -> str:
+    """An OS error in our words: ``x.png: no such file or directory``, never ``[Errno 2]``."""
+    reason = next((r for cls, r in _OS_REASONS if isinstance(exc, cls)), None)
+    reason = reason or (exc.strerror or str(exc) or type(exc).__name__).lower()
+    return f"{exc.filename}: {reason}" if exc.filename else reason
+
+
+@contextmanager
+def glyph_warnings() -> Iterator[None]:
+    """Print each distinct MissingGlyphsWarning once, as one ``warning:`` line on stderr."""
+    from relaycode.codes.fonts import MissingGlyphsWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MissingGlyphsWarning)
+        try:
+            yield
+        finally:
+            seen = dict.fromkeys(
+                str(w.message) for w in caught if issubclass(w.category, MissingGlyphsWarning)
+            )
+            for message in seen:
+                err_console.print(f"[yellow]warning:[/yellow] {message}", highlight=False,
+                                  soft_wrap=True)  # fmt: skip
 
 
 def _missing_schema(exc: OperationalError) -> bool:

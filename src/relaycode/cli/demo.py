@@ -6,24 +6,28 @@ import json
 from typing import Any
 
 import typer
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from relaycode.catalog import merchants
+from relaycode.catalog import repository as catalog_repo
 from relaycode.catalog.schemas import OfferCreate
 from relaycode.catalog.service import create_offer
 from relaycode.cli.common import console, keyring, one_line_errors, settings, transaction
+from relaycode.cli.serve import follow_served_address
 from relaycode.codes import repository as code_repo
 from relaycode.codes import service as codes
 from relaycode.identity import repository as id_repo
 from relaycode.identity import service as identity
 from relaycode.identity.passwords import Passwords
 from relaycode.identity.schemas import RegisterIn
-from relaycode.models import Offer, User
+from relaycode.merchants import repository as merchant_repo
+from relaycode.merchants import service as merchants
+from relaycode.models import User
 
 DEMO_PASSWORD = "relaycode-demo"
 MERCHANT = ("demo-teahouse", "明前茶社 Spring Tea House")
 USERS = ("merchant", "alice", "bob")
+# The demo's own administrator: nobody becomes one by registering.
+OPERATOR = "operator"
 OFFERS: list[dict[str, Any]] = [
     {
         "title": "Longjing green tea 250 g · 龙井绿茶",
@@ -67,25 +71,33 @@ def _user(db: Session, pw: Passwords, username: str) -> User:
             pw,
             RegisterIn(username=username, password=DEMO_PASSWORD, display_name=username.title()),
         )
-        # Demo accounts never administer the instance: the first real sign-up does.
-        user.is_operator = False
     return user
 
 
-def demo(as_json: bool = typer.Option(False, "--json", help="Print the ids as JSON.")) -> None:
+def demo(
+    as_json: bool = typer.Option(False, "--json", help="Print the ids as JSON."),
+    host: str = typer.Option(
+        None, help="Print codes for 'serve --host' (no RELAYCODE_PUBLIC_URL)."
+    ),
+    port: int = typer.Option(8000, help="… and 'serve --port'."),
+) -> None:
     """Seed a merchant with offers and codes, and two consumers (safe to run again)."""
+    if host is not None:
+        follow_served_address(host, port)
     s, ring = settings(), keyring()
     pw = Passwords(s.argon2_memory_kib, s.argon2_time_cost)
     with one_line_errors(), transaction() as db:
         users = {name: _user(db, pw, name) for name in USERS}
-        merchant = id_repo.merchant_by_slug(db, MERCHANT[0]) or merchants.create_merchant(
+        operator = _user(db, pw, OPERATOR)
+        operator.is_operator = True
+        merchant = merchant_repo.merchant_by_slug(db, MERCHANT[0]) or merchants.create_merchant(
             db, users["merchant"], *MERCHANT
         )
         offers: list[dict[str, Any]] = []
         for spec in OFFERS:
-            offer = db.scalar(
-                select(Offer).where(Offer.merchant_id == merchant.id, Offer.sku == spec["sku"])
-            ) or create_offer(db, merchant, OfferCreate(**spec))
+            offer = catalog_repo.offer_by_sku(db, merchant.id, spec["sku"]) or create_offer(
+                db, merchant, OfferCreate(**spec)
+            )
             existing = code_repo.codes_of_offer(db, offer.id, limit=1)
             code = (
                 existing[0] if existing else codes.issue_offer_code(db, ring, offer, channel="demo")
@@ -101,6 +113,7 @@ def demo(as_json: bool = typer.Option(False, "--json", help="Print the ids as JS
         result = {
             "merchant": {"id": merchant.id, "slug": merchant.slug, "name": merchant.name},
             "users": {n: {"id": u.id, "username": u.username} for n, u in users.items()},
+            "operator": {"id": operator.id, "username": operator.username},
             "password": DEMO_PASSWORD,
             "offers": offers,
         }
@@ -109,5 +122,6 @@ def demo(as_json: bool = typer.Option(False, "--json", help="Print the ids as JS
         return
     console.print(f"demo merchant [bold]{merchant.name}[/bold] ({merchant.slug})")
     console.print(f"sign in as merchant / alice / bob with password [bold]{DEMO_PASSWORD}[/bold]")
+    console.print(f"operator (administers every merchant): [bold]{OPERATOR}[/bold], same password")
     for o in offers:
         console.print(f"  offer {o['id']}: {o['title']}\n    {o['code']}")

@@ -1,11 +1,15 @@
+"""``relaycode keys …`` — the keyring: list, rotate, retire, and backups (export/import)."""
+
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from relaycode.cli.common import console, fail, keyring
+from relaycode.cli.common import console, fail, keyring, one_line_errors, settings
+from relaycode.codes.keyfile import import_keyring
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -27,7 +31,8 @@ def list_keys(as_json: bool = typer.Option(False, "--json")) -> None:
 def rotate() -> None:
     """Make new active keys; the old ones keep verifying until retired."""
     ring = keyring()
-    ring.rotate()
+    with one_line_errors():
+        ring.rotate()
     kid, _ = ring.active_hmac()
     ed, _ = ring.active_ed25519()
     console.print(f"new active keys: HMAC {kid}, Ed25519 {ed}")
@@ -36,6 +41,34 @@ def rotate() -> None:
 @app.command()
 def retire(kid: str) -> None:
     """Stop accepting codes made with a rotated-out key KID."""
-    if not keyring().retire(kid):
+    ring = keyring()
+    with one_line_errors():
+        found = ring.retire(kid)
+    if not found:
         raise fail(f"no rotated-out key {kid!r} (only keys in 'verify' status can be retired)")
     console.print(f"retired {kid}")
+
+
+@app.command("export")
+def export_keys(
+    file: Path = typer.Argument(..., help="Where to write the backup (mode 0600)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite FILE if it exists."),
+) -> None:
+    """Write a backup of the keyring to FILE. Keep it offline: it can forge codes."""
+    ring = keyring()
+    with one_line_errors():
+        ring.export(file, force=force)
+    console.print(f"wrote the keyring to {file}; store it somewhere safe and offline")
+
+
+@app.command("import")
+def import_keys(
+    file: Path = typer.Argument(..., help="A backup written by 'relaycode keys export'."),
+    force: bool = typer.Option(
+        False, "--force", help="Replace a different keyring already in place (it is kept aside)."
+    ),
+) -> None:
+    """Restore the keyring from FILE (replaces, never merges; see the README)."""
+    target = settings().data_dir / "keys" / "keyring.json"
+    with one_line_errors():
+        console.print(import_keyring(target, file, force=force), highlight=False)

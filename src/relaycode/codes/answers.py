@@ -14,11 +14,13 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from relaycode.catalog.status import EffectiveStatus, effective_status
 from relaycode.codes.classify import Classification
 from relaycode.codes.keys import Keyring
 from relaycode.codes.repository import CodeRow, GtinRow, OfferRow, ResolveRow
 from relaycode.codes.tokens import OnlineToken, code_url, encode_token
 from relaycode.config import Settings
+from relaycode.db.base import utcnow
 from relaycode.models import Code, Offer
 
 Doc = dict[str, Any]
@@ -72,8 +74,11 @@ def code_doc(
     }
 
 
-def offer_doc(offer: Offer | OfferRow, merchant_name: str) -> Doc:
-    """``PublicOfferOut``'s fields: what a scanner learns (no payee, no internals)."""
+def offer_doc(
+    offer: Offer | OfferRow, merchant_name: str, status: EffectiveStatus | None = None
+) -> Doc:
+    """``PublicOfferOut``'s fields: what a scanner learns (no payee, no internals).
+    ``status``: the effective status when the caller has just computed it."""
     return {
         "id": offer.id,
         "merchant": merchant_name,
@@ -87,6 +92,7 @@ def offer_doc(offer: Offer | OfferRow, merchant_name: str) -> Doc:
         "payment_methods": list(offer.payment_methods or []),
         "web_link": offer.web_link,
         "status": offer.status,
+        "effective_status": status or effective_status(offer, utcnow()),
         "valid_from": offer.valid_from,
         "valid_until": offer.valid_until,
     }
@@ -119,18 +125,19 @@ def _ours(
     code, offer = row.code, row.offer
     out = code_doc(settings, keyring, code, body=token.body)
     invalid: tuple[str, str] | None = None
-    if code.status == "revoked" or (offer is not None and offer.status == "archived"):
+    offer_status = effective_status(offer, now) if offer is not None else None
+    if code.status == "revoked" or offer_status == "archived":
         invalid = ("revoked", "this code was withdrawn by its issuer")
     elif code.status == "expired" or (code.expires_at is not None and code.expires_at <= now):
         invalid = ("expired", "this code has expired")
-    elif offer is not None and offer.valid_until is not None and offer.valid_until <= now:
+    elif offer_status == "expired":
         invalid = ("expired", "the offer behind this code has ended")
     if invalid:
         # The code's own page explains the refusal (410), in the reader's language.
         page = _code_page(out["text"]) if out["text"] else _invalid_page(invalid[0])
         doc = _doc("ours_invalid", reason=invalid[0], message=invalid[1], code=out, target=page)
         return doc, code
-    public = offer_doc(offer, row.merchant_name or "") if offer is not None else None
+    public = offer_doc(offer, row.merchant_name or "", offer_status) if offer else None
     page_or_none = _code_page(out["text"]) if out["text"] else None
     return _doc("ours", code=out, offer=public, target=page_or_none), code
 
@@ -157,14 +164,14 @@ def answer_doc(
         assert row is None or isinstance(row, GtinRow)
         if row is None:
             return _doc("gtin", gtin=c.gtin, target="/scanned?text=" + c.gtin), None
-        public = offer_doc(row.offer, row.merchant_name)
+        public = offer_doc(row.offer, row.merchant_name, effective_status(row.offer, now))
         return _doc("gtin", gtin=c.gtin, offer=public, target=f"/offers/{row.offer.id}"), None
     return _doc("text", target="/scanned?text=" + quote(text[:500], safe="")), None
 
 
 def valid_for(row: ResolveRow | None, now: datetime) -> float | None:
     """Seconds until this row's answer would change by the clock alone (the code
-    expiring, the offer starting or ending); None if never."""
+    expiring, the offer starting or ending: its effective status); None if never."""
     if row is None:
         return None
     offer = row.offer

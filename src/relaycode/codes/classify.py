@@ -10,14 +10,27 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from functools import lru_cache
 
 from relaycode.codes.gtin import normalize_gtin
 from relaycode.codes.tokens import OnlineToken, TokenError, decode_token
+from relaycode.urls import whatwg
+from relaycode.urls.idn import view_host
 
 MAX_TEXT = 4096
-_SPACE = re.compile(r"\s")
-_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", re.ASCII)
+# Any "scheme://", and "http:"/"https:" alone: a browser opens "https:\\evil.example" and
+# "https:evil.example" as https://evil.example/, so they are links too.
+_URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|https?:)", re.ASCII | re.IGNORECASE)
+# Our own codes as we print them (any case, one trailing slash). For such a text the WHATWG
+# parse is known in advance: the authority has no user-info, backslash, percent sign or
+# non-ASCII letter, and once it equals one of our (canonical) hosts it is its own WHATWG
+# form; the port has no leading zero and (checked below) is not the scheme's default, so
+# the browser keeps it as written. Such texts skip the parser: this is the scan hot path.
+# tests/codes/test_classify_urls.py checks that both ways always agree.
+_OUR_SHAPE = re.compile(
+    r"(https?)://([a-z0-9.-]+(?::[1-9][0-9]{0,4})?)/c/([a-z2-7]+)/?", re.ASCII | re.IGNORECASE
+)
+_DEFAULT_PORT = {"HTTP": ":80", "HTTPS": ":443"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,21 +61,39 @@ def classify(
 def _classify_url(
     text: str, our_hosts: frozenset[str], lookup_key: Callable[[int], bytes | None]
 ) -> Classification:
-    try:
-        parts = urlsplit(text)
-        host = (parts.hostname or "").lower()
-        netloc = parts.netloc.upper()
-    except ValueError:
+    """``our_hosts``: upper-case ``host`` values (name[:port]) as the WHATWG parser writes
+    them (``Settings.our_hosts`` makes them so), compared with the parsed host."""
+    if whatwg.REFUSED_CHARS.search(text):
         return Classification("text")
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https") or not host or _SPACE.search(text):
+    shape = _OUR_SHAPE.fullmatch(text)
+    if shape is not None:
+        host = shape.group(2).upper()
+        if host in our_hosts and not host.endswith(_DEFAULT_PORT[shape.group(1).upper()]):
+            return _ours(shape.group(3), lookup_key)
+    url = whatwg.parse(text)
+    if url is None or url.protocol not in ("http:", "https:") or not url.hostname:
         # mailto:, WIFI:, javascript: … are not links we would open.
         return Classification("text")
-    if netloc in our_hosts and parts.path.upper().startswith("/C/"):
-        body = parts.path[3:].rstrip("/")
-        try:
-            token = decode_token(body, lookup_key)
-        except TokenError as err:
-            return Classification("ours_invalid", reason=err.reason, message=str(err))
-        return Classification("ours", token=token)
-    return Classification("foreign_url", host=host, url=text)
+    if url.host.upper() in our_hosts and url.pathname[:3].upper() == "/C/":
+        if url.has_credentials:
+            # The browser would open our page, but no code of ours is written this way.
+            return Classification(
+                "ours_invalid", reason="malformed", message="a code never carries a user name"
+            )
+        return _ours(url.pathname[3:].rstrip("/"), lookup_key)
+    shown = view_host(url.hostname, _names(our_hosts)).shown
+    return Classification("foreign_url", host=shown, url=url.href)
+
+
+@lru_cache(maxsize=8)
+def _names(our_hosts: frozenset[str]) -> frozenset[str]:
+    """Our host names (no port), which a foreign look-alike must not imitate."""
+    return frozenset(h.partition(":")[0].lower() for h in our_hosts)
+
+
+def _ours(body: str, lookup_key: Callable[[int], bytes | None]) -> Classification:
+    try:
+        token = decode_token(body, lookup_key)
+    except TokenError as err:
+        return Classification("ours_invalid", reason=err.reason, message=str(err))
+    return Classification("ours", token=token)

@@ -1,4 +1,4 @@
-"""HTTP for codes: issue, list, revoke, render, decode, scan, trust list."""
+"""HTTP for codes: issue, revoke, render, decode, scan, trust list (lists: list_endpoints)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from relaycode.catalog.service import get_offer
 from relaycode.codes import render, service
 from relaycode.codes import repository as repo
 from relaycode.codes.scan_lane import ScanPrincipalDep, scan_response
@@ -24,8 +23,10 @@ from relaycode.codes.schemas import (
 )
 from relaycode.deps import DbDep, StateDep
 from relaycode.errors import InvalidInput, NotFound
-from relaycode.identity.auth import Principal, PrincipalDep, authorize_merchant
-from relaycode.models import Code, Merchant, Offer
+from relaycode.identity.auth import Principal, PrincipalDep
+from relaycode.merchants.deps import load_offer
+from relaycode.merchants.service import EDITORS, READERS
+from relaycode.models import Code, Offer
 from relaycode.uploads import read_limited
 
 if TYPE_CHECKING:
@@ -71,34 +72,27 @@ async def scan(request: Request, principal: ScanPrincipalDep, state: StateDep) -
 
 
 def _offer_for(db: DbDep, principal: Principal, offer_id: int, scope: str) -> Offer:
-    offer = get_offer(db, offer_id)
-    merchant = db.get(Merchant, offer.merchant_id)
-    assert merchant is not None
-    roles = ("owner", "staff") if scope != "offers:read" else ("owner", "staff", "verifier")
-    authorize_merchant(db, principal, merchant, roles=roles, scope=scope)
-    return offer
+    roles = READERS if scope == "offers:read" else EDITORS
+    return load_offer(db, principal, offer_id, roles=roles, scope=scope).offer
 
 
 @router.post("/offers/{offer_id}/codes", status_code=status.HTTP_201_CREATED)
 def issue_code(
-    offer_id: int, data: IssueIn, principal: PrincipalDep, db: DbDep, state: StateDep
+    offer_id: int,
+    principal: PrincipalDep,
+    db: DbDep,
+    state: StateDep,
+    data: IssueIn | None = None,
 ) -> CodeOut:
+    """Issue a new printed code for the offer; the body (optional) names its channel."""
     offer = _offer_for(db, principal, offer_id, "codes:issue")
-    code = service.issue_offer_code(db, state.keyring, offer, channel=data.channel)
+    channel = data.channel if data is not None else None
+    code = service.issue_offer_code(db, state.keyring, offer, channel=channel)
     return service.code_out(state.settings, state.keyring, code)
 
 
-@router.get("/offers/{offer_id}/codes")
-def list_codes(offer_id: int, principal: PrincipalDep, db: DbDep, state: StateDep) -> list[CodeOut]:
-    offer = _offer_for(db, principal, offer_id, "offers:read")
-    return [
-        service.code_out(state.settings, state.keyring, c)
-        for c in repo.codes_of_offer(db, offer.id)
-    ]
-
-
 def _code_for(db: DbDep, principal: Principal, code_id: str, scope: str) -> Code:
-    code = db.get(Code, code_id.lower()) if len(code_id) == 32 else None
+    code = repo.code_by_id(db, code_id)
     if code is None or code.offer_id is None:
         raise NotFound("no such code", code="code_not_found")
     _offer_for(db, principal, code.offer_id, scope)
@@ -107,6 +101,7 @@ def _code_for(db: DbDep, principal: Principal, code_id: str, scope: str) -> Code
 
 @router.post("/codes/{code_id}/revoke")
 def revoke_code(code_id: str, principal: PrincipalDep, db: DbDep, state: StateDep) -> CodeOut:
+    """Withdraw one code: it then scans as ``ours_invalid`` with reason ``revoked``."""
     code = _code_for(db, principal, code_id, "codes:issue")
     return service.code_out(state.settings, state.keyring, service.revoke_code(db, code.id))
 
@@ -124,6 +119,7 @@ def code_image(
     state: StateDep,
     opts: Annotated[CodeImageQuery, Query()],
 ) -> Response:
+    """The code drawn as PNG, SVG or PDF, in the symbology and size asked for."""
     code = _code_for(db, principal, code_id, "offers:read")
     text = service.code_text(state.settings, state.keyring, code)
     if text is None:

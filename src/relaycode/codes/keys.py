@@ -1,18 +1,19 @@
 """The keyring: HMAC keys for online codes, Ed25519 keys for signed codes.
 
 Keys are generated on first run into ``<data_dir>/keys/keyring.json`` (mode 0600) and
-never committed. ``rotate`` makes a new active key; older keys keep verifying
+never committed; once the database holds codes, a missing keyring is an error (restore
+the backup made with ``relaycode keys export``), never a reason to make new keys.
+``rotate`` makes a new active key; older keys keep verifying
 ("verify" status) until ``retire`` removes them from verification.
 """
 
 from __future__ import annotations
 
 import base64
-import fcntl
-import json
-import os
+import logging
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +26,19 @@ from cryptography.hazmat.primitives.serialization import (
     PrivateFormat,
     PublicFormat,
 )
+
+from relaycode.codes.keyfile import (
+    KeyringError,
+    KeyringMissing,
+    locked,
+    missing_message,
+    read_keyring,
+    write_private,
+)
+from relaycode.errors import AppError
+
+__all__ = ["KeyInfo", "Keyring", "KeyringError", "KeyringMissing"]
+_log = logging.getLogger("relaycode.keys")
 
 
 def _b64(data: bytes) -> str:
@@ -39,6 +53,10 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+class NoActiveKey(AppError):
+    """Codes cannot be issued: the server's fault, not the caller's (hence a 503)."""
+
+
 @dataclass(frozen=True)
 class KeyInfo:
     alg: str
@@ -50,55 +68,80 @@ class KeyInfo:
 
 
 class Keyring:
-    """Loaded keyring; re-reads the file when it changes (a CLI rotation)."""
+    """Loaded keyring; re-reads the file when it changes (a CLI rotation).
 
-    def __init__(self, path: Path) -> None:
+    ``may_create`` says whether a missing file may be made anew (a fresh instance); pass a
+    callable (asked only when the file is missing) that answers False once the database
+    holds codes: then a missing file is a ``KeyringMissing`` error, never new keys.
+    Once loaded, the keys stay in memory: a file deleted or spoiled under a running
+    server is logged and ignored until a valid one replaces it.
+    """
+
+    def __init__(self, path: Path, *, may_create: bool | Callable[[], bool] = True) -> None:
         self.path = path
         self._mtime = 0.0
         self._checked = 0.0
         self._data: dict[str, Any] = {}
         self._hmac: dict[int, bytes] = {}
-        self._ensure()
+        self._ensure(may_create)
         self._load()
 
     @classmethod
-    def for_data_dir(cls, data_dir: Path) -> Keyring:
-        return cls(data_dir / "keys" / "keyring.json")
+    def for_data_dir(
+        cls, data_dir: Path, *, may_create: bool | Callable[[], bool] = True
+    ) -> Keyring:
+        return cls(data_dir / "keys" / "keyring.json", may_create=may_create)
 
     # -- file handling -----------------------------------------------------------------
-    def _ensure(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with open(self.path.with_suffix(".lock"), "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            if not self.path.exists():
-                data: dict[str, Any] = {"hmac": [], "ed25519": []}
-                _add_hmac(data)
-                _add_ed25519(data)
-                self._write(data)
+    def _ensure(self, may_create: bool | Callable[[], bool]) -> None:
+        with locked(self.path):
+            if self.path.exists():
+                return
+            if not (may_create() if callable(may_create) else may_create):
+                raise KeyringMissing(missing_message(self.path))
+            data: dict[str, Any] = {"hmac": [], "ed25519": []}
+            _add_hmac(data)
+            _add_ed25519(data)
+            self._write(data)
 
     def _write(self, data: dict[str, Any]) -> None:
-        tmp = self.path.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            json.dump(data, fh, indent=2)
-        os.replace(tmp, self.path)
+        write_private(self.path, data, overwrite=True)
 
     def _load(self) -> None:
-        self._mtime = self.path.stat().st_mtime
-        self._data = json.loads(self.path.read_text())
+        mtime = self.path.stat().st_mtime
+        data = read_keyring(self.path)
+        self._data, self._mtime = data, mtime
         self._hmac = {
-            int(k["kid"]): _unb64(k["secret"])
-            for k in self._data["hmac"]
-            if k["status"] != "retired"
+            int(k["kid"]): _unb64(k["secret"]) for k in data["hmac"] if k["status"] != "retired"
         }
+
+    def _read_for_change(self) -> dict[str, Any]:
+        try:
+            return read_keyring(self.path)
+        except KeyringMissing:
+            raise KeyringMissing(
+                f"the keyring {self.path} is missing: restore it from your backup "
+                f"(or 'relaycode keys import FILE') before changing keys"
+            ) from None
 
     def refresh(self, *, max_age: float = 5.0) -> None:
         now = time.monotonic()
         if now - self._checked < max_age:
             return
         self._checked = now
-        if self.path.stat().st_mtime != self._mtime:
+        try:
+            mtime = self.path.stat().st_mtime
+        except OSError as exc:
+            _log.warning("keyring %s unreadable (%s); keeping the keys in memory", self.path, exc)
+            return
+        if mtime == self._mtime:
+            return
+        try:
             self._load()
+        except (KeyringError, OSError) as exc:
+            # Not again until the file changes once more.
+            self._mtime = mtime
+            _log.error("%s; keeping the keys already in memory", exc)
 
     # -- lookups --------------------------------------------------------------------------
     def hmac_key(self, kid: int) -> bytes | None:
@@ -110,13 +153,32 @@ class Keyring:
 
     def active_hmac(self) -> tuple[int, bytes]:
         self.refresh()
-        entry = next(k for k in self._data["hmac"] if k["status"] == "active")
+        entry = self._active("hmac")
         return int(entry["kid"]), _unb64(entry["secret"])
 
     def active_ed25519(self) -> tuple[str, Ed25519PrivateKey]:
         self.refresh()
-        entry = next(k for k in self._data["ed25519"] if k["status"] == "active")
+        entry = self._active("ed25519")
         return entry["kid"], Ed25519PrivateKey.from_private_bytes(_unb64(entry["private"]))
+
+    def _active(self, family: str) -> dict[str, Any]:
+        entries: list[dict[str, Any]] = self._data[family]
+        entry = next((k for k in entries if k["status"] == "active"), None)
+        if entry is None:
+            # A keyring without a signing key (emptied by hand): say what to do.
+            raise NoActiveKey(
+                f"the keyring {self.path} has no active {family} key; "
+                "restore it from a backup, or run `relaycode keys rotate` to make one",
+                code="no_active_key",
+                status=503,
+            )
+        return entry
+
+    def export(self, dest: Path, *, force: bool = False) -> None:
+        """Copy the keyring file (validated) to ``dest``, mode 0600: a backup to keep safe."""
+        with locked(self.path):
+            data = self._read_for_change()
+        write_private(dest, data, overwrite=force)
 
     def infos(self) -> list[KeyInfo]:
         out = [
@@ -149,9 +211,8 @@ class Keyring:
 
     # -- changes (CLI) ----------------------------------------------------------------------
     def rotate(self, *, verify_days: int = 365) -> None:
-        with open(self.path.with_suffix(".lock"), "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            data = json.loads(self.path.read_text())
+        with locked(self.path):
+            data = self._read_for_change()
             until = (datetime.now(UTC) + timedelta(days=verify_days)).isoformat(timespec="seconds")
             for family in ("hmac", "ed25519"):
                 for k in data[family]:
@@ -164,9 +225,8 @@ class Keyring:
         self._load()
 
     def retire(self, kid: str) -> bool:
-        with open(self.path.with_suffix(".lock"), "w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            data = json.loads(self.path.read_text())
+        with locked(self.path):
+            data = self._read_for_change()
             found = False
             for family in ("hmac", "ed25519"):
                 for k in data[family]:

@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFont
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from relaycode.codes.fonts import select_pdf_font
 from relaycode.errors import InvalidInput, TooLarge
 
 Symbology = Literal["qr", "microqr", "code128", "datamatrix", "pdf417", "aztec"]
@@ -252,7 +253,8 @@ def render_svg(text: str, opts: RenderOptions | None = None) -> bytes:
     if lay.caption:
         parts.append(
             f'<text x="{cw / 2:g}" y="{lay.caption_y}" font-size="{lay.font_px}" '
-            'font-family="Noto Sans CJK SC, Noto Sans, DejaVu Sans, sans-serif" '
+            'font-family="Noto Sans CJK SC, Noto Sans, DejaVu Sans, Noto Emoji, Symbola, '
+            'sans-serif" '
             f'text-anchor="middle" dominant-baseline="central" fill="{opts.dark}">'
             f"{escape(lay.caption)}</text>"
         )
@@ -261,17 +263,12 @@ def render_svg(text: str, opts: RenderOptions | None = None) -> bytes:
 
 
 def pdf_caption_font(pdf: FPDF, text: str, family: str = "caption") -> tuple[str, str]:
-    """Select a font able to show ``text``; return (family, text as it can be shown)."""
-    spec = caption_font()
-    if spec is not None:
-        try:
-            if family not in pdf.fonts:
-                pdf.add_font(family, "", spec[0], collection_font_number=spec[1])
-            return family, text
-        except Exception:  # a broken font file must not break printing
-            pass
-    latin1 = text.encode("latin-1", "ignore").decode("latin-1")
-    return "helvetica", latin1
+    """Select fonts able to show ``text``; return (family, text as it can be shown).
+
+    Emoji and symbols the caption font lacks come from fallback fonts (codes/fonts.py);
+    what no font has is left out with a ``MissingGlyphsWarning`` naming it.
+    """
+    return select_pdf_font(pdf, text, caption_font(), family)
 
 
 def render_pdf(text: str, opts: RenderOptions | None = None) -> bytes:

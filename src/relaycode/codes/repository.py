@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, any_, bindparam, select
+from sqlalchemy import Connection, Select, String, any_, bindparam, inspect, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
+from relaycode.db.pagination import Order, Page, page_all, paginate
 from relaycode.db.raw import Query
 from relaycode.models import Code, Merchant, Offer
 
@@ -112,7 +113,38 @@ BY_GTIN = Query(
 )
 
 
-def codes_of_offer(db: Session, offer_id: int, limit: int = 200) -> list[Code]:
+def code_by_id(db: Session, code_id: str) -> Code | None:
+    """A code by its 32-hex-digit id, in either case; anything else names no code."""
+    return db.get(Code, code_id.lower()) if len(code_id) == 32 else None
+
+
+# Newest first; the id breaks ties between codes issued in the same microsecond.
+CODE_ORDER = Order("codes", (Code.created_at, Code.id), (datetime, str), descending=True)
+
+
+def _offer_codes(offer_id: int, id_prefix: str | None = None) -> Select[Any]:
+    q = select(Code).where(Code.offer_id == offer_id)
+    if id_prefix:
+        # A prefix of the hex id (LIKE 'ab12%' uses the primary key index).
+        q = q.where(Code.id.startswith(id_prefix.lower(), autoescape=True))
+    return q
+
+
+def codes_page(
+    db: Session, offer_id: int, *, cursor: str | None, limit: int, id_prefix: str | None = None
+) -> Page[Code]:
+    """One page of an offer's codes, newest first; ``id_prefix`` narrows a search."""
+    return paginate(db, _offer_codes(offer_id, id_prefix), CODE_ORDER, cursor=cursor, limit=limit)
+
+
+def all_codes_of_offer(db: Session, offer_id: int) -> Iterator[Code]:
+    """Every code of the offer, newest first, read a page at a time (CSV export)."""
+    result: Iterator[Code] = page_all(db, _offer_codes(offer_id), CODE_ORDER)
+    return result
+
+
+def codes_of_offer(db: Session, offer_id: int, *, limit: int) -> list[Code]:
+    """The newest ``limit`` codes (callers that need only a few, e.g. the demo seeder)."""
     return list(
         db.scalars(
             select(Code)
@@ -123,5 +155,8 @@ def codes_of_offer(db: Session, offer_id: int, limit: int = 200) -> list[Code]:
     )
 
 
-def code_ids_of_offer(db: Session, offer_id: int) -> list[str]:
-    return list(db.scalars(select(Code.id).where(Code.offer_id == offer_id)))
+def any_code_issued(conn: Connection) -> bool:
+    """Whether this database holds any code at all (False before the first migration)."""
+    if not inspect(conn).has_table(Code.__tablename__):
+        return False
+    return conn.execute(select(Code.id).limit(1)).first() is not None

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -29,6 +29,17 @@ class CodeOut(BaseModel):
     created_at: datetime
     expires_at: datetime | None
     text: str | None = Field(description="The code's content, also its hyperlink")
+
+
+class RevokeManyIn(BaseModel):
+    ids: list[Annotated[str, Field(pattern=r"^[0-9a-fA-F]{32}$")]] = Field(
+        min_length=1, max_length=200, description="Ids of codes of this offer (1 to 200)"
+    )
+
+
+class RevokeManyOut(BaseModel):
+    revoked: int = Field(description="How many were active before (the rest already were not)")
+    items: list[CodeOut]
 
 
 class LinkOut(BaseModel):

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
+from relaycode.codes import repository as repo
 from relaycode.codes.answers import ScanFacts, answer_doc, code_doc
 from relaycode.codes.answers import code_text as code_text  # re-exported for callers
 from relaycode.codes.classify import Classification
 from relaycode.codes.keys import Keyring
+from relaycode.codes.listing import search_prefix
 from relaycode.codes.repository import BY_GTIN, RESOLVE, CodeRow, GtinRow, ResolveRow
 from relaycode.codes.resolver import classify_text
 from relaycode.codes.scanlog import Row, ScanRecorder
@@ -18,6 +20,8 @@ from relaycode.codes.schemas import CodeOut, ScanOut
 from relaycode.codes.tokens import new_code_id
 from relaycode.config import Settings
 from relaycode.db.base import utcnow
+from relaycode.db.locking import get_many_for_update
+from relaycode.db.pagination import Page
 from relaycode.db.raw import Reader, SqlReader
 from relaycode.errors import Conflict, NotFound
 from relaycode.models import Code, Offer
@@ -63,11 +67,43 @@ def issue_offer_code(
 
 
 def revoke_code(db: Session, code_id: str) -> Code:
-    code = db.get(Code, code_id.lower())
+    code = repo.code_by_id(db, code_id)
     if code is None:
         raise NotFound("no such code", code="code_not_found")
     code.status = "revoked"
     return code
+
+
+def find_codes(
+    db: Session, keyring: Keyring, offer_id: int, *, q: str | None, cursor: str | None, limit: int
+) -> Page[Code]:
+    """A page of the offer's codes, newest first, narrowed by a search if there is one
+    (a code's text or link, its id or the start of its id: codes/listing.py)."""
+    prefix = search_prefix(q, keyring.hmac_key) if q and q.strip() else ""
+    if prefix is None:
+        return Page(items=[], next_cursor=None)  # names no code of ours
+    return repo.codes_page(db, offer_id, cursor=cursor, limit=limit, id_prefix=prefix or None)
+
+
+def revoke_codes(db: Session, offer: Offer, code_ids: list[str]) -> tuple[list[Code], int]:
+    """Withdraw several codes of one offer at once: all or none (one transaction).
+
+    Lock, check, then do: every code is locked first (in id order, db/locking.py); an
+    id that is not a code of this offer refuses the whole request. Returns the codes and
+    how many changed (withdrawing a withdrawn code again is harmless).
+    """
+    wanted = {c.lower() for c in code_ids}
+    found = [c for c in get_many_for_update(db, Code, wanted) if c.offer_id == offer.id]
+    missing = sorted(wanted - {c.id for c in found})
+    if missing:
+        raise NotFound(
+            "not codes of this offer", code="code_not_found", details={"ids": missing[:20]}
+        )
+    changed = sum(1 for c in found if c.status != "revoked")
+    for code in found:
+        revoke_code(db, code.id)  # the one place a code is withdrawn
+    db.flush()
+    return found, changed
 
 
 def read_for(reader: Reader, c: Classification) -> ResolveRow | GtinRow | None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import threading
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
 
@@ -62,8 +64,30 @@ class _WriterGate:
             self._sem.release()
 
 
+def private_sqlite_file(url: str) -> None:
+    """The database file (it holds password hashes) readable by its owner only: 0600.
+
+    Created 0600 before SQLite opens it; SQLite then gives the -wal and -shm files the
+    same mode as the database file. An existing file and its companions are tightened.
+    """
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.parent.is_dir():
+        return  # SQLite will say so, in its own words
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        try:
+            if name.stat().st_mode & 0o077 and name.stat().st_uid == os.getuid():
+                name.chmod(0o600)
+        except FileNotFoundError:
+            pass
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):
+        private_sqlite_file(url)
         engine = create_engine(
             url,
             echo=echo,

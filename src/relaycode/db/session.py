@@ -40,6 +40,20 @@ class Database:
         finally:
             session.close()
 
+    @contextmanager
+    def read_transaction(self) -> Iterator[Session]:
+        """A short read-only transaction: never takes the SQLite writer gate.
+
+        Objects loaded here are detached when it ends; change them only through a
+        writable session (``db.get`` them there).
+        """
+        session = self.readonly_sessionmaker()
+        try:
+            with session.begin():
+                yield session
+        finally:
+            session.close()
+
     def read_raw(self, work: Callable[[RawReader], T]) -> T:
         """Run read-only ``work`` on a DB-API connection (the SQLite scan path: its
         connections read in autocommit mode, so no BEGIN/ROLLBACK is spent).

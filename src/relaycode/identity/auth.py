@@ -4,26 +4,27 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from relaycode.db.base import utcnow
-from relaycode.deps import DbDep
 from relaycode.errors import Forbidden, Unauthorized
 from relaycode.identity import repository as repo
 from relaycode.identity import service
+from relaycode.identity.activity import is_stale
+from relaycode.identity.cookies import CSRF_COOKIE, SESSION_COOKIE, read_cookie
 from relaycode.identity.tokens import MERCHANT_KEY_PREFIX, hash_secret
-from relaycode.models import AuthSession, Device, Merchant, MerchantApiKey, User
+from relaycode.merchants import repository as merchant_repo
+from relaycode.models import AuthSession, Device, MerchantApiKey, User
 
-SESSION_COOKIE = "rc_session"
-CSRF_COOKIE = "rc_csrf"
+if TYPE_CHECKING:
+    from relaycode.state import AppState
+
 CSRF_HEADER = "x-csrf-token"
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-_SEEN_EVERY = timedelta(minutes=5)
 
 
 @dataclass
@@ -47,7 +48,7 @@ class Principal:
 
 
 def csrf_ok(request: Request, submitted: str | None) -> bool:
-    expected = request.cookies.get(CSRF_COOKIE)
+    expected = read_cookie(request, CSRF_COOKIE)
     return bool(expected and submitted and hmac.compare_digest(expected, submitted))
 
 
@@ -59,35 +60,44 @@ def _bearer(request: Request) -> str | None:
     return None
 
 
-async def get_principal(request: Request, db: DbDep) -> Principal:
-    """Anonymous callers cost nothing; credentials are checked in a worker thread."""
+async def get_principal(request: Request) -> Principal:
+    """Who is calling. Anonymous callers cost nothing; credentials are checked in a
+    worker thread, in a short read-only transaction of their own.
+
+    Reading only: being signed in writes nothing in the request's transaction (on
+    SQLite a write would take the writer gate for every signed-in page view). The
+    "last seen" times are noted and written in batches (``identity/activity.py``).
+    The principal's objects are detached: change them through the request's session.
+    """
     bearer = _bearer(request)
-    if not bearer and not request.cookies.get(SESSION_COOKIE):
+    if not bearer and not read_cookie(request, SESSION_COOKIE):
         return Principal()
-    return await run_in_threadpool(_load_principal, request, db, bearer)
+    return await run_in_threadpool(_load_detached, request, bearer)
 
 
-async def get_principal_standalone(request: Request) -> Principal:
-    """The same, for hot paths outside the per-request transaction: its own short one."""
-    bearer = _bearer(request)
-    if not bearer and not request.cookies.get(SESSION_COOKIE):
-        return Principal()
+# The scan lane answers outside the dependency solver; it calls the same thing.
+get_principal_standalone = get_principal
 
-    def load() -> Principal:
-        with request.app.state.rc.db.transaction() as db:
-            return _load_principal(request, db, bearer)
 
-    return await run_in_threadpool(load)
+def _load_detached(request: Request, bearer: str | None) -> Principal:
+    state: AppState = request.app.state.rc
+    with state.db.read_transaction() as db:
+        principal = _load_principal(request, db, bearer)
+    now = utcnow()
+    if principal.api_key is not None and is_stale(principal.api_key.last_used_at, now):
+        state.activity.key_used(principal.api_key.id, now)
+    if principal.device is not None and is_stale(principal.device.last_seen_at, now):
+        state.activity.device_seen(principal.device.id, now)
+    return principal
 
 
 def _load_principal(request: Request, db: Session, bearer: str | None) -> Principal:
     if bearer and bearer.startswith(MERCHANT_KEY_PREFIX):
-        key = repo.api_key_by_hash(db, hash_secret(bearer))
+        key = merchant_repo.api_key_by_hash(db, hash_secret(bearer))
         if key is None or key.revoked_at is not None:
             raise Unauthorized("unknown or revoked API key", code="bad_token")
-        key.last_used_at = utcnow()
         return Principal(api_key=key, scopes=frozenset(key.scopes.split()))
-    secret = bearer or request.cookies.get(SESSION_COOKIE)
+    secret = bearer or read_cookie(request, SESSION_COOKIE)
     if not secret:
         return Principal()
     session = service.resolve_session(db, secret)
@@ -101,10 +111,8 @@ def _load_principal(request: Request, db: Session, bearer: str | None) -> Princi
     api_write = request.method in _UNSAFE and request.url.path.startswith("/api/")
     if via_cookie and api_write and not csrf_ok(request, request.headers.get(CSRF_HEADER)):
         raise Forbidden("missing or wrong CSRF token", code="csrf_failed")
-    user = db.get(User, session.user_id)
-    device = db.get(Device, session.device_id) if session.device_id else None
-    if device is not None and utcnow() - device.last_seen_at > _SEEN_EVERY:
-        device.last_seen_at = utcnow()
+    user = repo.user_by_id(db, session.user_id)
+    device = repo.device_by_id(db, session.device_id) if session.device_id else None
     return Principal(user=user, device=device, session=session, via_cookie=via_cookie)
 
 
@@ -118,20 +126,3 @@ async def require_user(principal: PrincipalDep) -> User:
 
 
 UserDep = Annotated[User, Depends(require_user)]
-
-
-def authorize_merchant(
-    db: DbDep, principal: Principal, merchant: Merchant, *, roles: tuple[str, ...], scope: str
-) -> None:
-    """Members with one of ``roles``, operators, or a key of this merchant with ``scope``."""
-    if principal.api_key is not None:
-        if principal.api_key.merchant_id == merchant.id and scope in principal.scopes:
-            return
-        raise Forbidden("this key may not do that", code="forbidden")
-    if principal.user is None:
-        raise Unauthorized("sign in first", code="not_signed_in")
-    if principal.user.is_operator:
-        return
-    member = repo.membership(db, merchant.id, principal.user.id)
-    if member is None or member.role not in roles:
-        raise Forbidden("you are not allowed to do that here", code="forbidden")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, status
 
-from relaycode.deps import DbDep, StateDep
-from relaycode.errors import RateLimited
+from relaycode.deps import DbDep, NoStore, StateDep
 from relaycode.identity import repository as repo
 from relaycode.identity import service
 from relaycode.identity.auth import PrincipalDep, UserDep
@@ -18,22 +17,9 @@ from relaycode.identity.schemas import (
     TokenOut,
     UserOut,
 )
-from relaycode.state import AppState
+from relaycode.lists import DEFAULT_LIMIT, CursorQuery, LimitQuery, ListOut
 
 router = APIRouter(tags=["identity"])
-
-
-def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-def check_rate(state: AppState, request: Request, what: str, who: str = "") -> None:
-    key = f"{what}:{client_ip(request)}:{who}"
-    if not state.login_limiter.hit(key) or not state.login_limiter.hit(f"{what}:{who}:*"):
-        raise RateLimited(
-            "too many attempts, wait a minute",
-            details={"retry_after": state.login_limiter.retry_after(key) or 60},
-        )
 
 
 def _token_out(sign_in: service.SignIn) -> TokenOut:
@@ -44,30 +30,38 @@ def _token_out(sign_in: service.SignIn) -> TokenOut:
     )
 
 
-@router.post("/auth/register", status_code=status.HTTP_201_CREATED)
+@router.post("/auth/register", status_code=status.HTTP_201_CREATED, dependencies=[NoStore])
 def register(data: RegisterIn, request: Request, db: DbDep, state: StateDep) -> TokenOut:
-    check_rate(state, request, "register")
+    """Create an account with a username and password; answers with a session token.
+
+    Limited per client address (``RELAYCODE_SIGNUPS_PER_ADDRESS``)."""
+    address = state.throttle.signup(request, "register")
     user = service.register(db, state.passwords, data)
+    state.throttle.remember(user.username or "", address)
     device = service.attach_device(db, user, None, data.device_label)
     return _token_out(
         service.start_session(db, user, device, kind="api", days=state.settings.session_days)
     )
 
 
-@router.post("/auth/login")
+@router.post("/auth/login", dependencies=[NoStore])
 def login(data: LoginIn, request: Request, db: DbDep, state: StateDep) -> TokenOut:
-    check_rate(state, request, "login", data.username.strip().lower())
-    user = service.authenticate(db, state.passwords, data.username, data.password)
+    """Sign in with username and password; answers with a session token.
+
+    Wrong passwords are limited per client address and per account: a 429 with
+    ``Retry-After`` says how long to wait."""
+    with state.throttle.login(request, data.username):
+        user = service.authenticate(db, state.passwords, data.username, data.password)
     device = service.attach_device(db, user, data.device_id, data.device_label)
     return _token_out(
         service.start_session(db, user, device, kind="api", days=state.settings.session_days)
     )
 
 
-@router.post("/auth/device", status_code=status.HTTP_201_CREATED)
+@router.post("/auth/device", status_code=status.HTTP_201_CREATED, dependencies=[NoStore])
 def device_account(data: DeviceAccountIn, request: Request, db: DbDep, state: StateDep) -> TokenOut:
     """An account identified by its device id alone (no registration)."""
-    check_rate(state, request, "device")
+    state.throttle.signup(request, "device")
     user = service.create_device_account(db, data.device_label)
     device = service.attach_device(db, user, None, data.device_label)
     return _token_out(
@@ -76,23 +70,31 @@ def device_account(data: DeviceAccountIn, request: Request, db: DbDep, state: St
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
-def logout(principal: PrincipalDep) -> None:
+def logout(principal: PrincipalDep, db: DbDep) -> None:
+    """End the session of the token sent (other sessions stay)."""
     if principal.session is not None:
-        service.end_session(principal.session)
+        service.end_session(db, principal.session)
 
 
 @router.get("/me")
 def me(user: UserDep) -> UserOut:
+    """The signed-in account."""
     return UserOut.model_validate(user)
 
 
 @router.get("/me/devices")
-def my_devices(user: UserDep, db: DbDep) -> list[DeviceOut]:
-    return [DeviceOut.model_validate(d) for d in repo.devices_of(db, user.id)]
+def my_devices(
+    user: UserDep, db: DbDep, cursor: CursorQuery = None, limit: LimitQuery = DEFAULT_LIMIT
+) -> ListOut[DeviceOut]:
+    """Your devices, oldest first, a page at a time."""
+    page = repo.devices_page(db, user.id, cursor=cursor, limit=limit)
+    items = [DeviceOut.model_validate(d) for d in page.items]
+    return ListOut(items=items, next_cursor=page.next_cursor)
 
 
 @router.delete("/me/devices/{device_uid}")
 def revoke_device(device_uid: str, user: UserDep, db: DbDep) -> DeviceOut:
+    """Revoke one of your devices: its sessions end at once."""
     return DeviceOut.model_validate(service.revoke_device(db, user, device_uid))
 
 

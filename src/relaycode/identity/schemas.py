@@ -2,23 +2,23 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from relaycode.safetext import Line, Text
+
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,31}$")
-Role = Literal["owner", "staff", "verifier"]
 
 
 class RegisterIn(BaseModel):
-    username: str = Field(min_length=3, max_length=32)
-    password: str = Field(min_length=8, max_length=256)
-    display_name: str | None = Field(default=None, max_length=120)
+    username: Line = Field(min_length=3, max_length=32)
+    password: str = Field(min_length=8, max_length=256)  # hashed, never stored as text
+    display_name: Line | None = Field(default=None, max_length=120)
     phone: str | None = Field(default=None, max_length=32, pattern=r"^\+?[0-9 ()-]{5,31}$")
-    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    address: str | None = Field(default=None, max_length=500)
-    payment_account: str | None = Field(default=None, max_length=120)
-    device_label: str | None = Field(default=None, max_length=200)
+    email: Line | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    address: Text | None = Field(default=None, max_length=500)
+    payment_account: Line | None = Field(default=None, max_length=120)
+    device_label: Line | None = Field(default=None, max_length=200)
 
     @field_validator("username")
     @classmethod
@@ -30,14 +30,14 @@ class RegisterIn(BaseModel):
 
 
 class LoginIn(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
+    username: Line = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
-    device_id: str | None = Field(default=None, max_length=40)
-    device_label: str | None = Field(default=None, max_length=200)
+    device_id: Line | None = Field(default=None, max_length=40)
+    device_label: Line | None = Field(default=None, max_length=200)
 
 
 class DeviceAccountIn(BaseModel):
-    device_label: str | None = Field(default=None, max_length=200)
+    device_label: Line | None = Field(default=None, max_length=200)
 
 
 class PublicKeyIn(BaseModel):
@@ -71,39 +71,6 @@ class DeviceOut(BaseModel):
     created_at: datetime
     last_seen_at: datetime
     revoked_at: datetime | None
-
-
-class MerchantIn(BaseModel):
-    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")
-    name: str = Field(min_length=1, max_length=200)
-
-
-class MerchantOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    slug: str
-    name: str
-
-
-class MemberIn(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
-    role: Role
-
-
-class ApiKeyIn(BaseModel):
-    name: str = Field(min_length=1, max_length=100)
-    scopes: list[Literal["offers:read", "offers:write", "codes:issue", "scan"]] = Field(
-        min_length=1
-    )
-
-
-class ApiKeyOut(BaseModel):
-    id: int
-    name: str
-    prefix: str
-    scopes: list[str]
-    key: str | None = None
 
 
 TokenOut.model_rebuild()

@@ -42,8 +42,9 @@ def register(db: Session, pw: Passwords, data: RegisterIn) -> User:
         email=data.email,
         address=data.address,
         payment_account=data.payment_account,
-        # The first account of a fresh instance administers it (as in Gitea, Mastodon).
-        is_operator=not repo.any_operator(db),
+        # Never an operator: those are made explicitly (relaycode admin create-operator),
+        # or the first stranger to reach a fresh instance would administer it.
+        is_operator=False,
     )
     db.add(user)
     try:
@@ -115,8 +116,11 @@ def resolve_session(db: Session, secret: str) -> AuthSession | None:
     return session
 
 
-def end_session(session: AuthSession) -> None:
-    session.revoked_at = utcnow()
+def end_session(db: Session, session: AuthSession) -> None:
+    """Sign out ``session`` (the caller's, which was loaded read-only: re-read it here)."""
+    current = repo.session_by_id(db, session.id)
+    if current is not None and current.revoked_at is None:
+        current.revoked_at = utcnow()
 
 
 def revoke_device(db: Session, user: User, device_uid: str) -> Device:
@@ -126,7 +130,7 @@ def revoke_device(db: Session, user: User, device_uid: str) -> Device:
     if device.revoked_at is None:
         device.revoked_at = utcnow()
     # Signing out everywhere that device was signed in.
-    for s in db.query(AuthSession).filter(AuthSession.device_id == device.id):
+    for s in repo.sessions_of_device(db, device.id):
         if s.revoked_at is None:
             s.revoked_at = device.revoked_at
     return device
@@ -135,5 +139,9 @@ def revoke_device(db: Session, user: User, device_uid: str) -> Device:
 def set_device_key(db: Session, user: User, device: Device | None, public_key: str) -> Device:
     if device is None or device.user_id != user.id:
         raise AppError("sign in from a device first", code="no_device", status=400)
-    device.public_key = public_key
-    return device
+    # The caller's device was loaded read-only; the change goes through this session.
+    current = repo.device_by_id(db, device.id)
+    if current is None:
+        raise AppError("sign in from a device first", code="no_device", status=400)
+    current.public_key = public_key
+    return current

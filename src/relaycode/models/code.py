@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, SmallInteger, String
+from sqlalchemy import ForeignKey, Index, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from relaycode.db.base import Base, UTCDateTime, utcnow
@@ -16,6 +16,8 @@ class Code(Base):
     """One generation of a code: lineage is data (parent, holder, depth, channel)."""
 
     __tablename__ = "codes"
+    # An offer's codes are listed newest first, a page at a time (db/pagination.py).
+    __table_args__ = (Index("ix_codes_offer_list", "offer_id", "created_at", "id"),)
 
     # 32 lower-case hex chars of the 16-byte random id carried inside the token.
     id: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -13,8 +13,8 @@ from relaycode.errors import AppError
 from relaycode.identity import repository as id_repo
 from relaycode.identity import service
 from relaycode.identity.auth import PrincipalDep
-from relaycode.identity.endpoints import check_rate
-from relaycode.identity.schemas import RegisterIn
+from relaycode.identity.schemas import LoginIn, RegisterIn
+from relaycode.web.paging import PAGE_SIZE, cursor_of, pager
 from relaycode.web.render import page, redirect
 from relaycode.web.session import (
     FormDep,
@@ -43,14 +43,32 @@ def login(request: Request, form: FormDep, db: DbDep, state: StateDep) -> Respon
     next_url = safe_next(optional(form, "next"))
     context: dict[str, Any] = {"next": next_url, "username": username}
     try:
-        check_rate(state, request, "login", username.lower())
-        user = service.authenticate(db, state.passwords, username, str(form.get("password", "")))
+        data = LoginIn(username=username, password=str(form.get("password", "")))
+    except ValidationError:
+        # An empty field, or characters no username has: the same message as a wrong one.
+        return page(request, "login.html", {**context, "errors": ["auth.bad_credentials"]},
+                    status=422)  # fmt: skip
+    try:
+        with state.throttle.login(request, data.username):
+            user = service.authenticate(db, state.passwords, data.username, data.password)
     except AppError as err:
         # One message for an unknown user and a wrong password.
-        key = "auth.rate_limited" if err.status == 429 else "auth.bad_credentials"
-        status = 429 if err.status == 429 else 401
-        return page(request, "login.html", {**context, "errors": [key]}, status=status)
+        return _auth_error(request, "login.html", context, err)
     return sign_in(request, db, state, user, next_url)
+
+
+def _auth_error(
+    request: Request, template: str, context: dict[str, Any], err: AppError
+) -> Response:
+    """The form again with the reason; a server-side failure gets the error page."""
+    if err.status >= 500:
+        raise err
+    limited = err.status == 429
+    key = "auth.rate_limited" if limited else f"auth.{err.code}"
+    response = page(request, template, {**context, "errors": [key]}, status=err.status)
+    if limited:
+        response.headers["Retry-After"] = str(err.details.get("retry_after", 60))
+    return response
 
 
 @router.get("/register")
@@ -82,27 +100,30 @@ def register(request: Request, form: FormDep, db: DbDep, state: StateDep) -> Res
     if errors:
         return page(request, "register.html", {"values": shown, "errors": errors}, status=422)
     try:
-        check_rate(state, request, "register")
+        address = state.throttle.signup(request, "register")
         user = service.register(db, state.passwords, data)
     except AppError as err:
-        key = "auth.rate_limited" if err.status == 429 else f"auth.{err.code}"
-        return page(request, "register.html", {"values": shown, "errors": [key]}, status=err.status)
+        return _auth_error(request, "register.html", {"values": shown}, err)
+    state.throttle.remember(user.username or "", address)
     return sign_in(request, db, state, user, "/dashboard")
 
 
 @router.post("/logout")
-def logout(request: Request, form: FormDep, principal: PrincipalDep) -> Response:
+def logout(request: Request, form: FormDep, principal: PrincipalDep, db: DbDep) -> Response:
     """Revoke this session (the form is read for its CSRF token only)."""
     if principal.session is not None:
-        service.end_session(principal.session)
+        service.end_session(db, principal.session)
     return sign_out(request, redirect(request, "/"))
 
 
 @router.get("/account/devices")
 def devices(request: Request, db: DbDep, principal: SignedInDep) -> Response:
+    user_id = principal.signed_in_user().id
+    found = id_repo.devices_page(db, user_id, cursor=cursor_of(request), limit=PAGE_SIZE)
     context = {
         "user": principal.user,
-        "devices": id_repo.devices_of(db, principal.signed_in_user().id),
+        "devices": found.items,
+        "devices_pager": pager(request, found),
         "current": principal.device.id if principal.device else None,
         "device_key_missing": device_key_missing(principal),
     }

@@ -2,69 +2,79 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from relaycode.catalog import merchants
 from relaycode.catalog import repository as catalog_repo
-from relaycode.catalog.endpoints import EDITORS, READERS
-from relaycode.catalog.service import change_status, get_offer, image_url
+from relaycode.catalog.service import change_status, image_url
 from relaycode.codes import repository as codes_repo
 from relaycode.codes import service as codes
 from relaycode.codes.schemas import IssueIn
+from relaycode.db.pagination import MAX_LIMIT
 from relaycode.deps import DbDep, StateDep
 from relaycode.errors import AppError, NotFound
-from relaycode.identity import repository as id_repo
-from relaycode.identity.auth import Principal, authorize_merchant
-from relaycode.identity.schemas import MerchantIn
-from relaycode.models import Code, Merchant, Offer
+from relaycode.identity.auth import Principal
+from relaycode.merchants import repository as merchant_repo
+from relaycode.merchants import service as merchants
+from relaycode.merchants.deps import OfferAccess, load_offer, merchant_access, offer_access
+from relaycode.merchants.schemas import MerchantIn
+from relaycode.merchants.service import EDITORS, OWNERS, READERS
+from relaycode.models import Merchant
+from relaycode.web import i18n
+from relaycode.web.flash import clear_flash, set_flash, take_flash
+from relaycode.web.paging import CODES_PER_PAGE, PAGE_SIZE, cursor_of, pager
 from relaycode.web.render import page, redirect
 from relaycode.web.session import (
     FormDep,
     SignedInDep,
     device_key_missing,
     optional,
+    signed_in,
     text,
 )
 
 router = APIRouter()
+_CODE_ID = re.compile(r"^[0-9a-fA-F]{32}$")
 
 
-def merchant_for(db: Session, principal: Principal, slug: str, roles: tuple[str, ...]) -> Merchant:
-    merchant = merchants.get_merchant(db, slug)
-    authorize_merchant(db, principal, merchant, roles=roles, scope="offers:read")
-    return merchant
+def _merchant(roles: tuple[str, ...], *, lock: bool = False) -> Any:
+    return Depends(merchant_access(roles, "offers:read", lock=lock, principal=signed_in))
 
 
-def offer_for(
-    db: Session, principal: Principal, offer_id: int, roles: tuple[str, ...]
-) -> tuple[Offer, Merchant]:
-    offer = get_offer(db, offer_id)
-    merchant = db.get(Merchant, offer.merchant_id)
-    assert merchant is not None
-    authorize_merchant(db, principal, merchant, roles=roles, scope="offers:write")
-    return offer, merchant
+def _offer(roles: tuple[str, ...]) -> Any:
+    return Depends(offer_access(roles, "offers:write", principal=signed_in))
 
 
-def _can_edit(
+# What each page needs, checked before it runs; anonymous visitors are sent to sign in.
+MerchantReader = Annotated[Merchant, _merchant(READERS)]
+MerchantEditor = Annotated[Merchant, _merchant(EDITORS)]
+MerchantOwner = Annotated[Merchant, _merchant(OWNERS)]
+# Team changes lock the merchant before the caller's role is read (merchants/deps.py).
+TeamChange = Annotated[Merchant, _merchant(OWNERS, lock=True)]
+OfferReader = Annotated[OfferAccess, _offer(READERS)]
+OfferEditor = Annotated[OfferAccess, _offer(EDITORS)]
+
+
+def can_edit(
     db: Session, principal: Principal, merchant: Merchant, roles: tuple[str, ...] = EDITORS
 ) -> bool:
-    try:
-        authorize_merchant(db, principal, merchant, roles=roles, scope="offers:write")
-    except AppError:
-        return False
-    return True
+    return merchants.allowed(db, principal, merchant, roles=roles, scope="offers:write")
 
 
 def _dashboard(
     request: Request, db: Session, principal: Principal, form: dict[str, str], errors: list[str]
 ) -> Response:
-    mine = id_repo.merchants_of(db, principal.signed_in_user().id)
+    user_id = principal.signed_in_user().id
+    mine = merchant_repo.merchants_page(db, user_id, cursor=cursor_of(request), limit=PAGE_SIZE)
     context = {
         "user": principal.user,
-        "merchants": mine,
+        "merchants": mine.items,
+        "merchants_pager": pager(request, mine, anchor="mine"),
         "form": form,
         "errors": errors,
         "device_key_missing": device_key_missing(principal),
@@ -94,59 +104,68 @@ def create_merchant(request: Request, form: FormDep, db: DbDep, principal: Signe
 
 
 @router.get("/dashboard/m/{slug}")
-def merchant_page(request: Request, slug: str, db: DbDep, principal: SignedInDep) -> Response:
-    merchant = merchant_for(db, principal, slug, READERS)
-    offers = catalog_repo.offers_of(db, merchant.id, include_archived=True)
+def merchant_page(
+    request: Request, merchant: MerchantReader, db: DbDep, principal: SignedInDep
+) -> Response:
+    offers = catalog_repo.offers_page(
+        db, merchant.id, include_archived=True, cursor=cursor_of(request), limit=PAGE_SIZE
+    )
     context = {
         "user": principal.user,
         "merchant": merchant,
-        "offers": offers,
-        "can_edit": _can_edit(db, principal, merchant),
-        "is_owner": _can_edit(db, principal, merchant, roles=("owner",)),
+        "offers": offers.items,
+        "offers_pager": pager(request, offers, anchor="offers-h"),
+        "can_edit": can_edit(db, principal, merchant),
+        "is_owner": can_edit(db, principal, merchant, roles=("owner",)),
     }
     return page(request, "merchant.html", context)
 
 
 @router.get("/dashboard/offers/{offer_id}")
 def offer_admin(
-    request: Request, offer_id: int, db: DbDep, principal: SignedInDep, state: StateDep
+    request: Request, access: OfferReader, db: DbDep, principal: SignedInDep, state: StateDep
 ) -> Response:
-    offer, merchant = offer_for(db, principal, offer_id, READERS)
-    issued = [
-        codes.code_out(state.settings, state.keyring, c)
-        for c in codes_repo.codes_of_offer(db, offer.id)
-    ]
+    offer, merchant = access.offer, access.merchant
+    q = (request.query_params.get("q") or "").strip()[:200]
+    found = codes.find_codes(
+        db, state.keyring, offer.id, q=q, cursor=cursor_of(request), limit=CODES_PER_PAGE
+    )
+    notice = take_flash(request, "codes_revoked")
+    t = i18n.Translator(i18n.pick_lang(request))
     context = {
         "user": principal.user,
         "offer": offer,
         "merchant": merchant,
-        "codes": issued,
+        "codes": [codes.code_out(state.settings, state.keyring, c) for c in found.items],
+        "codes_pager": pager(request, found, anchor="codes-h"),
+        "q": q,
+        "notice": _revoked_notice(t, notice),
         "image": image_url(offer),
-        "can_edit": _can_edit(db, principal, merchant),
+        "can_edit": can_edit(db, principal, merchant),
         "issued": request.query_params.get("issued"),
     }
-    return page(request, "offer_admin.html", context)
+    return clear_flash(request, page(request, "offer_admin.html", context))
+
+
+def _revoked_notice(t: i18n.Translator, notice: dict[str, object] | None) -> str | None:
+    if notice is None:
+        return None
+    if not notice.get("selected"):
+        return t("codes.none_selected")
+    return t("codes.revoked_n", n=notice.get("n", 0))
 
 
 @router.post("/dashboard/offers/{offer_id}/status")
-def offer_status(
-    request: Request, offer_id: int, form: FormDep, db: DbDep, principal: SignedInDep
-) -> Response:
-    offer, _merchant = offer_for(db, principal, offer_id, EDITORS)
-    change_status(offer, text(form, "action"))
+def offer_status(request: Request, form: FormDep, access: OfferEditor, db: DbDep) -> Response:
+    offer = change_status(db, access.offer, text(form, "action"))
     return redirect(request, f"/dashboard/offers/{offer.id}")
 
 
 @router.post("/dashboard/offers/{offer_id}/codes")
 def issue_code(
-    request: Request,
-    offer_id: int,
-    form: FormDep,
-    db: DbDep,
-    principal: SignedInDep,
-    state: StateDep,
+    request: Request, form: FormDep, access: OfferEditor, db: DbDep, state: StateDep
 ) -> Response:
-    offer, _merchant = offer_for(db, principal, offer_id, EDITORS)
+    offer = access.offer
     try:
         data = IssueIn(channel=optional(form, "channel"))
     except ValidationError:
@@ -155,13 +174,27 @@ def issue_code(
     return redirect(request, f"/dashboard/offers/{offer.id}?issued={code.id}#code-{code.id}")
 
 
+@router.post("/dashboard/offers/{offer_id}/codes/revoke")
+def revoke_selected(request: Request, form: FormDep, access: OfferEditor, db: DbDep) -> Response:
+    """Withdraw the ticked codes (one transaction), then back to the list (303)."""
+    offer = access.offer
+    chosen = [c for c in form.getlist("codes") if isinstance(c, str) and _CODE_ID.match(c)]
+    if len(chosen) > MAX_LIMIT:
+        raise AppError("select at most 200 codes", code="too_many_codes", status=422)
+    _codes, changed = codes.revoke_codes(db, offer, chosen) if chosen else ([], 0)
+    path = f"/dashboard/offers/{offer.id}"
+    response = redirect(request, f"{path}#codes-h")
+    set_flash(request, response, path, "codes_revoked", {"n": changed, "selected": len(chosen)})
+    return response
+
+
 @router.post("/dashboard/codes/{code_id}/revoke")
 def revoke_code(
     request: Request, code_id: str, form: FormDep, db: DbDep, principal: SignedInDep
 ) -> Response:
-    code = db.get(Code, code_id.lower()) if len(code_id) == 32 else None
+    code = codes_repo.code_by_id(db, code_id)
     if code is None or code.offer_id is None:
         raise NotFound("no such code", code="code_not_found")
-    offer, _merchant = offer_for(db, principal, code.offer_id, EDITORS)
+    offer = load_offer(db, principal, code.offer_id, roles=EDITORS, scope="offers:write").offer
     codes.revoke_code(db, code.id)
     return redirect(request, f"/dashboard/offers/{offer.id}#code-{code.id}")

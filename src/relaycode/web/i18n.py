@@ -11,11 +11,14 @@ from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
+from babel import Locale, UnknownLocaleError
 from fastapi import Request
 
 LANG_COOKIE = "rc_lang"
 LANGUAGES = ("en", "zh-CN")
 DEFAULT_LANG = "en"
+# The Babel (CLDR) locale that writes numbers, prices and dates for each page language.
+BABEL_LOCALES = {"en": "en", "zh-CN": "zh_Hans_CN"}
 _DIR = Path(__file__).parent / "i18n"
 
 
@@ -61,6 +64,29 @@ def pick_lang(request: Request) -> str:
         or from_accept_language(request.headers.get("accept-language"))
         or DEFAULT_LANG
     )
+
+
+@lru_cache(maxsize=256)
+def _number_locale(header: str, lang: str) -> str:
+    tags = [part.split(";", 1)[0].strip() for part in header.split(",")[:20]]
+    first = next((tag for tag in tags if tag and tag != "*"), None)
+    if first:
+        try:
+            locale = Locale.parse(first.replace("_", "-"), sep="-")
+        except (ValueError, TypeError, UnknownLocaleError):
+            locale = None
+        # The reader's own region (en-GB, zh-TW) for a page in their language; their
+        # own locale too when we have no pages in it (a German reading English pages
+        # still types "38,50"); otherwise the page language's.
+        page_lang = normalize_lang(first)
+        if locale is not None and page_lang in (lang, None):
+            return str(locale)
+    return BABEL_LOCALES.get(lang, BABEL_LOCALES[DEFAULT_LANG])
+
+
+def number_locale(request: Request, lang: str) -> str:
+    """The Babel locale for numbers, prices and dates on this request's page."""
+    return _number_locale(request.headers.get("accept-language", "")[:500], lang)
 
 
 @lru_cache(maxsize=len(LANGUAGES))

@@ -11,17 +11,17 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from relaycode.catalog.endpoints import EDITORS
 from relaycode.catalog.schemas import OfferCreate, OfferUpdate, PaymentMethod
 from relaycode.catalog.service import create_offer, store_image, update_offer
 from relaycode.deps import DbDep, StateDep
 from relaycode.errors import AppError
 from relaycode.models import Merchant, Offer
+from relaycode.money import MoneyError, to_minor
 from relaycode.state import AppState
-from relaycode.web.dashboard import merchant_for, offer_for
-from relaycode.web.money import PriceError, minor_to_decimal, parse_price
-from relaycode.web.render import client_tz, page, redirect
-from relaycode.web.session import FormDep, SignedInDep, text, upload
+from relaycode.web import i18n
+from relaycode.web.dashboard import MerchantEditor, OfferEditor
+from relaycode.web.render import client_tz, page, price_input, redirect
+from relaycode.web.session import FormDep, text, upload
 
 router = APIRouter()
 PAYMENT_METHODS: tuple[str, ...] = get_args(PaymentMethod)
@@ -44,11 +44,16 @@ def _local_input(value: datetime | None, tz: timezone) -> str:
     return value.astimezone(tz).strftime(_LOCAL_FORMAT) if value else ""
 
 
-def offer_values(offer: Offer, tz: timezone) -> dict[str, Any]:
+def form_locale(request: Request) -> str:
+    """The locale prices are typed in: the one they are shown in (render.page)."""
+    return i18n.number_locale(request, i18n.pick_lang(request))
+
+
+def offer_values(offer: Offer, tz: timezone, locale: str) -> dict[str, Any]:
     """An existing offer as the strings its edit form shows."""
     values: dict[str, Any] = {name: getattr(offer, name) or "" for name in _TEXT}
     values.update(
-        price=minor_to_decimal(offer.price_minor, offer.currency),
+        price=price_input(offer.price_minor, offer.currency, locale),
         currency=offer.currency,
         payment_methods=list(offer.payment_methods or []),
         valid_from=_local_input(offer.valid_from, tz),
@@ -58,8 +63,20 @@ def offer_values(offer: Offer, tz: timezone) -> dict[str, Any]:
     return values
 
 
-def read_form(form: FormData, tz: timezone) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
-    """(values to show back, payload for the schema, error message keys)."""
+# An error message key, or a key with its values: ("price.ambiguous", (("ways", ...),)).
+Message = str | tuple[str, tuple[tuple[str, str], ...]]
+
+
+def _price_error(err: MoneyError) -> Message:
+    if err.reason == "ambiguous" and err.suggestions:
+        return ("price.ambiguous", (("ways", " / ".join(err.suggestions)),))
+    return f"price.{err.reason}"
+
+
+def read_form(
+    form: FormData, tz: timezone, locale: str
+) -> tuple[dict[str, Any], dict[str, Any], list[Message]]:
+    """(values to show back, payload for the schema, error messages)."""
     values: dict[str, Any] = {name: text(form, name) for name in _TEXT}
     currency = text(form, "currency").upper() or "CNY"
     methods = [m for m in form.getlist("payment_methods") if m in PAYMENT_METHODS]
@@ -74,12 +91,12 @@ def read_form(form: FormData, tz: timezone) -> tuple[dict[str, Any], dict[str, A
     payload: dict[str, Any] = {name: values[name] or None for name in _TEXT}
     payload.update(currency=currency, payment_methods=methods, price_minor=0)
     # An edit would silently keep the old title otherwise (OfferUpdate skips a None title).
-    errors: list[str] = [] if values["title"] else ["offer.invalid_title"]
+    errors: list[Message] = [] if values["title"] else ["offer.invalid_title"]
     if values["price"]:
         try:
-            payload["price_minor"] = parse_price(values["price"], currency)
-        except PriceError as err:
-            errors.append(f"price.{err.reason}")
+            payload["price_minor"] = to_minor(values["price"], currency, locale)
+        except MoneyError as err:
+            errors.append(_price_error(err))
     for name in ("valid_from", "valid_until"):
         payload[name] = None
         if values[name]:
@@ -90,7 +107,7 @@ def read_form(form: FormData, tz: timezone) -> tuple[dict[str, Any], dict[str, A
     return values, payload, errors
 
 
-def schema_errors(exc: ValidationError) -> list[str]:
+def schema_errors(exc: ValidationError) -> list[Message]:
     """Message keys per field; a problem with no field is the validity window."""
     return [
         f"offer.invalid_{p['loc'][0]}" if p.get("loc") else "offer.invalid_window"
@@ -104,7 +121,7 @@ def _save_image(db: Session, state: AppState, offer: Offer, form: FormData) -> N
         return
     limit = state.settings.max_upload_bytes
     data = picture.file.read(limit + 1)
-    store_image(state.settings.data_dir / "media", offer, data, limit)
+    store_image(state.media, offer, data, limit)
     db.flush()
 
 
@@ -113,7 +130,7 @@ def _form_page(
     merchant: Merchant,
     offer: Offer | None,
     values: dict[str, Any],
-    errors: list[str],
+    errors: list[Message],
     *,
     status: int = 200,
 ) -> Response:
@@ -127,13 +144,13 @@ def _form_page(
         "methods": PAYMENT_METHODS,
         "currencies": CURRENCIES,
         "tz_label": client_tz(request).tzname(None),
+        "price_example": price_input(1250, values.get("currency") or "CNY", form_locale(request)),
     }
     return page(request, "offer_form.html", context, status=status)
 
 
 @router.get("/dashboard/m/{slug}/offers/new")
-def new_offer(request: Request, slug: str, db: DbDep, principal: SignedInDep) -> Response:
-    merchant = merchant_for(db, principal, slug, EDITORS)
+def new_offer(request: Request, merchant: MerchantEditor) -> Response:
     values: dict[str, Any] = {name: "" for name in _TEXT}
     values.update(price="", currency="CNY", payment_methods=[], valid_from="", valid_until="")
     return _form_page(request, merchant, None, values, [])
@@ -141,15 +158,9 @@ def new_offer(request: Request, slug: str, db: DbDep, principal: SignedInDep) ->
 
 @router.post("/dashboard/m/{slug}/offers/new")
 def create(
-    request: Request,
-    slug: str,
-    form: FormDep,
-    db: DbDep,
-    principal: SignedInDep,
-    state: StateDep,
+    request: Request, form: FormDep, merchant: MerchantEditor, db: DbDep, state: StateDep
 ) -> Response:
-    merchant = merchant_for(db, principal, slug, EDITORS)
-    values, payload, errors = read_form(form, client_tz(request))
+    values, payload, errors = read_form(form, client_tz(request), form_locale(request))
     try:
         data = OfferCreate.model_validate(payload)
     except ValidationError as exc:
@@ -166,22 +177,18 @@ def create(
 
 
 @router.get("/dashboard/offers/{offer_id}/edit")
-def edit_offer(request: Request, offer_id: int, db: DbDep, principal: SignedInDep) -> Response:
-    offer, merchant = offer_for(db, principal, offer_id, EDITORS)
-    return _form_page(request, merchant, offer, offer_values(offer, client_tz(request)), [])
+def edit_offer(request: Request, access: OfferEditor) -> Response:
+    offer, merchant = access.offer, access.merchant
+    values = offer_values(offer, client_tz(request), form_locale(request))
+    return _form_page(request, merchant, offer, values, [])
 
 
 @router.post("/dashboard/offers/{offer_id}/edit")
 def update(
-    request: Request,
-    offer_id: int,
-    form: FormDep,
-    db: DbDep,
-    principal: SignedInDep,
-    state: StateDep,
+    request: Request, form: FormDep, access: OfferEditor, db: DbDep, state: StateDep
 ) -> Response:
-    offer, merchant = offer_for(db, principal, offer_id, EDITORS)
-    values, payload, errors = read_form(form, client_tz(request))
+    offer, merchant = access.offer, access.merchant
+    values, payload, errors = read_form(form, client_tz(request), form_locale(request))
     try:
         data = OfferUpdate.model_validate(payload)
     except ValidationError as exc:
@@ -192,7 +199,7 @@ def update(
     try:
         with db.begin_nested():
             expected = int(version) if version.isdigit() else None
-            update_offer(offer, data, expected_version=expected)
+            update_offer(db, offer, data, expected_version=expected)
             _save_image(db, state, offer, form)
     except AppError as err:
         db.refresh(offer)

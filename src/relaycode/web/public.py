@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
-import re
-
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from relaycode.catalog.service import check_servable, get_offer, image_url
+from relaycode.catalog.status import effective_status
 from relaycode.codes import service as codes
 from relaycode.codes.gtin import normalize_gtin
 from relaycode.codes.schemas import CodeOut, ScanOut
+from relaycode.db.base import utcnow
 from relaycode.deps import ReadDbDep, StateDep
 from relaycode.errors import AppError, NotFound
 from relaycode.identity.auth import Principal, PrincipalDep
-from relaycode.models import Merchant, Offer
+from relaycode.media import content_type
+from relaycode.merchants import repository as merchant_repo
+from relaycode.models import Offer
 from relaycode.state import AppState
+from relaycode.web.dashboard import can_edit
 from relaycode.web.links import check_link
 from relaycode.web.render import CODE_REASONS, page, render_error
 
 router = APIRouter()
-_MEDIA_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,150}\.(jpg|png|webp)$")
-_MEDIA_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 _MAX_TOKEN = 128
 
 
@@ -49,15 +50,23 @@ def offer_page(
     *,
     code: CodeOut | None = None,
 ) -> Response:
-    merchant = db.get(Merchant, offer.merchant_id)
+    merchant = merchant_repo.merchant_by_id(db, offer.merchant_id)
     assert merchant is not None
+    # Its own staff see a way to edit it (members with an editing role, operators).
+    editable = (
+        principal.user is not None
+        and offer.status != "archived"
+        and can_edit(db, principal, merchant)
+    )
     context = {
         "user": principal.user,
         "offer": offer,
         "merchant": merchant,
+        "can_edit": editable,
         "image": image_url(offer),
         "methods": list(offer.payment_methods or []),
         "code": code,
+        "status": effective_status(offer, utcnow()),
     }
     return page(request, "offer.html", context)
 
@@ -100,15 +109,15 @@ def public_offer(
     request: Request, offer_id: int, db: ReadDbDep, principal: PrincipalDep
 ) -> Response:
     offer = get_offer(db, offer_id)
-    if offer.status != "active":
-        check_servable(offer)  # archived or ended: 410; paused shows as unavailable
+    check_servable(offer)  # archived or ended: 410; paused or not yet started say so
     return offer_page(request, db, offer, principal)
 
 
 @router.get("/out")
-def foreign_link(request: Request, url: str = "") -> Response:
+def foreign_link(request: Request, state: StateDep, url: str = "") -> Response:
     """Fig. 16: a code that is not ours, shown with its real domain before it opens."""
-    link = check_link(url)
+    ours = frozenset(h.partition(":")[0].lower() for h in state.settings.our_hosts)
+    link = check_link(url, ours)
     return page(request, "out.html", {"link": link}, status=200 if link.openable else 400)
 
 
@@ -127,19 +136,16 @@ def scanned_invalid(request: Request, reason: str = "") -> Response:
 
 @router.get("/media/{name}")
 def media(name: str, state: StateDep) -> Response:
-    match = _MEDIA_NAME.match(name)
-    if match is None:
-        raise NotFound("no such file", code="not_found")
-    root = (state.settings.data_dir / "media").resolve()
-    path = (root / name).resolve()
-    if path.parent != root or not path.is_file():
+    kind = content_type(name)
+    data = state.media.get(name) if kind else None
+    if kind is None or data is None:
         raise NotFound("no such file", code="not_found")
     # Names are random per upload, so a file never changes under its name.
     headers = {
         "Cache-Control": "public, max-age=31536000, immutable",
         "X-Content-Type-Options": "nosniff",
     }
-    return FileResponse(path, media_type=_MEDIA_TYPES[match.group(1)], headers=headers)
+    return Response(data, media_type=kind, headers=headers)
 
 
 def scan_target(result: ScanOut) -> str:

@@ -3,24 +3,30 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, unquote, urlencode
 
+from babel import Locale
+from babel.dates import format_skeleton, format_time
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.routing import Match
 
+from relaycode.catalog.status import effective_status
 from relaycode.errors import AppError
-from relaycode.identity.auth import CSRF_COOKIE, SESSION_COOKIE
+from relaycode.identity.cookies import CSRF_COOKIE, SESSION_COOKIE, cookie_name, read_cookie
+from relaycode.money import MoneyError, format_input, format_minor
 from relaycode.web import i18n, security
-from relaycode.web.money import format_price, minor_to_decimal
 
 _HERE = Path(__file__).parent
 _STATIC = _HERE / "static"
+_UNSAFE_IN_PATH = re.compile(r"[\t\n\r]")
 TZ_COOKIE = "rc_tz"  # minutes west of UTC, as JavaScript's getTimezoneOffset() says
 # Reasons a code of ours is refused (codes.classify / codes.service), and their status.
 CODE_REASONS = {
@@ -50,7 +56,7 @@ def static_url(name: str) -> str:
 
 def csrf_token(request: Request) -> str:
     """The double-submit token: the cookie's value, or a new one set with this response."""
-    token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
+    token = read_cookie(request, CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
     if not token:
         token = secrets.token_urlsafe(24)
         request.state.new_csrf = token
@@ -68,46 +74,90 @@ def client_tz(request: Request) -> timezone:
     return timezone(timedelta(minutes=-minutes))
 
 
-def local_time(request: Request, value: datetime | None) -> str:
+def local_time(request: Request, value: datetime | None, locale: str = "en") -> str:
+    """``Dec 31, 2035, 6:00 PM (UTC+08:00)``, in the reader's time zone and locale."""
     if value is None:
         return ""
     tz = client_tz(request)
     local = value.astimezone(tz)
     offset = local.strftime("%z")
     label = "UTC" if offset == "+0000" else f"UTC{offset[:3]}:{offset[3:]}"
-    return f"{local:%Y-%m-%d %H:%M} ({label})"
+    loc = Locale.parse(locale)
+    day = format_skeleton("yMMMd", local, locale=loc)
+    hour = format_time(local, "short", tzinfo=tz, locale=loc)
+    both = str(loc.datetime_formats["medium"]).replace("{1}", day).replace("{0}", hour)
+    return f"{both} ({label})"
+
+
+def price_text(minor: int, currency: str, locale: str) -> str:
+    """A price for reading; an offer stored with a code Babel does not know still shows."""
+    try:
+        return format_minor(minor, currency, locale)
+    except MoneyError:
+        return f"{minor} {currency}"
+
+
+def price_input(minor: int, currency: str, locale: str) -> str:
+    try:
+        return format_input(minor, currency, locale)
+    except MoneyError:
+        return str(minor)
+
+
+def local_path(request: Request) -> str:
+    """The request's path as a link that can only lead to this site.
+
+    Built from the path alone, as the client sent it (still percent-encoded), with the
+    characters a URL parser drops (tab, CR, LF) removed and any run of leading slashes or
+    backslashes cut to one "/": ``GET //evil.example/x`` must not give a link to
+    ``//evil.example/x``, which a browser reads as another host.
+    """
+    raw = request.scope.get("raw_path")
+    path = raw.decode("latin-1") if raw else quote(request.url.path, safe="/:@!$&'()*+,;=~")
+    return "/" + _UNSAFE_IN_PATH.sub("", path).lstrip("/\\")
+
+
+def _has_get_page(request: Request, path: str) -> bool:
+    scope = {**request.scope, "method": "GET", "path": unquote(path)}
+    return any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes)
 
 
 def _switch_url(request: Request, other: str) -> str:
-    if request.method != "GET":
-        return f"/?lang={other}"
+    """The same page in the other language (DESIGN: the switch keeps you where you are)."""
+    path = local_path(request)
+    if request.method not in ("GET", "HEAD"):
+        # A page drawn in answer to a form post: its address shows the page again, if it
+        # has one (a re-shown login form does; an action such as /logout does not).
+        return path + f"?lang={other}" if _has_get_page(request, path) else f"/?lang={other}"
     # A handler may add to the link, e.g. a code page marks it "seen" so that switching
     # the language is not counted as a second scan.
     extra: dict[str, str] = getattr(request.state, "switch_query", {})
     query = [
         (k, v) for k, v in request.query_params.multi_items() if k != "lang" and k not in extra
     ]
-    return request.url.path + "?" + urlencode([*query, *extra.items(), ("lang", other)])
+    return path + "?" + urlencode([*query, *extra.items(), ("lang", other)])
 
 
 def set_site_cookie(
     request: Request, response: Response, name: str, value: str, *, days: int, httponly: bool
 ) -> None:
-    """Every cookie of ours: first-party (SameSite=Lax), Secure when the site is HTTPS."""
+    """Every cookie of ours: first-party (SameSite=Lax), Secure when the site is HTTPS,
+    then also named ``__Host-<name>`` (identity/cookies.py) for the ones that matter."""
     response.set_cookie(
-        name,
+        cookie_name(request, name),
         value,
         max_age=days * 86400,
+        path="/",
         httponly=httponly,
         samesite="lax",
-        secure=request.app.state.rc.settings.cookie_secure,
+        secure=request.app.state.rc.secure_cookies,
     )
 
 
 def finish(request: Request, response: Response) -> Response:
     """Cookies every page keeps (CSRF, chosen language) and the security headers."""
     new_csrf = getattr(request.state, "new_csrf", None)
-    if new_csrf and not request.cookies.get(CSRF_COOKIE):
+    if new_csrf and not read_cookie(request, CSRF_COOKIE):
         # Readable by our JS (it echoes the value in X-CSRF-Token), so not HttpOnly.
         set_site_cookie(request, response, CSRF_COOKIE, new_csrf, days=365, httponly=False)
     asked = i18n.requested_lang(request)
@@ -124,6 +174,7 @@ def page(
 ) -> Response:
     lang = i18n.pick_lang(request)
     t = i18n.Translator(lang)
+    locale = i18n.number_locale(request, lang)
     other = "zh-CN" if lang == "en" else "en"
     values: dict[str, Any] = {
         "request": request,
@@ -133,11 +184,13 @@ def page(
         "switch_url": _switch_url(request, other),
         "csrf": csrf_token(request),
         "static": static_url,
-        "price": lambda minor, cur: format_price(minor, cur, lang),
-        "price_input": minor_to_decimal,
-        "when": lambda value: local_time(request, value),
+        "price": lambda minor, cur: price_text(minor, cur, locale),
+        "when": lambda value: local_time(request, value, locale),
+        # An offer's badge shows what scanners meet now (ended, not started), not only
+        # what the merchant set (catalog/status.py).
+        "status_of": lambda offer: effective_status(offer, datetime.now(UTC)),
         "user": None,
-        "signed_in": SESSION_COOKIE in request.cookies,
+        "signed_in": read_cookie(request, SESSION_COOKIE) is not None,
         "device_key_missing": False,
     }
     values.update(context or {})

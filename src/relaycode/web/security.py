@@ -1,7 +1,7 @@
 """Security headers for pages: a strict CSP (no inline script or style), and friends.
 
 Pages get them from ``render.finish``; ``SecurityHeadersMiddleware`` adds the same to
-every other response (static files, the API) without overriding, except the API docs.
+every other response (static files, the API docs, the API) without overriding.
 """
 
 from __future__ import annotations
@@ -26,9 +26,6 @@ CSP = "; ".join(
     ]
 )
 
-# Swagger UI (api_docs.py) starts itself with an inline script: its page keeps its own policy.
-_OWN_POLICY = ("/docs", "/redoc")
-
 HEADERS: dict[str, str] = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
@@ -52,7 +49,7 @@ class SecurityHeadersMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(_OWN_POLICY):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
 

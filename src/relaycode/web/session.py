@@ -14,12 +14,18 @@ from starlette.datastructures import FormData, UploadFile
 
 from relaycode.errors import Forbidden
 from relaycode.identity import service
-from relaycode.identity.auth import CSRF_COOKIE, SESSION_COOKIE, Principal, PrincipalDep, csrf_ok
+from relaycode.identity.auth import Principal, PrincipalDep, csrf_ok
+from relaycode.identity.cookies import (
+    CSRF_COOKIE,
+    DEVICE_COOKIE,
+    SESSION_COOKIE,
+    cookie_name,
+    read_cookie,
+)
 from relaycode.models import User
 from relaycode.state import AppState
 from relaycode.web.render import redirect, set_site_cookie
 
-DEVICE_COOKIE = "rc_device"
 _DEVICE_DAYS = 5 * 365
 _BROWSERS = (
     ("Edg/", "Edge"),
@@ -107,7 +113,7 @@ def device_label(user_agent: str | None) -> str:
 def sign_in(request: Request, db: Session, state: AppState, user: User, next_url: str) -> Response:
     """Start a cookie session on this browser's device record and go to ``next_url``."""
     label = device_label(request.headers.get("user-agent"))
-    device = service.attach_device(db, user, request.cookies.get(DEVICE_COOKIE), label)
+    device = service.attach_device(db, user, read_cookie(request, DEVICE_COOKIE), label)
     days = state.settings.session_days
     started = service.start_session(db, user, device, kind="cookie", days=days)
     response = redirect(request, next_url)
@@ -122,8 +128,9 @@ def sign_in(request: Request, db: Session, state: AppState, user: User, next_url
 
 
 def sign_out(request: Request, response: Response) -> Response:
-    secure = request.app.state.rc.settings.cookie_secure
-    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax", secure=secure)
+    secure = request.app.state.rc.secure_cookies
+    name = cookie_name(request, SESSION_COOKIE)
+    response.delete_cookie(name, path="/", httponly=True, samesite="lax", secure=secure)
     return response
 
 

@@ -9,20 +9,20 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from relaycode.catalog import merchants
 from relaycode.deps import DbDep
 from relaycode.errors import AppError
-from relaycode.identity import repository as id_repo
 from relaycode.identity.auth import Principal
-from relaycode.identity.schemas import ApiKeyIn, MemberIn
+from relaycode.merchants import repository as merchant_repo
+from relaycode.merchants import service as merchants
+from relaycode.merchants.schemas import API_KEY_SCOPES, ROLES, ApiKeyIn, MemberIn
 from relaycode.models import Merchant
-from relaycode.web.dashboard import merchant_for
+from relaycode.web.dashboard import MerchantOwner, TeamChange
+from relaycode.web.flash import clear_flash, set_flash, take_flash
+from relaycode.web.paging import PAGE_SIZE, cursor_of, pager
 from relaycode.web.render import page, redirect
 from relaycode.web.session import FormDep, SignedInDep, text
 
 router = APIRouter()
-OWNERS = ("owner",)
-SCOPES = ("offers:read", "offers:write", "codes:issue", "scan")
 
 
 def _team_page(
@@ -35,30 +35,47 @@ def _team_page(
     new_key: str | None = None,
     status: int = 200,
 ) -> Response:
+    members = merchant_repo.members_page(
+        db, merchant.id, cursor=cursor_of(request, "members"), limit=PAGE_SIZE
+    )
+    keys = merchant_repo.api_keys_page(
+        db, merchant.id, cursor=cursor_of(request, "keys"), limit=PAGE_SIZE
+    )
     context: dict[str, Any] = {
         "user": principal.user,
         "merchant": merchant,
-        "members": id_repo.members_of(db, merchant.id),
-        "keys": id_repo.api_keys_of(db, merchant.id),
-        "scopes": SCOPES,
-        "roles": ("owner", "staff", "verifier"),
+        "members": members.items,
+        "members_pager": pager(request, members, "members", anchor="members-h"),
+        "keys": keys.items,
+        "keys_pager": pager(request, keys, "keys", anchor="keys-h"),
+        "scopes": API_KEY_SCOPES,
+        "roles": ROLES,
         "errors": errors or [],
         "new_key": new_key,
     }
     return page(request, "team.html", context, status=status)
 
 
+def team_path(slug: str) -> str:
+    return f"/dashboard/m/{slug}/team"
+
+
 @router.get("/dashboard/m/{slug}/team")
-def team(request: Request, slug: str, db: DbDep, principal: SignedInDep) -> Response:
-    merchant = merchant_for(db, principal, slug, OWNERS)
-    return _team_page(request, db, principal, merchant)
+def team(request: Request, merchant: MerchantOwner, db: DbDep, principal: SignedInDep) -> Response:
+    # A key just created is shown here once, from the flash its POST left; the response
+    # deletes the flash, so a reload shows (and creates) nothing.
+    flash = take_flash(request, "new_key")
+    secret = flash.get("secret") if flash else None
+    response = _team_page(
+        request, db, principal, merchant, new_key=secret if isinstance(secret, str) else None
+    )
+    return clear_flash(request, response)
 
 
 @router.post("/dashboard/m/{slug}/team/members")
 def set_member(
-    request: Request, slug: str, form: FormDep, db: DbDep, principal: SignedInDep
+    request: Request, form: FormDep, merchant: TeamChange, db: DbDep, principal: SignedInDep
 ) -> Response:
-    merchant = merchant_for(db, principal, slug, OWNERS)
     try:
         data = MemberIn(username=text(form, "username"), role=text(form, "role"))
         if text(form, "remove"):
@@ -71,14 +88,13 @@ def set_member(
         return _team_page(
             request, db, principal, merchant, errors=[f"team.{err.code}"], status=err.status
         )
-    return redirect(request, f"/dashboard/m/{slug}/team")
+    return redirect(request, team_path(merchant.slug))
 
 
 @router.post("/dashboard/m/{slug}/team/keys")
 def create_key(
-    request: Request, slug: str, form: FormDep, db: DbDep, principal: SignedInDep
+    request: Request, form: FormDep, merchant: MerchantOwner, db: DbDep, principal: SignedInDep
 ) -> Response:
-    merchant = merchant_for(db, principal, slug, OWNERS)
     chosen = [s for s in form.getlist("scopes") if isinstance(s, str)]
     try:
         data = ApiKeyIn(name=text(form, "name"), scopes=chosen)
@@ -86,16 +102,17 @@ def create_key(
         return _team_page(request, db, principal, merchant, errors=["team.key_invalid"],
                           status=422)  # fmt: skip
     _key, secret = merchants.create_api_key(db, merchant, data.name, list(data.scopes))
-    # Shown once, on this response only (it is stored as a hash), and never cached.
-    response = _team_page(request, db, principal, merchant, new_key=secret)
-    response.headers["Cache-Control"] = "no-store"
+    # Post-redirect-get: the secret (stored only as a hash) rides a one-time, encrypted
+    # flash to the team page, never the URL; reloading that page creates no second key.
+    path = team_path(merchant.slug)
+    response = redirect(request, f"{path}#new-key")
+    set_flash(request, response, path, "new_key", {"secret": secret})
     return response
 
 
 @router.post("/dashboard/m/{slug}/team/keys/{key_id}/revoke")
 def revoke_key(
-    request: Request, slug: str, key_id: int, form: FormDep, db: DbDep, principal: SignedInDep
+    request: Request, key_id: int, form: FormDep, merchant: MerchantOwner, db: DbDep
 ) -> Response:
-    merchant = merchant_for(db, principal, slug, OWNERS)
     merchants.revoke_api_key(db, merchant, key_id)
-    return redirect(request, f"/dashboard/m/{slug}/team")
+    return redirect(request, team_path(merchant.slug))

@@ -32,8 +32,9 @@ function base64url(bytes) {
 }
 
 function csrfToken() {
-  const row = document.cookie.split("; ").find((c) => c.startsWith("rc_csrf="));
-  return row ? decodeURIComponent(row.slice(8)) : "";
+  // "__Host-rc_csrf" on an HTTPS site (Secure cookies), "rc_csrf" otherwise.
+  const match = document.cookie.match(/(?:^|; )(?:__Host-)?rc_csrf=([^;]*)/);
+  return match ? decodeURIComponent(match[1]) : "";
 }
 
 async function deviceKeyPair() {

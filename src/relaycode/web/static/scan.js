@@ -41,9 +41,53 @@ function say(name, state) {
   if (state) root.dataset.state = state;
 }
 
+// The API's error codes for an upload, and the message each gets (scan.html carries
+// them translated). Any other code still says what it is, never "no code found".
+const UPLOAD_ERRORS = {
+  bad_image: "error-bad-image",
+  unsupported_media_type: "error-bad-image",
+  no_file: "error-bad-image",
+  image_too_large: "error-image-too-large",
+  too_large: "error-image-too-large",
+  image_too_many_pixels: "error-image-too-many-pixels",
+  unavailable: "error-busy",
+  decode_busy: "error-busy",
+  rate_limited: "error-rate-limited",
+};
+
+class UploadError extends Error {
+  constructor(code) {
+    super(code);
+    this.code = code;
+  }
+}
+
+function sayUploadError(code) {
+  const name = UPLOAD_ERRORS[code];
+  if (name) {
+    say(name, "error");
+  } else {
+    statusLine.textContent = message("error-other").replace("{code}", code);
+    root.dataset.state = "error";
+  }
+  root.dataset.error = code;
+}
+
+async function errorCode(response) {
+  try {
+    const body = await response.json();
+    const code = body && body.error && body.error.code;
+    if (typeof code === "string" && /^[a-z0-9_]{1,64}$/.test(code)) return code;
+  } catch {
+    // not JSON: a proxy's error page, say
+  }
+  return response.status === 413 ? "too_large" : `http_${response.status}`;
+}
+
 function csrfToken() {
-  const row = document.cookie.split("; ").find((c) => c.startsWith("rc_csrf="));
-  return row ? decodeURIComponent(row.slice(8)) : "";
+  // "__Host-rc_csrf" on an HTTPS site (Secure cookies), "rc_csrf" otherwise.
+  const match = document.cookie.match(/(?:^|; )(?:__Host-)?rc_csrf=([^;]*)/);
+  return match ? decodeURIComponent(match[1]) : "";
 }
 
 function localPath(value) {
@@ -92,7 +136,7 @@ async function decodeBlob(blob) {
     headers: { "Content-Type": blob.type || "application/octet-stream", "X-CSRF-Token": csrfToken() },
     body: blob,
   });
-  if (!response.ok) throw new Error(`decode ${response.status}`);
+  if (!response.ok) throw new UploadError(await errorCode(response));
   const body = await response.json();
   const found = (body.barcodes || []).find((b) => b.text);
   return found ? found.text : null;
@@ -256,13 +300,17 @@ async function fromPhoto(file) {
       blob = file;
     }
   }
+  let text = null;
   try {
-    const text = await decodeBlob(blob);
-    if (text) await resolve(text);
-    else say("photo-none");
-  } catch {
-    say("photo-none");
+    text = await decodeBlob(blob);
+  } catch (err) {
+    // The server said why (not an image, too large, busy): show that, not "no code".
+    if (err instanceof UploadError) sayUploadError(err.code);
+    else say("network", "error");
+    return;
   }
+  if (text) await resolve(text);
+  else say("photo-none");
 }
 
 retry.addEventListener("click", () => startCamera());

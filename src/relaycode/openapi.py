@@ -1,0 +1,199 @@
+"""The OpenAPI document, completed: credentials, error answers and raw request bodies.
+
+FastAPI derives paths, parameters and models from the routes; what it cannot know is
+declared in ``OPERATIONS`` below, one line per operation: which credentials it takes
+(so /docs has an Authorize button) and which errors it can answer beyond those that
+follow from its shape. Every error answer is ``{"error": {"code", "message"}}``.
+``tests/test_openapi.py`` keeps this table and the routes in step, and calls every
+operation to check that the credentials declared are the ones it takes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from fastapi import FastAPI
+from pydantic import BaseModel, Field
+
+Auth = Literal["none", "optional", "session", "session_or_key"]
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="Stable and machine-readable: test this, not the message")
+    message: str = Field(description="For people; may change")
+    details: dict[str, Any] | None = Field(default=None, description="Extra facts, by code")
+
+
+class Error(BaseModel):
+    """Every error answer of the API."""
+
+    error: ErrorBody
+
+
+@dataclass(frozen=True)
+class Op:
+    auth: Auth
+    errors: tuple[int, ...] = ()
+
+
+OPERATIONS: dict[str, Op] = {
+    "GET /healthz": Op("none"),
+    "POST /api/v1/scan": Op("optional"),
+    "POST /api/v1/decode": Op("none"),
+    "GET /api/v1/trust-list": Op("none"),
+    "POST /api/v1/offers/{offer_id}/codes": Op("session_or_key", (409, 503)),
+    "GET /api/v1/offers/{offer_id}/codes": Op("session_or_key", (400,)),
+    "GET /api/v1/offers/{offer_id}/codes.csv": Op("session_or_key"),
+    "POST /api/v1/offers/{offer_id}/codes/revoke": Op("session_or_key"),
+    "POST /api/v1/codes/{code_id}/revoke": Op("session_or_key"),
+    "GET /api/v1/codes/{code_id}/image.{fmt}": Op("session_or_key"),
+    "POST /api/v1/auth/register": Op("none", (409, 429)),
+    "POST /api/v1/auth/login": Op("none", (401, 429)),
+    "POST /api/v1/auth/device": Op("none", (429,)),
+    "POST /api/v1/auth/logout": Op("session"),
+    "GET /api/v1/me": Op("session"),
+    "GET /api/v1/me/devices": Op("session", (400,)),
+    "DELETE /api/v1/me/devices/{device_uid}": Op("session"),
+    "PUT /api/v1/me/device/public-key": Op("session", (400,)),
+    "GET /api/v1/merchants": Op("session", (400,)),
+    "POST /api/v1/merchants": Op("session", (409,)),
+    "PUT /api/v1/merchants/{slug}/members": Op("session", (409,)),
+    "GET /api/v1/merchants/{slug}/members": Op("session", (400,)),
+    "DELETE /api/v1/merchants/{slug}/members/{username}": Op("session", (409,)),
+    "POST /api/v1/merchants/{slug}/api-keys": Op("session"),
+    "GET /api/v1/merchants/{slug}/api-keys": Op("session", (400,)),
+    "DELETE /api/v1/merchants/{slug}/api-keys/{key_id}": Op("session"),
+    "POST /api/v1/merchants/{slug}/offers": Op("session_or_key"),
+    "GET /api/v1/merchants/{slug}/offers": Op("session_or_key", (400,)),
+    "GET /api/v1/offers/{offer_id}": Op("none", (410,)),
+    "PATCH /api/v1/offers/{offer_id}": Op("session_or_key", (409,)),
+    "POST /api/v1/offers/{offer_id}/pause": Op("session_or_key", (409,)),
+    "POST /api/v1/offers/{offer_id}/activate": Op("session_or_key", (409,)),
+    "POST /api/v1/offers/{offer_id}/archive": Op("session_or_key", (409,)),
+    "PUT /api/v1/offers/{offer_id}/image": Op("session_or_key"),
+}
+
+SCHEMES = {
+    "session": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A session token from `/api/v1/auth/login` or `/auth/register` "
+        "(the pages send the `rc_session` cookie instead).",
+    },
+    "merchantKey": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A merchant API key (`rck_…`), made by an owner under "
+        "`/api/v1/merchants/{slug}/api-keys`; it may do what its scopes allow.",
+    },
+}
+_SECURITY: dict[Auth, list[dict[str, list[str]]]] = {
+    "none": [],
+    "optional": [{}, {"session": []}, {"merchantKey": []}],
+    "session": [{"session": []}],
+    "session_or_key": [{"session": []}, {"merchantKey": []}],
+}
+ERROR_TEXT = {
+    400: "Not possible in this situation",
+    401: "No, unknown or expired credentials (`unauthorized`, `bad_token`, …)",
+    403: "Not allowed here: your role, or the key's scopes",
+    404: "No such resource",
+    409: "Conflicts with the current state (taken, changed since loaded, wrong status)",
+    410: "Withdrawn or expired",
+    413: "The request body is too large (`too_large`)",
+    422: "The request is not valid (`invalid_input`, with `details.problems`)",
+    429: "Too many attempts: wait for `Retry-After` seconds",
+    503: "Temporarily unavailable",
+}
+_IMAGE = {"schema": {"type": "string", "format": "binary"}}
+REQUEST_BODIES: dict[str, dict[str, Any]] = {
+    "POST /api/v1/decode": {
+        "required": True,
+        "description": "A PNG, JPEG or WebP picture: as a form's `file` field or as the body",
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            },
+            "image/png": _IMAGE,
+            "image/jpeg": _IMAGE,
+            "image/webp": _IMAGE,
+        },
+    },
+    "PUT /api/v1/offers/{offer_id}/image": {
+        "required": True,
+        "description": "The picture itself as the body: PNG, JPEG or WebP",
+        "content": {"image/png": _IMAGE, "image/jpeg": _IMAGE, "image/webp": _IMAGE},
+    },
+}
+
+
+def _errors_for(key: str, op: dict[str, Any], declared: Op) -> set[int]:
+    """The errors an operation can give: those its shape implies, plus its own."""
+    errors = set(declared.errors)
+    params = op.get("parameters", [])
+    has_body = "requestBody" in op or key in REQUEST_BODIES
+    if params or has_body:
+        errors.add(422)
+    if has_body:
+        errors.add(413)
+    if any(p.get("in") == "path" for p in params):
+        errors.add(404)
+    if declared.auth != "none":
+        errors.add(401)  # a wrong token, even where none is needed
+    if declared.auth == "session_or_key" or "{slug}" in key:
+        errors.add(403)  # the caller's role in that merchant, or the key's scopes
+    return errors
+
+
+def complete(doc: dict[str, Any]) -> dict[str, Any]:
+    components = doc.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    error_schema = Error.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(error_schema.pop("$defs", {}))
+    schemas["Error"] = error_schema
+    # FastAPI's own 422 model describes an answer we never give.
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    components["securitySchemes"] = SCHEMES
+    for path, item in doc.get("paths", {}).items():
+        for method, op in item.items():
+            key = f"{method.upper()} {path}"
+            declared = OPERATIONS.get(key)
+            if declared is None:
+                continue  # tests/test_openapi.py fails on an undeclared operation
+            if key in REQUEST_BODIES:
+                op["requestBody"] = REQUEST_BODIES[key]
+            if declared.auth != "none":
+                op["security"] = _SECURITY[declared.auth]
+            responses = op.setdefault("responses", {})
+            for status in sorted(_errors_for(key, op, declared)):
+                responses[str(status)] = _error_response(status)
+    return doc
+
+
+def _error_response(status: int) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": ERROR_TEXT[status],
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    if status == 429:
+        response["headers"] = {
+            "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}
+        }
+    return response
+
+
+def install_openapi(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = complete(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,183 @@
+"""Money in minor units: ISO 4217 exponents, amounts read and written per locale (money.py).
+
+Moved from tests/web/test_web_money.py when the exponents left the web layer.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from relaycode.money import (
+    MAX_MINOR,
+    MoneyError,
+    cldr_differs,
+    exponent,
+    format_input,
+    format_minor,
+    to_minor,
+)
+
+LOCALES = ["en", "en_IN", "zh_Hans_CN", "de", "fr", "de_CH", "ja", "ar", "ru", "hi"]
+CURRENCIES = ["CNY", "JPY", "KWD", "USD", "KRW", "EUR", "IQD", "CLF", "HUF", "INR"]
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "locale", "minor"),
+    [
+        # The ones a new user typed and had refused:
+        ("¥38.5", "CNY", "zh_Hans_CN", 3850),
+        ("¥38.5", "CNY", "en", 3850),
+        ("38.50", "CNY", "en", 3850),
+        ("38,50", "EUR", "de", 3850),
+        ("38,50", "EUR", "fr", 3850),
+        ("1,234.50", "CNY", "en", 123450),
+        ("38", "CNY", "en", 3800),
+        # and the ones that worked before keep working:
+        ("12.5", "CNY", "en", 1250),
+        ("12.", "USD", "en", 1200),
+        (".5", "EUR", "en", 50),
+        ("0", "CNY", "en", 0),
+        ("0.01", "CNY", "en", 1),
+        ("1200", "JPY", "en", 1200),
+        ("1200.0", "JPY", "en", 1200),  # trailing zeros are harmless
+        ("12.50", "usd", "en", 1250),  # currency case does not matter
+        ("1.234", "KWD", "en", 1234),  # three decimals
+        ("1,234,567", "KRW", "en", 1234567),
+        (" 12.50 ", "CNY", "en", 1250),
+        ("１２．５０", "CNY", "zh_Hans_CN", 1250),  # full-width, from a CJK input method
+        ("12。50", "CNY", "zh_Hans_CN", 1250),  # ideographic full stop
+        ("38元", "CNY", "zh_Hans_CN", 3800),
+        ("￥1,200", "JPY", "ja", 1200),
+        ("CN¥ 38.50", "CNY", "en", 3850),
+        ("cny 38", "CNY", "en", 3800),
+        ("38.50 €", "EUR", "fr", 3850),
+        ("1 234,50", "EUR", "fr", 123450),  # a typed space for French grouping
+        ("1.234,50", "EUR", "de", 123450),
+        ("12.5", "EUR", "fr", 1250),  # a point is no French group separator: a decimal
+        ("CHF 1'234.50", "CHF", "de_CH", 123450),
+        ("1.234", "IQD", "en", 1234),  # ISO 4217 says 3 decimals, CLDR says 0
+        ("\u200f12.50\xa0", "USD", "ar", 1250),  # bidi marks are invisible when pasted
+    ],
+)
+def test_to_minor(text: str, currency: str, locale: str, minor: int) -> None:
+    assert to_minor(text, currency, locale) == minor
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "locale", "reason"),
+    [
+        ("", "CNY", "en", "empty"),
+        ("   ", "CNY", "en", "empty"),
+        ("-1", "CNY", "en", "negative"),
+        ("¥-5", "CNY", "en", "negative"),
+        ("38.505", "CNY", "en", "too_many_decimals"),
+        ("1.5", "JPY", "en", "too_many_decimals"),
+        ("12.5", "JPY", "ja", "too_many_decimals"),
+        ("38,50", "CNY", "en", "ambiguous"),  # 3,850 or 38.50? Say which.
+        ("1,23", "CNY", "en", "ambiguous"),
+        ("38.50", "EUR", "de", "ambiguous"),  # 3.850 or 38,50?
+        ("abc", "CNY", "en", "not_a_number"),
+        ("1e3", "CNY", "en", "not_a_number"),
+        ("NaN", "CNY", "en", "not_a_number"),
+        ("1_000", "CNY", "en", "not_a_number"),
+        ("1.2.3", "CNY", "en", "not_a_number"),
+        ("12 50", "CNY", "en", "not_a_number"),
+        ("1.234,5", "EUR", "fr", "not_a_number"),
+        ("$38", "CNY", "en", "wrong_currency"),
+        ("38 €", "CNY", "en", "wrong_currency"),
+        ("10000000001", "CNY", "en", "too_large"),
+        ("12", "XYZ", "en", "unknown_currency"),
+        ("12", "XAU", "en", "unknown_currency"),
+    ],
+)
+def test_to_minor_refuses(text: str, currency: str, locale: str, reason: str) -> None:
+    with pytest.raises(MoneyError) as info:
+        to_minor(text, currency, locale)
+    assert info.value.reason == reason
+
+
+def test_ambiguous_says_what_it_could_mean() -> None:
+    with pytest.raises(MoneyError) as info:
+        to_minor("38,50", "CNY", "en")
+    assert info.value.suggestions == ("3,850", "38.5")
+
+
+def test_exponents_follow_iso_4217() -> None:
+    assert exponent("JPY") == 0
+    assert exponent("krw") == 0
+    assert exponent("CNY") == 2
+    assert exponent("BHD") == 3
+    assert exponent("IQD") == 3
+    assert exponent("CLF") == 4
+    assert exponent("HUF") == 2
+    # Where CLDR (Babel's get_currency_precision) rounds for display, ISO still counts.
+    assert cldr_differs("IQD") and cldr_differs("HUF") and not cldr_differs("CNY")
+    with pytest.raises(MoneyError):
+        exponent("XYZ")
+
+
+@pytest.mark.parametrize(
+    ("minor", "currency", "locale", "shown"),
+    [
+        (1250, "CNY", "en", "CN¥12.50"),
+        (1250, "CNY", "zh_Hans_CN", "¥12.50"),
+        (120000, "JPY", "en", "¥120,000"),
+        (120000, "JPY", "zh_Hans_CN", "JP¥120,000"),
+        (123456789, "USD", "en", "$1,234,567.89"),
+        (5, "EUR", "en", "€0.05"),
+        (3850, "EUR", "de", "38,50\xa0€"),
+        (1234, "KWD", "en", "KWD1.234"),
+        (1234, "IQD", "en", "IQD1.234"),  # not rounded to CLDR's 0 decimals
+        (0, "CNY", "en", "CN¥0.00"),
+    ],
+)
+def test_format_minor(minor: int, currency: str, locale: str, shown: str) -> None:
+    assert format_minor(minor, currency, locale) == shown
+
+
+def test_never_float() -> None:
+    with pytest.raises(TypeError):
+        to_minor(38.5, "CNY", "en")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        format_minor(38.5, "CNY", "en")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        format_minor(True, "CNY", "en")
+
+
+@given(
+    minor=st.integers(min_value=0, max_value=MAX_MINOR),
+    currency=st.sampled_from(CURRENCIES),
+    locale=st.sampled_from(LOCALES),
+)
+def test_round_trip_shown(minor: int, currency: str, locale: str) -> None:
+    """What we show is read back as the same amount, in every locale."""
+    assert to_minor(format_minor(minor, currency, locale), currency, locale) == minor
+
+
+@given(
+    minor=st.integers(min_value=0, max_value=MAX_MINOR),
+    currency=st.sampled_from(CURRENCIES),
+    locale=st.sampled_from(LOCALES),
+)
+def test_round_trip_input(minor: int, currency: str, locale: str) -> None:
+    """An edit form shows the amount in a way that saves back unchanged."""
+    assert to_minor(format_input(minor, currency, locale), currency, locale) == minor
+
+
+@given(
+    whole=st.integers(min_value=0, max_value=10**8),
+    frac=st.integers(min_value=0, max_value=999),
+    currency=st.sampled_from(["CNY", "KWD", "JPY"]),
+)
+def test_exact_without_floats(whole: int, frac: int, currency: str) -> None:
+    """Decimal digits in, the exact integer out: what float arithmetic gets wrong."""
+    exp = exponent(currency)
+    digits = str(frac).zfill(3)[:exp]
+    text = f"{whole}.{digits}" if exp else str(whole)
+    expected = whole * 10**exp + (int(digits) if exp else 0)
+    assert to_minor(text, currency, "en") == expected
+    assert Decimal(format_input(expected, currency, "en")) == Decimal(text)

@@ -1,0 +1,53 @@
+"""Hostile or heavy input through the pages: big pictures, limits, control characters."""
+
+from __future__ import annotations
+
+import io
+import os
+from typing import Any
+
+from PIL import Image
+
+
+def _noisy_png(side: int = 300) -> bytes:
+    buf = io.BytesIO()
+    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(buf, "PNG")
+    assert len(buf.getvalue()) > 200 * 1024  # noise does not compress
+    return buf.getvalue()
+
+
+def test_offer_form_pages_take_pictures_above_the_form_limit(pages: Any) -> None:
+    pages.register()
+    assert pages.post("/dashboard/merchants", {"slug": "tea", "name": "Tea"}).status_code == 303
+    fields = {"title": "Tea", "price": "1", "currency": "CNY"}
+    picture = {"image": ("tea.png", _noisy_png(), "image/png")}
+    r = pages.post("/dashboard/m/tea/offers/new", fields, files=picture)
+    assert r.status_code == 303, r.text
+    offer_id = r.headers["location"].rsplit("/", 1)[-1]
+    r = pages.post(f"/dashboard/offers/{offer_id}/edit", {**fields, "version": "1"}, files=picture)
+    assert r.status_code == 303, r.text
+
+
+def test_sign_in_page_429_says_when_to_retry(pages: Any, settings: Any) -> None:
+    for _ in range(settings.login_attempts_per_minute):
+        assert pages.post("/login", {"username": "x", "password": "y"}).status_code == 401
+    r = pages.post("/login", {"username": "x", "password": "y"})
+    assert r.status_code == 429 and 1 <= int(r.headers["retry-after"]) <= 60
+
+
+def test_sign_up_page_429_says_when_to_retry(pages: Any) -> None:
+    for i in range(10):
+        pages.register(f"user{i}")
+        pages.post("/logout", {})
+    r = pages.post("/register", {"username": "user10", "password": "password123",
+                                 "password2": "password123"})  # fmt: skip
+    assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+    assert "Too many attempts" in r.text
+
+
+def test_control_characters_on_the_sign_in_pages(pages: Any) -> None:
+    r = pages.post("/login", {"username": "ali\u0000ce", "password": "password123"})
+    assert r.status_code == 422 and "Wrong username or password." in r.text
+    r = pages.post("/register", {"username": "bob\u0000", "password": "password123",
+                                 "password2": "password123"})  # fmt: skip
+    assert r.status_code == 422

@@ -1,0 +1,172 @@
+"""Post-redirect-get everywhere: every page form that succeeds answers 303, so a reload
+repeats nothing; a new API key's secret is shown once, from a one-time flash."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from relaycode.models import Code, MerchantApiKey
+from relaycode.web import flash
+from relaycode.web.pages import router as pages_router
+
+KEY = re.compile(r"rck_[A-Za-z0-9_-]{20,}")
+TEAM = "/dashboard/m/tea-house/team"
+
+
+def _sign_up(client: TestClient, username: str) -> None:
+    client.get("/")
+    form = {"csrf": client.cookies["rc_csrf"], "username": username}
+    form |= {"password": "password123", "password2": "password123"}
+    assert client.post("/register", data=form, follow_redirects=False).status_code == 303
+
+
+def _key_count(app: Any) -> int:
+    with app.state.rc.db.transaction() as db:
+        return int(db.scalar(select(func.count()).select_from(MerchantApiKey)) or 0)
+
+
+def test_reloading_after_a_new_key_creates_no_second_key(
+    pages: Any, client: TestClient, app: Any
+) -> None:
+    pages.shop()
+    r = pages.post(f"{TEAM}/keys", {"name": "till", "scopes": ["offers:read"]})
+    assert r.status_code == 303
+    location = r.headers["location"]
+    assert location.startswith(TEAM) and not KEY.search(location)  # never in the URL
+    set_cookie = r.headers.get("set-cookie", "")
+    assert "rc_flash=" in set_cookie and not KEY.search(set_cookie)  # encrypted, too
+    assert "HttpOnly" in set_cookie and f"Path={TEAM}" in set_cookie
+
+    shown = client.get(location)
+    (secret,) = set(KEY.findall(shown.text))
+    assert shown.headers["cache-control"] == "no-store"
+    # The reload a new user did: the same page again. No second key, no secret again.
+    for _ in range(2):
+        again = client.get(location)
+        assert again.status_code == 200 and KEY.search(again.text) is None
+    assert _key_count(app) == 1
+    assert client.get("/api/v1/merchants/tea-house/offers", headers=_bearer(secret)).is_success
+
+
+def _bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def _flash_after_new_key(pages: Any) -> str:
+    pages.shop()
+    r = pages.post(f"{TEAM}/keys", {"name": "till", "scopes": ["offers:read"]})
+    assert r.status_code == 303
+    value = pages.client.cookies.get("rc_flash", path=TEAM)
+    assert value
+    return str(value)
+
+
+def test_the_flash_belongs_to_one_session(pages: Any, client: TestClient) -> None:
+    value = _flash_after_new_key(pages)
+    # The same owner, signed in afresh (a new session): a copied flash shows nothing.
+    pages.post("/logout", {})
+    r = pages.post("/login", {"username": "alice", "password": "password123"})
+    assert r.status_code == 303
+    client.cookies.set("rc_flash", value, path=TEAM)
+    page = client.get(TEAM)
+    assert page.status_code == 200 and KEY.search(page.text) is None
+
+
+@pytest.mark.parametrize("change", ["tamper", "truncate", "garbage"])
+def test_a_damaged_flash_shows_nothing(pages: Any, client: TestClient, change: str) -> None:
+    value = _flash_after_new_key(pages)
+    damaged = {
+        "tamper": value[:-2] + ("AA" if not value.endswith("AA") else "BB"),
+        "truncate": value[:10],
+        "garbage": "%%%not-base64%%%",
+    }[change]
+    client.cookies.delete("rc_flash", path=TEAM)
+    client.cookies.set("rc_flash", damaged, path=TEAM)
+    page = client.get(TEAM)
+    assert page.status_code == 200 and KEY.search(page.text) is None
+
+
+def test_an_old_flash_shows_nothing(
+    pages: Any, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _flash_after_new_key(pages)
+    now = flash.time.time()
+    monkeypatch.setattr(flash.time, "time", lambda: now + flash.FLASH_SECONDS + 1)
+    page = client.get(TEAM)
+    assert page.status_code == 200 and KEY.search(page.text) is None
+
+
+def _routes(router: Any) -> Any:
+    for route in router.routes:
+        included = getattr(route, "original_router", None)  # FastAPI's include_router
+        if included is not None:
+            yield from _routes(included)
+        else:
+            yield route
+
+
+def _web_posts() -> set[str]:
+    """Every POST handler of the pages (web/), found by walking their router."""
+    return {r.path for r in _routes(pages_router) if "POST" in getattr(r, "methods", set())}
+
+
+def test_every_page_form_redirects_with_303(pages: Any, client: TestClient, app: Any) -> None:
+    shop = pages.shop()
+    code_id = _code_ids(app)[0]
+    _sign_up(TestClient(app), "sam")
+    token = client.post(
+        "/api/v1/auth/login",
+        json={"username": "alice", "password": "password123", "device_label": "old phone"},
+    ).json()["device_id"]
+    offer = f"/dashboard/offers/{shop.offer_id}"
+    # Paths are made when their step runs: a key is revoked after it was created.
+    steps: list[tuple[str, Callable[[], str], dict[str, Any]]] = [
+        ("/scan", lambda: "/scan", {"text": shop.code_text}),
+        ("/dashboard/merchants", lambda: "/dashboard/merchants",
+         {"slug": "second", "name": "Second"}),
+        ("/dashboard/m/{slug}/offers/new", lambda: "/dashboard/m/tea-house/offers/new",
+         {"title": "Oolong", "price": "¥38.5", "currency": "CNY"}),
+        ("/dashboard/offers/{offer_id}/edit", lambda: f"{offer}/edit",
+         {"title": "Green tea", "price": "13", "currency": "CNY", "version": "1"}),
+        ("/dashboard/offers/{offer_id}/codes", lambda: f"{offer}/codes", {"channel": "flyer"}),
+        ("/dashboard/offers/{offer_id}/codes/revoke", lambda: f"{offer}/codes/revoke",
+         {"codes": [code_id]}),
+        ("/dashboard/codes/{code_id}/revoke",
+         lambda: f"/dashboard/codes/{_code_ids(app)[0]}/revoke", {}),
+        ("/dashboard/offers/{offer_id}/status", lambda: f"{offer}/status", {"action": "pause"}),
+        ("/dashboard/m/{slug}/team/members", lambda: f"{TEAM}/members",
+         {"username": "sam", "role": "staff"}),
+        ("/dashboard/m/{slug}/team/keys", lambda: f"{TEAM}/keys",
+         {"name": "till", "scopes": ["scan"]}),
+        ("/dashboard/m/{slug}/team/keys/{key_id}/revoke",
+         lambda: f"{TEAM}/keys/{_key_id(app)}/revoke", {}),
+        ("/account/devices/{device_uid}/revoke", lambda: f"/account/devices/{token}/revoke", {}),
+        ("/logout", lambda: "/logout", {}),
+        ("/login", lambda: "/login", {"username": "alice", "password": "password123"}),
+        ("/register", lambda: "/register",
+         {"username": "zoe", "password": "password123", "password2": "password123"}),
+    ]  # fmt: skip
+    assert {route for route, _path, _form in steps} == _web_posts()  # none left out
+    for _route, make_path, form in steps:
+        path = make_path()
+        r = pages.post(path, form)
+        assert r.status_code == 303, (path, r.text[:300])
+        target = r.headers["location"]
+        assert target.startswith("/") and not target.startswith("//")
+        assert client.get(target).status_code in (200, 410), target  # a page to reload
+
+
+def _code_ids(app: Any) -> list[str]:
+    with app.state.rc.db.transaction() as db:
+        return list(db.scalars(select(Code.id).where(Code.status == "active").order_by(Code.id)))
+
+
+def _key_id(app: Any) -> int:
+    with app.state.rc.db.transaction() as db:
+        return int(db.scalar(select(func.max(MerchantApiKey.id))) or 0)
