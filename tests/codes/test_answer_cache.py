@@ -78,7 +78,12 @@ def test_every_write_is_seen_by_the_next_scan(client: TestClient, app: Any) -> N
         result = write()
         assert result is None or result.status_code == 200, (name, result.text)
         assert seen(_scan(client, text)), name
-    # Withdrawing the offer revokes its other codes too.
+    # Bulk withdrawal, and archiving the offer, revoke codes too.
+    third = issue(client, owner, oid)
+    third_id = _scan(client, third)["code"]["id"]
+    r = client.post(f"/api/v1/offers/{oid}/codes/revoke", json={"ids": [third_id]}, headers=h)
+    assert r.status_code == 200, r.text
+    assert _scan(client, third)["reason"] == "revoked"
     assert _scan(client, other)["verdict"] == "ours"
     assert client.post(f"/api/v1/offers/{oid}/archive", headers=h).status_code == 200
     assert _scan(client, other)["reason"] == "revoked"
