@@ -39,7 +39,7 @@ class Op:
 
 OPERATIONS: dict[str, Op] = {
     "GET /healthz": Op("none"),
-    "POST /api/v1/scan": Op("optional"),
+    "POST /api/v1/scan": Op("optional", (403,)),  # 403: an API key without the scan scope
     "POST /api/v1/decode": Op("none"),
     "GET /api/v1/trust-list": Op("none"),
     "POST /api/v1/offers/{offer_id}/codes": Op("session_or_key", (409, 503)),

@@ -48,11 +48,6 @@ _MEDIA = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
 @router.post(
     "/scan",
     response_model=ScanOut,
-    responses={
-        403: {"description": "an API key without the `scan` scope"},
-        413: {"description": "body over 16 KiB"},
-        422: {"description": "not a JSON object with a `text` string"},
-    },
     openapi_extra={
         "requestBody": {
             "required": True,
