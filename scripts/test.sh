@@ -108,10 +108,11 @@ run_pytest() { # run_pytest <label> <env assignments...> -- <pytest args...>
 lint_rc=0
 lint_paths=()
 for p in src tests bench; do [[ -e $p ]] && lint_paths+=("$p"); done
-info "lint: ruff check / ruff format --check (${lint_paths[*]}), mypy src"
+info "lint: ruff check / ruff format --check (${lint_paths[*]}), mypy src (strict), mypy tests bench"
 "$VENV/bin/ruff" check "${lint_paths[@]}" || lint_rc=1
 "$VENV/bin/ruff" format --check "${lint_paths[@]}" || lint_rc=1
 "$VENV/bin/mypy" src || lint_rc=1
+"$VENV/bin/mypy" --config-file mypy-tests.ini tests bench || lint_rc=1
 
 # ---------------------------------------------------------------------------
 # SQLite half.

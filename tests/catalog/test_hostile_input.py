@@ -32,7 +32,12 @@ def test_fields_that_may_be_cleared_still_can(
     client: TestClient, shop: tuple[str, dict[str, Any]]
 ) -> None:
     token, offer = shop
-    body = {"description": None, "sku": None, "payment_methods": [], "valid_until": None}
+    body: dict[str, Any] = {
+        "description": None,
+        "sku": None,
+        "payment_methods": [],
+        "valid_until": None,
+    }
     r = client.patch(f"/api/v1/offers/{offer['id']}", json=body, headers=auth(token))
     assert r.status_code == 200, r.text
     assert (r.json()["description"], r.json()["payment_methods"]) == ("", [])

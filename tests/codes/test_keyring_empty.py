@@ -25,7 +25,7 @@ def _empty_keyring(app: Any, content: Any) -> None:
     keyring.refresh(max_age=0)
 
 
-EMPTY = {"hmac": [], "ed25519": []}
+EMPTY: dict[str, list[object]] = {"hmac": [], "ed25519": []}
 
 
 def test_issuing_with_an_empty_keyring_is_a_clear_error(app: Any, client: TestClient) -> None:

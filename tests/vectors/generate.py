@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import pathlib
+from typing import Any
 
 out = pathlib.Path("tests/vectors")
 KEY = bytes(range(32))  # key id 1
@@ -21,7 +22,7 @@ def tok(kid, key, cid, version=1):
     return base64.b32encode(head + tag).decode().rstrip("=")
 
 
-cases = []
+cases: list[tuple[str, dict[str, Any], str | None, str, str | None]] = []
 cid = bytes.fromhex("00112233445566778899aabbccddeeff")
 good = tok(1, KEY, cid)
 cases.append(
