@@ -69,7 +69,7 @@ def test_the_answer_serialises_as_scan_out_would(
                    status, kid, 1, created, expires)  # fmt: skip
     token = OnlineToken(1, kid, cid, body=encode_token(kid, secret, cid))
     now = datetime(2030, 1, 1, tzinfo=UTC)
-    cases = [
+    cases: list[tuple[Classification, ResolveRow | GtinRow | None]] = [
         (Classification("ours", token=token), ResolveRow(code, offer, merchant)),
         (Classification("ours", token=token), None),
         (Classification("ours_invalid", reason="bad_tag", message="no"), None),

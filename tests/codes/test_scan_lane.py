@@ -85,7 +85,7 @@ def test_lane_and_route_answer_alike(client: TestClient, routed: TestClient) -> 
             body = _same(client, routed, json={"text": text}).json()
             assert (body["verdict"], body["reason"]) == (verdict, reason), text
     as_json = {"content-type": "application/json"}
-    errors = {
+    errors: dict[str, tuple[dict[str, Any], int, str]] = {
         "malformed JSON": ({"content": b'{"text": ', "headers": as_json}, 422, "invalid_input"),
         "not an object": ({"json": ["x"]}, 422, "invalid_input"),
         "too large": ({"content": b"x" * (17 * 1024)}, 413, "too_large"),
