@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     max_image_pixels: int = 40_000_000
     # Every other request body (JSON API, form pages); see bodylimit.py for the table.
     max_body_bytes: int = 64 * 1024
+    # /api/v1/decode: decodes at once (0: one per CPU), the memory they share, and how long
+    # one may search an image. Beyond these the answer is 503 decode_busy, or 413.
+    decode_concurrency: int = 0
+    decode_memory_mb: int = 256
+    decode_seconds: float = 1.5
     session_days: int = 30
     # Rate limits, in the `limits` package's notation ("10 per minute; 30 per hour").
     login_attempts_per_minute: int = 10  # wrong passwords, per account and address

@@ -55,7 +55,7 @@ def invalid_input(errors: Sequence[Any]) -> AppError:
 def json_error(err: AppError) -> JSONResponse:
     headers = (
         {"Retry-After": str(err.details["retry_after"])}
-        if err.status == 429 and "retry_after" in err.details
+        if err.status in (429, 503) and "retry_after" in err.details
         else None
     )
     return JSONResponse(err.to_dict(), status_code=err.status, headers=headers)

@@ -71,14 +71,28 @@ def render(
 
 
 @app.command()
-def decode(image: Path, as_json: bool = typer.Option(False, "--json")) -> None:
-    """Print the text of every barcode found in IMAGE."""
+def decode(
+    image: Path,
+    as_json: bool = typer.Option(False, "--json"),
+    seconds: float = typer.Option(
+        10.0,
+        "--seconds",
+        min=0.1,
+        help="Search time limit (the API uses RELAYCODE_DECODE_SECONDS).",
+    ),
+) -> None:
+    """Print the text of every barcode found in IMAGE, one line per symbol (a code printed
+    twice is printed twice; --json adds each one's corners)."""
     from relaycode.codes.decode import decode_image_bytes
 
     s = settings()
     with one_line_errors():
         found = decode_image_bytes(
-            image.read_bytes(), max_bytes=s.max_upload_bytes, max_pixels=s.max_image_pixels
+            image.read_bytes(),
+            max_bytes=s.max_upload_bytes,
+            max_pixels=s.max_image_pixels,
+            max_memory=s.decode_memory_mb * 1024 * 1024,
+            seconds=seconds,
         )
     if as_json:
         typer.echo(

@@ -1,11 +1,13 @@
-"""The decoding core: one zxing-cpp pass, then a short cascade only when it finds nothing.
+"""The decoding passes: zxing-cpp on an image or a derived copy, and OpenCV's WeChat reader.
 
-Measured on ZXing's black-box photographs and a seeded synthetic set (``bench/decode.py``):
-the first pass is plain zxing-cpp with ``TextMode.Plain``; when it finds nothing we retry on
-re-binarised, rescaled, contrast-equalised and sharpened copies and finally with OpenCV's
-WeChat QR reader (no model files: its traditional detector). Cascade stages only accept
-symbologies with strong checks (Reed-Solomon or a mod-103 check), and EAN/UPC results,
-whose single check digit lets misreads through, must be read again from a rescaled crop.
+Measured on ZXing's black-box photographs and seeded synthetic sets (``bench/decode.py``):
+the first pass is plain zxing-cpp with ``TextMode.Plain``; the cascade (decode_search.py)
+retries on re-binarised, rescaled, contrast-equalised and sharpened copies and finally with
+OpenCV's WeChat QR reader (no model files: its traditional detector). Cascade stages only
+accept symbologies with strong checks (Reed-Solomon or a mod-103 check), and EAN/UPC
+results, whose single check digit lets misreads through, must be read again from a crop.
+Polarity is zxing-cpp's ``try_invert``: it flips the binarised bitmap, which costs far less
+than a second pass on an inverted grey image.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 
 import cv2
@@ -45,7 +47,6 @@ _STRONG = zxingcpp.barcode_formats_from_str(
 )
 _PLAIN = zxingcpp.TextMode.Plain
 _LOCAL = zxingcpp.Binarizer.LocalAverage
-_CASCADE_MAX_SIDE = 1600  # larger photos are shrunk first: modules are big enough there
 _UPSCALE_MAX_SIDE = 900  # only smaller images are worth enlarging
 
 
@@ -60,7 +61,7 @@ class DecodedBarcode:
 
 
 @dataclass(frozen=True, slots=True)
-class _Variant:
+class Variant:
     """A derived image, the affine map back to original pixels, and how to read it."""
 
     image: Gray
@@ -74,12 +75,12 @@ class _Variant:
         return out
 
 
-def _scaling(fx: float, fy: float | None = None) -> npt.NDArray[np.float64]:
+def scaling(fx: float, fy: float | None = None) -> npt.NDArray[np.float64]:
     """The map back from an image resized by ``fx`` (and ``fy``, if different)."""
     return np.array([[1.0 / fx, 0.0, 0.0], [0.0, 1.0 / (fy or fx), 0.0]])
 
 
-def _then(
+def then(
     first: npt.NDArray[np.float64], second: npt.NDArray[np.float64]
 ) -> npt.NDArray[np.float64]:
     """The affine map ``second(first(p))``."""
@@ -92,7 +93,7 @@ def symbology_name(fmt: zxingcpp.BarcodeFormat) -> str:
     return _NAMES.get(fmt.name, fmt.name.lower())
 
 
-def _quad(position: zxingcpp.Position) -> Quad:
+def quad_of(position: zxingcpp.Position) -> Quad:
     corners = (position.top_left, position.top_right, position.bottom_right, position.bottom_left)
     return np.array([[p.x, p.y] for p in corners], dtype=np.float64)
 
@@ -101,13 +102,13 @@ def _u8(image: npt.ArrayLike) -> Gray:
     return np.asarray(image, dtype=np.uint8)
 
 
-def _resize(gray: Gray, factor: float) -> tuple[Gray, npt.NDArray[np.float64]]:
+def resize(gray: Gray, factor: float) -> tuple[Gray, npt.NDArray[np.float64]]:
     """``gray`` scaled by ``factor`` (at least 1 pixel each way) and the map back."""
     h, w = gray.shape
     size = (max(1, round(w * factor)), max(1, round(h * factor)))
     interp = cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR
     image = _u8(cv2.resize(gray, size, interpolation=interp))
-    return image, _scaling(size[0] / w, size[1] / h)
+    return image, scaling(size[0] / w, size[1] / h)
 
 
 def _crop(gray: Gray, quad: Quad) -> Gray:
@@ -142,12 +143,12 @@ def _inside(small: Quad, big: Quad) -> bool:
 
 def _reads_again(image: Gray, result: zxingcpp.Barcode) -> bool:
     """Does a rescaled crop around ``result`` give the same text? Misreads rarely repeat."""
-    crop = _crop(image, _quad(result.position))
+    crop = _crop(image, quad_of(result.position))
     if crop.size == 0:
         return False
     for factor in (1.3, 0.9):
         again = zxingcpp.read_barcodes(
-            _resize(crop, factor)[0],
+            resize(crop, factor)[0],
             formats=zxingcpp.BarcodeFormats(result.format),
             text_mode=_PLAIN,
         )
@@ -156,23 +157,31 @@ def _reads_again(image: Gray, result: zxingcpp.Barcode) -> bool:
     return False
 
 
-def _zxing(variant: _Variant) -> list[DecodedBarcode]:
+def zxing_pass(variant: Variant, suspects: list[Quad] | None = None) -> list[DecodedBarcode]:
+    """Every symbol zxing-cpp reads in ``variant``, positions in original pixels.
+
+    ``suspects``, when given, receives the quads of symbols found that failed to decode (a
+    checksum or format error): places where the cascade should look again.
+    """
     found = zxingcpp.read_barcodes(
         variant.image,
         formats=variant.formats,
-        try_invert=False,
+        try_invert=True,
         text_mode=_PLAIN,
         binarizer=variant.binarizer,
+        return_errors=suspects is not None,
     )
+    if suspects is not None:
+        suspects.extend(variant.original(quad_of(r.position)) for r in found if not r.valid)
     found = [r for r in found if r.valid and r.error is None and r.text]
-    linear = [_quad(r.position) for r in found if r.format.name in _WEAK]
+    linear = [quad_of(r.position) for r in found if r.format.name in _WEAK]
     out: list[DecodedBarcode] = []
     for r in found:
         if _weak(r):
-            quad = _quad(r.position)
+            quad = quad_of(r.position)
             if any(_inside(quad, other) for other in linear) or not _reads_again(variant.image, r):
                 continue
-        corners = [(round(x), round(y)) for x, y in variant.original(_quad(r.position))]
+        corners = [(round(x), round(y)) for x, y in variant.original(quad_of(r.position))]
         out.append(DecodedBarcode(r.text, symbology_name(r.format), corners, variant.engine))
     return out
 
@@ -180,7 +189,7 @@ def _zxing(variant: _Variant) -> list[DecodedBarcode]:
 _local = threading.local()
 
 
-def _wechat(gray: Gray, back: npt.NDArray[np.float64]) -> list[DecodedBarcode]:
+def wechat_pass(gray: Gray, back: npt.NDArray[np.float64]) -> list[DecodedBarcode]:
     """OpenCV contrib's WeChat QR reader without its CNN models (none are shipped)."""
     detector = getattr(_local, "wechat", None)
     if detector is None:
@@ -217,7 +226,7 @@ def _threshold(gray: Gray) -> Gray:
     )
 
 
-def _rotated(gray: Gray, angle: float, back: npt.NDArray[np.float64]) -> _Variant:
+def _rotated(gray: Gray, angle: float, back: npt.NDArray[np.float64]) -> Variant:
     """Turned by ``angle`` degrees on a canvas that holds it all: 1-D codes at odd angles."""
     h, w = gray.shape
     forward = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
@@ -226,73 +235,39 @@ def _rotated(gray: Gray, angle: float, back: npt.NDArray[np.float64]) -> _Varian
     forward[:, 2] += (size[0] - w) / 2, (size[1] - h) / 2
     image = _u8(cv2.warpAffine(gray, forward, size, borderMode=cv2.BORDER_REPLICATE))
     inverse = cv2.invertAffineTransform(forward).astype(np.float64)
-    return _Variant(image, _then(inverse, back), "zxing-rotate", formats=_LINEAR)
+    return Variant(image, then(inverse, back), "zxing-rotate", formats=_LINEAR)
 
 
 def _enlarged(
     gray: Gray, factor: float, back: npt.NDArray[np.float64], *, sharpen: bool = False
-) -> _Variant:
+) -> Variant:
     """Small modules (a code far from the camera) read better after interpolation."""
-    image, scaled = _resize(gray, factor)
+    image, scaled = resize(gray, factor)
     engine = "zxing-rescale"
     if sharpen:
         image, engine = _sharpen(image, 4.0), "zxing-rescale-sharpen"
-    return _Variant(image, _then(scaled, back), engine, formats=_STRONG)
+    return Variant(image, then(scaled, back), engine, formats=_STRONG)
 
 
-def _stages(gray: Gray, back: npt.NDArray[np.float64]) -> list[Callable[[], _Variant]]:
+def stages(gray: Gray, back: npt.NDArray[np.float64]) -> list[Callable[[], Variant]]:
     """Cascade stages in order, built lazily: most images never need the later ones."""
     gh = zxingcpp.Binarizer.GlobalHistogram
 
-    def same_size(image: Gray, engine: str, binarizer: zxingcpp.Binarizer = _LOCAL) -> _Variant:
-        return _Variant(image, back, engine, binarizer, _STRONG)
+    def same_size(image: Gray, engine: str, binarizer: zxingcpp.Binarizer = _LOCAL) -> Variant:
+        return Variant(image, back, engine, binarizer, _STRONG)
 
-    stages: list[Callable[[], _Variant]] = [
+    out: list[Callable[[], Variant]] = [
         lambda: same_size(_smooth(gray), "zxing-smooth"),
         lambda: same_size(_clahe(gray), "zxing-clahe", gh),
         lambda: same_size(_sharpen(gray), "zxing-sharpen"),
     ]
     for up in (2.0, 3.0):
         if max(gray.shape) * up <= 2 * _UPSCALE_MAX_SIDE:
-            stages.append(partial(_enlarged, gray, up, back))
-    stages += [
+            out.append(partial(_enlarged, gray, up, back))
+    out += [
         lambda: same_size(_threshold(gray), "zxing-threshold"),
         lambda: _rotated(gray, 45.0, back),
     ]
     if max(gray.shape) <= _UPSCALE_MAX_SIDE:
-        stages.append(partial(_enlarged, gray, 2.0, back, sharpen=True))
-    return stages
-
-
-def _unique(found: list[DecodedBarcode]) -> list[DecodedBarcode]:
-    """One result per (text, symbology): the first, in reading order."""
-    first: dict[tuple[str, str], DecodedBarcode] = {}
-    for b in found:
-        first.setdefault((b.text, b.symbology), b)
-    return list(first.values())
-
-
-def decode_gray(gray: Gray) -> list[DecodedBarcode]:
-    """Every barcode zxing-cpp finds; if none, what the first cascade stage finds."""
-    # zxing-cpp's try_invert costs time even when the first try works, so polarity is ours:
-    # dark-on-light first, everywhere, then the light-on-dark (screen in dark mode) retries.
-    inverted = _u8(cv2.bitwise_not(gray))
-    for image, engine in ((gray, "zxing"), (inverted, "zxing-invert")):
-        found = _zxing(_Variant(image, _scaling(1.0), engine))
-        if found:
-            return _unique(found)
-    small, small_inverted, back = gray, inverted, _scaling(1.0)
-    if max(gray.shape) > _CASCADE_MAX_SIDE:
-        small, back = _resize(gray, _CASCADE_MAX_SIDE / max(gray.shape))
-        small_inverted = _u8(cv2.bitwise_not(small))
-    for image, suffix in ((small, ""), (small_inverted, "-invert")):
-        for stage in _stages(image, back):
-            try:
-                variant = stage()
-                found = _zxing(replace(variant, engine=variant.engine + suffix))
-            except (cv2.error, RuntimeError, ValueError):  # an odd shape: skip, never a 500
-                _log.warning("decode stage failed on a %s image", image.shape, exc_info=True)
-                continue
-            if found:
-                return _unique(found)
-    return _unique(_wechat(small, back))
+        out.append(partial(_enlarged, gray, 2.0, back, sharpen=True))
+    return out

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal
+from functools import partial
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
@@ -31,6 +32,8 @@ from relaycode.uploads import read_limited
 
 if TYPE_CHECKING:
     from relaycode.codes.decode import DecodedBarcode
+    from relaycode.codes.decode_gate import DecodeGate
+    from relaycode.config import Settings
 
 router = APIRouter(tags=["codes"])
 
@@ -127,11 +130,21 @@ def code_image(
     return Response(renderer(text, options), media_type=_MEDIA[fmt], headers=headers)
 
 
-@router.post("/decode")
+_DECODE_ERRORS: dict[int | str, dict[str, Any]] = {
+    413: {"description": "image_too_large (bytes) or image_too_many_pixels (to decode)"},
+    422: {"description": "bad_image, image_bad_shape or no_file"},
+    503: {"description": "decode_busy: every decoder is taken; retry after Retry-After"},
+}
+
+
+@router.post("/decode", responses=_DECODE_ERRORS)
 async def decode(request: Request, state: StateDep) -> DecodeOut:
-    """Find every barcode in an uploaded image (PNG, JPEG or WebP as the raw body,
-    or a multipart form with a ``file`` field)."""
-    limit = state.settings.max_upload_bytes
+    """Find every barcode in an uploaded image (PNG, JPEG, WebP or GIF as the raw body,
+    or a multipart form with a ``file`` field): each symbol found, repeated ones included,
+    with its four corners (top-left, top-right, bottom-right, bottom-left) in pixels of the
+    upright image. The search stops after ``RELAYCODE_DECODE_SECONDS``."""
+    settings = state.settings
+    limit = settings.max_upload_bytes
     ctype = request.headers.get("content-type", "")
     if ctype.startswith("multipart/form-data"):
         form = await request.form(max_files=1, max_fields=5, max_part_size=limit)
@@ -141,7 +154,10 @@ async def decode(request: Request, state: StateDep) -> DecodeOut:
         data = await upload.read(limit + 1)
     else:
         data = await read_limited(request, limit, code="image_too_large")
-    found = await _decode_in_thread(data, limit, state.settings.max_image_pixels)
+    gate = _decode_gate(request, settings)
+    # The slot is taken here, on the loop, so that a full gate costs no thread at all.
+    with gate.slot():
+        found = await _decode_in_thread(data, settings, gate)
     return DecodeOut(
         barcodes=[
             BarcodeOut(
@@ -152,12 +168,36 @@ async def decode(request: Request, state: StateDep) -> DecodeOut:
     )
 
 
-async def _decode_in_thread(data: bytes, limit: int, pixels: int) -> list[DecodedBarcode]:
+def _decode_gate(request: Request, settings: Settings) -> DecodeGate:
+    """One gate per app: decodes share its process's CPUs and memory."""
+    from relaycode.codes.decode_gate import DecodeGate, default_slots
+
+    gate = getattr(request.app.state, "decode_gate", None)
+    if not isinstance(gate, DecodeGate):
+        slots = settings.decode_concurrency or default_slots()
+        memory = settings.decode_memory_mb * 1024 * 1024
+        gate = DecodeGate(slots, memory, retry_after=settings.decode_seconds)
+        request.app.state.decode_gate = gate
+    return gate
+
+
+async def _decode_in_thread(
+    data: bytes, settings: Settings, gate: DecodeGate
+) -> list[DecodedBarcode]:
     # Imported here: OpenCV and zxing-cpp load slowly, and only decoding needs them.
     from relaycode.codes import decode as decoder
 
+    # A worker thread: decoding is seconds of CPU that must not stall the event loop.
     return await run_in_threadpool(
-        decoder.decode_image_bytes, data, max_bytes=limit, max_pixels=pixels
+        partial(
+            decoder.decode_image_bytes,
+            data,
+            max_bytes=settings.max_upload_bytes,
+            max_pixels=settings.max_image_pixels,
+            max_memory=gate.memory,
+            seconds=settings.decode_seconds,
+            gate=gate,
+        )
     )
 
 

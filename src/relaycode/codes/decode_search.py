@@ -1,0 +1,274 @@
+"""Find every symbol in a grey image: one full pass, then a cascade over what is left.
+
+1. zxing-cpp reads the whole image (at most ``WORK_MAX_SIDE`` pixels long: a 6000 px photo
+   is read at 2500, where its symbols still have modules of several pixels).
+2. Every symbol found is blanked out, so later passes can only find new ones, and the
+   cascade (decode_cascade.py) runs over what is left: on the whole image while nothing
+   has been found, and once something has, on the regions that still look like a symbol
+   (edge-dense blobs, and where zxing-cpp saw a symbol it could not read), with a work
+   allowance proportional to the image so that a cluttered photo does not cost seconds.
+3. For a photo shrunk in step 1, the candidate regions are read again at full resolution.
+
+Every pass checks a deadline (``seconds``): an API caller gets an answer in bounded time.
+Results are every symbol, with its position; one physical symbol found by two passes
+(same text, one's centre inside the other) is reported once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from relaycode.codes.decode_cascade import (
+    DecodedBarcode,
+    Gray,
+    Quad,
+    Variant,
+    resize,
+    scaling,
+    stages,
+    then,
+    wechat_pass,
+    zxing_pass,
+)
+
+_log = logging.getLogger(__name__)
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in work-image pixels
+Affine = npt.NDArray[np.float64]
+
+WORK_MAX_SIDE = 2500
+DEFAULT_SECONDS = 1.5
+_CASCADE_MAX_SIDE = 1600  # whole-image cascade stages: modules are big enough there
+_ANALYSIS_SIDE = 480  # where candidate regions are looked for
+_FOLLOW_UP = 1.0  # after a find: cascade pixels allowed, as a multiple of the image's
+_MAX_REGIONS = 24
+
+
+@dataclass
+class _Search:
+    full: Gray
+    work: Gray  # a copy, blanked where symbols were found
+    back: Affine  # work pixel -> full pixel
+    deadline: float
+    found: list[DecodedBarcode] = field(default_factory=list)
+    suspects: list[Quad] = field(default_factory=list)  # full-image pixels
+    allowance: float = float("inf")
+
+    def expired(self) -> bool:
+        return time.monotonic() >= self.deadline or self.allowance <= 0
+
+    def add(self, hits: Iterable[DecodedBarcode]) -> bool:
+        """Record new symbols and blank them out of ``work``; True if any was new."""
+        new = [h for h in hits if not any(_same_symbol(h, f) for f in self.found)]
+        for hit in new:
+            self.found.append(hit)
+            _blank(self.work, _to_work(self.back, _footprint(hit)))
+        if new and self.allowance == float("inf"):
+            self.allowance = _FOLLOW_UP * self.work.size
+        return bool(new)
+
+
+def decode_gray(full: Gray, *, seconds: float | None = DEFAULT_SECONDS) -> list[DecodedBarcode]:
+    """Every symbol in an 8-bit grey image, searched for at most ``seconds`` (None: no limit)."""
+    deadline = time.monotonic() + (seconds if seconds is not None else float("inf"))
+    work, back = full, scaling(1.0)
+    if max(full.shape) > WORK_MAX_SIDE:
+        work, back = resize(full, WORK_MAX_SIDE / max(full.shape))
+    search = _Search(full, np.array(work, copy=True), back, deadline)
+    search.add(zxing_pass(Variant(work, back, "zxing"), search.suspects))
+    if not search.found:
+        _whole_image_cascade(search)
+    if search.expired():
+        return search.found
+    regions = _regions(search)
+    if search.found:  # else the whole image has had every stage already
+        _region_cascade(search, regions)
+    _full_resolution(search, regions)
+    return search.found
+
+
+def _whole_image_cascade(search: _Search) -> None:
+    image, back = search.work, search.back
+    if max(image.shape) > _CASCADE_MAX_SIDE:
+        image, shrink = resize(image, _CASCADE_MAX_SIDE / max(image.shape))
+        back = then(shrink, back)
+    for stage in [*stages(image, back), None]:
+        if search.expired() or search.found:
+            return  # once something is found, only the regions left are searched
+        search.add(_run(stage, image, back))
+
+
+def _region_cascade(search: _Search, regions: list[Box]) -> None:
+    """The cascade over each region left, cheapest stages first across all regions."""
+    plans = []
+    for x0, y0, x1, y1 in regions:
+        crop = search.work[y0:y1, x0:x1]  # a view: later blanking shows through
+        offset = np.array([[1.0, 0.0, x0], [0.0, 1.0, y0]])
+        plans.append((crop, then(offset, search.back), stages(crop, then(offset, search.back))))
+    depth = max((len(p[2]) for p in plans), default=0)
+    for level in range(depth + 1):  # the last level is the WeChat reader
+        for crop, back, steps in plans:
+            if search.expired():
+                return
+            stage = steps[level] if level < len(steps) else None
+            if level > len(steps):
+                continue
+            search.allowance -= crop.size
+            search.add(_run(stage, np.ascontiguousarray(crop), back))
+
+
+def _full_resolution(search: _Search, regions: list[Box]) -> None:
+    """Regions of a shrunk photo, read again from the original pixels."""
+    if search.work.shape == search.full.shape:
+        return
+    for box in regions:
+        if search.expired():
+            return
+        corners = np.array([[box[0], box[1]], [box[2], box[3]]], np.float64)
+        (x0, y0), (x1, y1) = np.round(corners @ search.back[:, :2].T + search.back[:, 2])
+        tile = np.ascontiguousarray(search.full[int(y0) : int(y1), int(x0) : int(x1)])
+        if tile.size == 0:
+            continue
+        search.allowance -= tile.size
+        offset = np.array([[1.0, 0.0, x0], [0.0, 1.0, y0]])
+        search.add(zxing_pass(Variant(tile, offset, "zxing-fullres")))
+
+
+def _run(stage: object, image: Gray, back: Affine) -> list[DecodedBarcode]:
+    """One cascade stage (``None``: the WeChat reader); an odd shape is skipped, not a 500."""
+    try:
+        if stage is None:
+            return wechat_pass(image, back)
+        assert callable(stage)
+        variant = stage()
+        assert isinstance(variant, Variant)
+        return zxing_pass(variant)
+    except (cv2.error, RuntimeError, ValueError):
+        _log.warning("decode stage failed on a %s image", image.shape, exc_info=True)
+        return []
+
+
+# ---------------------------------------------------------------- regions and symbols
+
+
+def _to_work(back: Affine, quad: Quad) -> Quad:
+    """Full-image pixels to work-image pixels (``back`` is a scale, no rotation)."""
+    out: Quad = (quad - back[:, 2]) / np.diag(back[:, :2])
+    return out
+
+
+def _footprint(hit: DecodedBarcode) -> Quad:
+    """The area a symbol covers. zxing-cpp places a 1-D code on the scan lines that read
+    it, a thin strip: widen that across the bars to 40 % of the length, as printed."""
+    quad = np.asarray(hit.position, np.float64)
+    along = (quad[1] + quad[2] - quad[0] - quad[3]) / 2
+    across = (quad[3] + quad[2] - quad[0] - quad[1]) / 2
+    length, height = float(np.linalg.norm(along)), float(np.linalg.norm(across))
+    if length == 0 or height >= 0.3 * length:
+        return quad
+    normal = np.array([-along[1], along[0]]) / length  # perpendicular, same length scale
+    if height > 0 and float(normal @ across) < 0:
+        normal = -normal
+    centre_line = (quad[[0, 1]] + quad[[3, 2]]) / 2  # left and right ends, mid-height
+    half = 0.2 * length * normal
+    out: Quad = np.array(
+        [centre_line[0] - half, centre_line[1] - half, centre_line[1] + half, centre_line[0] + half]
+    )
+    return out
+
+
+def _same_symbol(a: DecodedBarcode, b: DecodedBarcode) -> bool:
+    """One physical symbol read twice: the same text, and one's centre within the other."""
+    if a.text != b.text or a.symbology != b.symbology:
+        return False
+    qa, qb = _footprint(a).astype(np.float32), _footprint(b).astype(np.float32)
+    ca, cb = qa.mean(axis=0), qb.mean(axis=0)
+    return bool(
+        cv2.pointPolygonTest(qb.reshape(-1, 1, 2), (float(ca[0]), float(ca[1])), False) >= 0
+        or cv2.pointPolygonTest(qa.reshape(-1, 1, 2), (float(cb[0]), float(cb[1])), False) >= 0
+    )
+
+
+def _grown(quad: Quad, factor: float) -> Quad:
+    centre = quad.mean(axis=0)
+    out: Quad = centre + (quad - centre) * factor
+    return out
+
+
+def _blank(image: Gray, quad: Quad) -> None:
+    """Paint a found symbol (and its quiet zone) in the paper's shade: nothing left to read."""
+    h, w = image.shape
+    big = _grown(quad, 1.2)
+    x0, y0 = np.clip(big.min(axis=0).astype(int), 0, [w - 1, h - 1])
+    x1, y1 = np.clip(big.max(axis=0).astype(int) + 1, 1, [w, h])
+    ring = np.concatenate(
+        [image[y0, x0:x1], image[y1 - 1, x0:x1], image[y0:y1, x0], image[y0:y1, x1 - 1]]
+    )
+    shade = int(np.median(ring)) if ring.size else 255
+    cv2.fillConvexPoly(image, np.round(big).astype(np.int32), shade)
+
+
+def _regions(search: _Search) -> list[Box]:
+    """Where a symbol may still be: edge-dense blobs of the blanked image, and suspects."""
+    work = search.work
+    h, w = work.shape
+    f = min(1.0, _ANALYSIS_SIDE / max(h, w))
+    small = cv2.resize(
+        work, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA
+    )
+    small = cv2.GaussianBlur(small, (0, 0), 0.7)
+    grad = cv2.morphologyEx(small, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
+    otsu, _ = cv2.threshold(grad, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    edges = (grad > max(24.0, otsu)).astype(np.uint8)
+    for hit in search.found:  # the rims of blanked symbols are not candidates
+        quad = _to_work(search.back, _footprint(hit))
+        cv2.fillConvexPoly(edges, np.round(_grown(quad, 1.35) * f).astype(np.int32), 0)
+    closed = cv2.morphologyEx(edges, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+    blobs = cv2.morphologyEx(closed, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(blobs)
+    boxes: list[tuple[int, Box]] = []
+    for x, y, bw, bh, area in stats[1:count]:
+        if min(bw, bh) >= 6 and area >= 0.35 * bw * bh:
+            boxes.append((int(area), _box(x / f, y / f, (x + bw) / f, (y + bh) / f, w, h)))
+    for quad in search.suspects:
+        q = _to_work(search.back, quad)
+        (x0, y0), (x1, y1) = q.min(axis=0), q.max(axis=0)
+        boxes.append((w * h, _box(x0, y0, x1, y1, w, h)))
+    boxes.sort(key=lambda item: -item[0])
+    return _merged([b for _, b in boxes[:_MAX_REGIONS]])
+
+
+def _box(x0: float, y0: float, x1: float, y1: float, w: int, h: int) -> Box:
+    """A region with a margin for quiet zones, inside the image."""
+    margin = 0.25 * max(x1 - x0, y1 - y0) + 12
+    return (
+        int(max(0, x0 - margin)),
+        int(max(0, y0 - margin)),
+        int(min(w, x1 + margin)),
+        int(min(h, y1 + margin)),
+    )
+
+
+def _merged(boxes: list[Box]) -> list[Box]:
+    """Overlapping regions as one, so no pixel is searched twice per stage."""
+    out = list(boxes)
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(out)):
+            for j in range(i + 1, len(out)):
+                a, b = out[i], out[j]
+                if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]:
+                    out[i] = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+                    del out[j]
+                    changed = True
+                    break
+            if changed:
+                break
+    return out
