@@ -154,6 +154,8 @@ async def decode(request: Request, state: StateDep) -> DecodeOut:
         data = await upload.read(limit + 1)
     else:
         data = await read_limited(request, limit, code="image_too_large")
+    if not data:
+        raise InvalidInput("the upload is empty", code="bad_image")
     gate = _decode_gate(request, settings)
     # The slot is taken here, on the loop, so that a full gate costs no thread at all.
     with gate.slot():
@@ -170,10 +172,11 @@ async def decode(request: Request, state: StateDep) -> DecodeOut:
 
 def _decode_gate(request: Request, settings: Settings) -> DecodeGate:
     """One gate per app: decodes share its process's CPUs and memory."""
-    from relaycode.codes.decode_gate import DecodeGate, default_slots
+    from relaycode.codes.decode_gate import DecodeGate, default_slots, give_back_big_blocks
 
     gate = getattr(request.app.state, "decode_gate", None)
     if not isinstance(gate, DecodeGate):
+        give_back_big_blocks()
         slots = settings.decode_concurrency or default_slots()
         memory = settings.decode_memory_mb * 1024 * 1024
         gate = DecodeGate(slots, memory, retry_after=settings.decode_seconds)
