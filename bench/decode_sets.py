@@ -13,7 +13,15 @@ import zxingcpp
 from PIL import Image
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_DATASET = REPO.parent / "shared" / "datasets" / "zxing-blackbox"
+# The shared datasets sit next to the main checkout; a worktree is one level deeper.
+DEFAULT_DATASET = next(
+    (
+        p / "shared" / "datasets" / "zxing-blackbox"
+        for p in (REPO.parent, REPO.parent.parent)
+        if (p / "shared" / "datasets" / "zxing-blackbox").is_dir()
+    ),
+    REPO.parent / "shared" / "datasets" / "zxing-blackbox",
+)
 IMAGE_EXTS = (".png", ".jpg", ".gif")
 B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 CATEGORIES = (
@@ -46,7 +54,7 @@ class Sample:
     category: str
     name: str
     gray: np.ndarray
-    expected: tuple[str, ...]  # empty: no barcode in the picture
+    expected: tuple[str, ...]  # one text per symbol, repeats included; empty: no barcode
     tolerated: frozenset[str] = frozenset()
 
 
@@ -78,14 +86,27 @@ def same(expected: str, got: str) -> bool:
     return upce_to_ean13(expected) == got
 
 
-def judge(sample: Sample, texts: list[str]) -> tuple[bool, bool]:
-    """(success, false positive) for one decoder's texts on one sample."""
-    wanted = sample.expected
-    if not wanted:
-        return False, bool(texts)
-    ok = all(any(same(w, t) for t in texts) for w in wanted)
-    wrong = any(not any(same(w, t) for w in wanted) and t not in sample.tolerated for t in texts)
-    return ok, wrong
+@dataclass
+class Verdict:
+    found: int  # expected symbols reported (each expected symbol counts once)
+    wrong: int  # texts reported that are in no expected symbol: false positives
+    extra: int  # an expected text reported more often than it is in the picture
+
+
+def judge(sample: Sample, texts: list[str]) -> Verdict:
+    """Match one decoder's texts to the symbols expected in one sample, one to one."""
+    remaining = list(sample.expected)
+    found = wrong = extra = 0
+    for text in texts:
+        hit = next((i for i, w in enumerate(remaining) if same(w, text)), None)
+        if hit is not None:
+            del remaining[hit]
+            found += 1
+        elif any(same(w, text) for w in sample.expected):
+            extra += 1
+        elif text not in sample.tolerated:
+            wrong += 1
+    return Verdict(found, wrong, extra)
 
 
 # ---------------------------------------------------------------- dataset
