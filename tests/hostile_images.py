@@ -64,6 +64,17 @@ def png(
     return body if truncate else body + chunk(b"IEND", b"")
 
 
+def png_of(pixels: np.ndarray, colour: int) -> bytes:
+    """A PNG of ``pixels`` (uint8 or uint16, H x W x channels) with any colour type."""
+    depth = 16 if pixels.dtype == np.uint16 else 8
+    height, width = pixels.shape[:2]
+    raw = pixels.astype(">u2" if depth == 16 else np.uint8).reshape(height, -1).view(np.uint8)
+    rows = np.hstack([np.zeros((height, 1), np.uint8), raw.reshape(height, -1)]).tobytes()
+    ihdr = struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0)
+    idat = chunk(b"IDAT", zlib.compress(rows))
+    return PNG_MAGIC + chunk(b"IHDR", ihdr) + idat + chunk(b"IEND", b"")
+
+
 def palette_png(width: int, height: int) -> bytes:
     """A 256-colour palette PNG with a transparency entry for every colour."""
     plte = bytes(range(256)) * 3

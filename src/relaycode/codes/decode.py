@@ -9,6 +9,7 @@ too much memory is a 413; a busy server is a 503 (decode_gate.py).
 from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import replace
 
 import numpy as np
 
@@ -62,7 +63,15 @@ def decode_image_bytes(
             except load_errors() as exc:
                 kind = type(exc).__name__
                 raise bad_image(f"the image data is damaged or incomplete ({kind})") from exc
-        return decode_gray(gray, seconds=seconds)
+        found = decode_gray(gray, seconds=seconds)
+    # A JPEG shrunk while decoding: positions are given in the pixels of the file.
+    scale = max(how.width, how.height) / max(gray.shape)
+    if scale == 1:
+        return found
+    return [
+        replace(b, position=[(round(x * scale), round(y * scale)) for x, y in b.position])
+        for b in found
+    ]
 
 
 def decode_array(gray: Gray, *, seconds: float | None = DEFAULT_SECONDS) -> list[DecodedBarcode]:

@@ -208,7 +208,7 @@ def _upright(gray: Gray, im: Image.Image) -> Gray:
     elif orientation == 6:
         gray = np.rot90(gray, -1)
     elif orientation == 7:
-        gray = np.rot90(gray, -1)[:, ::-1]
+        gray = np.rot90(gray, -1)[::-1, :]
     elif orientation == 8:
         gray = np.rot90(gray, 1)
     return np.ascontiguousarray(gray)

@@ -45,13 +45,15 @@ Affine = npt.NDArray[np.float64]
 WORK_MAX_SIDE = 2500
 DEFAULT_SECONDS = 1.5
 _CASCADE_MAX_SIDE = 1600  # whole-image cascade stages: modules are big enough there
-_ANALYSIS_SIDE = 320  # where candidate regions are looked for
+_ANALYSIS_SIDE = 256  # where candidate regions are looked for
 # The cascade's work allowance, in pixels read, as a multiple of the image's pixels: with
 # nothing found yet, and once something is (the rest is then searched in regions only).
 # Measured on bench/decode.py: the first stages find most of what the cascade finds, and
 # these keep the median within 2x and the p90 within 3x of plain zxing-cpp.
 _ALLOWANCE = 3.0
 _FOLLOW_UP = 0.35
+_FOLLOW_UP_MIN = 120_000  # a small image still gets a retry or two of what is left
+_PER_READ = 50_000  # zxing-cpp's cost of a read, whatever its size, in pixels' worth
 _WECHAT_COST = 6.0  # OpenCV's WeChat reader costs about six zxing-cpp reads a pixel
 _FULL_RES_TILE = 4_000_000  # larger regions are not small codes
 _MAX_REGIONS = 24
@@ -96,22 +98,29 @@ class _Search:
             if any(_same_symbol(hit, f) for f in self.found):
                 continue
             if not self.found:  # from now on only what is left is searched
-                follow_up = self.effort * _FOLLOW_UP * self.work.size
+                follow_up = self.effort * (_FOLLOW_UP * self.work.size + _FOLLOW_UP_MIN)
                 self.allowance = min(self.allowance, follow_up)
             self.found.append(hit)
             _blank(self.work, _to_work(self.back, _footprint(hit)))
+
+    def _charge(self, pixels: float) -> bool:
+        """Take ``pixels`` from the allowance if they fit (a stage too big is skipped)."""
+        if pixels > self.allowance:
+            return False
+        self.allowance -= pixels
+        return True
 
     def run(self, stage: Callable[[], Variant] | None, image: Gray, back: Affine) -> None:
         """One cascade stage (``None``: the WeChat reader), charged for the pixels it reads;
         a stage that fails on an odd shape is skipped, never a 500."""
         try:
             if stage is None:
-                self.allowance -= _WECHAT_COST * image.size
-                self.add(wechat_pass(image, back))
+                if self._charge(_WECHAT_COST * image.size + _PER_READ):
+                    self.add(wechat_pass(image, back))
                 return
             variant = stage()
-            self.allowance -= variant.image.size
-            self.add(zxing_pass(variant))
+            if self._charge(variant.image.size + _PER_READ):
+                self.add(zxing_pass(variant))
         except (cv2.error, RuntimeError, ValueError):
             _log.warning("decode stage failed on a %s image", image.shape, exc_info=True)
 
@@ -175,8 +184,7 @@ def _full_resolution(search: _Search, regions: list[Box]) -> None:
         tile = np.ascontiguousarray(search.full[int(y0) : int(y1), int(x0) : int(x1)])
         if search.expired():
             return
-        if 0 < tile.size <= _FULL_RES_TILE:
-            search.allowance -= tile.size
+        if 0 < tile.size <= _FULL_RES_TILE and search._charge(tile.size + _PER_READ):
             offset = np.array([[1.0, 0.0, x0], [0.0, 1.0, y0]])
             search.add(zxing_pass(Variant(tile, offset, "zxing-fullres")))
 
@@ -250,7 +258,7 @@ def _regions(search: _Search) -> list[Box]:
     small = cv2.resize(
         work, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA
     )
-    small = cv2.GaussianBlur(small, (0, 0), 0.7)
+    small = cv2.blur(small, (3, 3)) if f == 1 else small  # resizing averaged it already
     grad = cv2.morphologyEx(small, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
     spread = cv2.morphologyEx(small, cv2.MORPH_GRADIENT, np.ones((7, 7), np.uint8))
     # Strong edges for their neighbourhood (a faint code on grey paper counts), above the
@@ -264,11 +272,13 @@ def _regions(search: _Search) -> list[Box]:
         cv2.fillConvexPoly(edges, np.round(_grown(quad, 1.35) * f).astype(np.int32), 0)
     # Symbols are dense in edges both ways; an object's outline or a line of text less so.
     density = cv2.boxFilter(edges.astype(np.float32), -1, (11, 11))
-    blobs = cv2.morphologyEx((density >= 0.3).astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5)))
+    blobs = cv2.morphologyEx((density >= 0.4).astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5)))
     count, _, stats, _ = cv2.connectedComponentsWithStats(blobs)
     boxes: list[tuple[int, Box]] = []
     for x, y, bw, bh, area in stats[1:count]:
-        if min(bw, bh) >= 6 and area >= 0.35 * bw * bh:
+        # Too small to be read, or cut by the edge of the picture (unreadable too).
+        inside = x > 0 and y > 0 and x + bw < blobs.shape[1] and y + bh < blobs.shape[0]
+        if inside and min(bw, bh) >= 6 and area >= 0.4 * bw * bh:
             boxes.append((int(area), _box(x / f, y / f, (x + bw) / f, (y + bh) / f, w, h)))
     for quad in search.suspects:
         q = _to_work(search.back, quad)
