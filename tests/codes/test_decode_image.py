@@ -36,7 +36,7 @@ def test_16_bit_grey_png_is_read_at_8_bits() -> None:
     data = png_of(wide, colour=0)
     assert data[24:26] == b"\x10\x00"  # IHDR: 16-bit grey
     assert [b.text for b in decode_image_bytes(data, **LIMITS)] == [URL]
-    low = qr().astype(np.uint16) * 4000 // 255  # 12-bit samples in 16 bits: stretched
+    low = (qr().astype(np.uint32) * 4000 // 255).astype(np.uint16)  # 12-bit data: stretched
     assert [b.text for b in decode_image_bytes(png_of(low, colour=0), **LIMITS)] == [URL]
 
 
