@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from relaycode.codes.decode import DecodedBarcode, decode_array, decode_image_bytes
-from relaycode.codes.decode_search import _same_symbol, decode_gray
+from relaycode.codes.decode_search import decode_gray
+from relaycode.codes.decode_symbols import same_symbol
 from relaycode.errors import AppError, InvalidInput, TooLarge
 
 LIMITS = {"max_bytes": 5_000_000, "max_pixels": 20_000_000}
@@ -202,13 +203,27 @@ def test_one_symbol_read_twice_is_reported_once() -> None:
     shifted = DecodedBarcode("X1", "qr", [(14, 12), (63, 12), (63, 62), (14, 62)], "zxing-smooth")
     beside = DecodedBarcode("X1", "qr", [(80, 10), (130, 10), (130, 60), (80, 60)], "zxing")
     other = DecodedBarcode("X2", "qr", [(14, 12), (63, 12), (63, 62), (14, 62)], "zxing")
-    assert _same_symbol(a, shifted)
-    assert not _same_symbol(a, beside) and not _same_symbol(a, other)
-    # A 1-D code read on two scan lines of the same bars (zxing-cpp gives thin strips).
-    top = DecodedBarcode("123", "code128", [(20, 30), (220, 30), (220, 33), (20, 33)], "zxing")
-    low = DecodedBarcode("123", "code128", [(21, 95), (219, 95), (219, 97), (21, 97)], "zxing")
-    far = DecodedBarcode("123", "code128", [(20, 300), (220, 300), (220, 303), (20, 303)], "zxing")
-    assert _same_symbol(top, low) and not _same_symbol(top, far)
+    assert same_symbol(a, shifted)
+    assert not same_symbol(a, beside) and not same_symbol(a, other)
+
+
+def test_a_tall_1d_code_read_on_two_scan_lines_is_one_symbol() -> None:
+    """zxing-cpp reports a 1-D code as thin strips; two strips of the same bars are one
+    symbol, while the same label printed twice, one above the other, is two."""
+    bars = zx_array("TALL-128", zxingcpp.BarcodeFormat.Code128, scale=2)[:1]
+    page = np.full((520, bars.shape[1] + 40), 255, np.uint8)
+    page[20:240, 20:-20] = bars  # one label, 220 px tall bars
+    page[280:500, 20:-20] = bars  # the same label again, below, with paper between
+    right = 20 + bars.shape[1]
+
+    def strip(y: int) -> DecodedBarcode:
+        return DecodedBarcode(
+            "TALL-128", "code128", [(20, y), (right, y), (right, y + 2), (20, y + 2)], "zxing"
+        )
+
+    assert same_symbol(strip(30), strip(220), page)  # the same bars from top to bottom
+    assert not same_symbol(strip(220), strip(300), page)  # paper between the two labels
+    assert not same_symbol(strip(30), strip(480), page)
 
 
 def test_light_on_dark_code() -> None:
@@ -323,7 +338,12 @@ def test_fuzzed_uploads_only_raise_app_errors(junk: bytes, cut: int, flips: list
     try:
         found = decode_image_bytes(bytes(data), **LIMITS)
     except AppError as exc:
-        assert exc.code in ("bad_image", "image_too_large", "image_too_many_pixels")
+        assert exc.code in (
+            "bad_image",
+            "image_too_large",
+            "image_too_many_pixels",
+            "image_bad_shape",
+        )
     else:
         assert isinstance(found, list)
 

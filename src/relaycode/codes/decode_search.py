@@ -37,6 +37,7 @@ from relaycode.codes.decode_cascade import (
     wechat_pass,
     zxing_pass,
 )
+from relaycode.codes.decode_symbols import blank, footprint, grown, same_symbol
 
 _log = logging.getLogger(__name__)
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in work-image pixels
@@ -52,30 +53,14 @@ _ANALYSIS_SIDE = 256  # where candidate regions are looked for
 # these keep the median within 2x and the p90 within 3x of plain zxing-cpp.
 _ALLOWANCE = 3.0
 _FOLLOW_UP = 0.35
-_FOLLOW_UP_MIN = 120_000  # a small image still gets a retry or two of what is left
-_PER_READ = 50_000  # zxing-cpp's cost of a read, whatever its size, in pixels' worth
+_FOLLOW_UP_MIN = 60_000  # a small image still gets a retry of what is left
+_PER_READ = 20_000
+_STAGE_COST = 0.6  # a cascade read (no pyramid) costs about 0.6 of the first, a pixel
 _WECHAT_COST = 6.0  # OpenCV's WeChat reader costs about six zxing-cpp reads a pixel
 _FULL_RES_TILE = 4_000_000  # larger regions are not small codes
 _MAX_REGIONS = 24
+_REGION_VS_FOUND = 16.0  # area: symbols on one sheet differ up to 4x in side
 _MIN_CONTRAST = 10  # grey levels between a code's dark and light modules, at the least
-_LINEAR = frozenset(
-    [
-        "code128",
-        "code39",
-        "code93",
-        "codabar",
-        "ean13",
-        "ean8",
-        "upca",
-        "upce",
-        "isbn",
-        "itf",
-        "databar",
-        "databarexpanded",
-        "databarlimited",
-        "dxfilmedge",
-    ]
-)
 
 
 @dataclass
@@ -95,13 +80,13 @@ class _Search:
     def add(self, hits: Iterable[DecodedBarcode]) -> None:
         """Record new symbols and blank them out of ``work``."""
         for hit in hits:
-            if any(_same_symbol(hit, f) for f in self.found):
+            if any(same_symbol(hit, f, self.full) for f in self.found):
                 continue
             if not self.found:  # from now on only what is left is searched
                 follow_up = self.effort * (_FOLLOW_UP * self.work.size + _FOLLOW_UP_MIN)
                 self.allowance = min(self.allowance, follow_up)
             self.found.append(hit)
-            _blank(self.work, _to_work(self.back, _footprint(hit)))
+            blank(self.work, _to_work(self.back, footprint(hit)))
 
     def _charge(self, pixels: float) -> bool:
         """Take ``pixels`` from the allowance if they fit (a stage too big is skipped)."""
@@ -119,7 +104,7 @@ class _Search:
                     self.add(wechat_pass(image, back))
                 return
             variant = stage()
-            if self._charge(variant.image.size + _PER_READ):
+            if self._charge(_STAGE_COST * variant.image.size + _PER_READ):
                 self.add(zxing_pass(variant))
         except (cv2.error, RuntimeError, ValueError):
             _log.warning("decode stage failed on a %s image", image.shape, exc_info=True)
@@ -198,87 +183,47 @@ def _to_work(back: Affine, quad: Quad) -> Quad:
     return out
 
 
-def _footprint(hit: DecodedBarcode) -> Quad:
-    """The area a symbol covers. zxing-cpp places a 1-D code on the scan lines that read
-    it, often a thin strip, and may report two strips of one code: widen the strip across
-    the bars to 80 % of the code's length (taller than most printed bars)."""
-    quad = np.asarray(hit.position, np.float64)
-    if hit.symbology not in _LINEAR:
-        return quad
-    along = (quad[1] + quad[2] - quad[0] - quad[3]) / 2
-    across = (quad[3] + quad[2] - quad[0] - quad[1]) / 2
-    length, height = float(np.linalg.norm(along)), float(np.linalg.norm(across))
-    if length == 0 or height >= 0.8 * length:
-        return quad
-    normal = np.array([-along[1], along[0]]) / length
-    if float(normal @ across) < 0:
-        normal = -normal
-    left, right = (quad[0] + quad[3]) / 2, (quad[1] + quad[2]) / 2  # ends, mid-height
-    half = 0.4 * length * normal
-    out: Quad = np.array([left - half, right - half, right + half, left + half])
-    return out
-
-
-def _same_symbol(a: DecodedBarcode, b: DecodedBarcode) -> bool:
-    """One physical symbol read twice: the same text, and one's centre within the other."""
-    if a.text != b.text or a.symbology != b.symbology:
-        return False
-    qa, qb = _footprint(a).astype(np.float32), _footprint(b).astype(np.float32)
-    ca, cb = qa.mean(axis=0), qb.mean(axis=0)
-    return bool(
-        cv2.pointPolygonTest(qb.reshape(-1, 1, 2), (float(ca[0]), float(ca[1])), False) >= 0
-        or cv2.pointPolygonTest(qa.reshape(-1, 1, 2), (float(cb[0]), float(cb[1])), False) >= 0
-    )
-
-
-def _grown(quad: Quad, factor: float) -> Quad:
-    centre = quad.mean(axis=0)
-    out: Quad = centre + (quad - centre) * factor
-    return out
-
-
-def _blank(image: Gray, quad: Quad) -> None:
-    """Paint a found symbol (and its quiet zone) in the paper's shade: nothing left to read."""
-    h, w = image.shape
-    big = _grown(quad, 1.2)
-    x0, y0 = np.clip(big.min(axis=0).astype(int), 0, [w - 1, h - 1])
-    x1, y1 = np.clip(big.max(axis=0).astype(int) + 1, 1, [w, h])
-    ring = np.concatenate(
-        [image[y0, x0:x1], image[y1 - 1, x0:x1], image[y0:y1, x0], image[y0:y1, x1 - 1]]
-    )
-    shade = int(np.median(ring)) if ring.size else 255
-    cv2.fillConvexPoly(image, np.round(big).astype(np.int32), shade)
-
-
 def _regions(search: _Search) -> list[Box]:
     """Where a symbol may still be: edge-dense blobs of the blanked image, and suspects."""
     work = search.work
     h, w = work.shape
-    f = min(1.0, _ANALYSIS_SIDE / max(h, w))
-    small = cv2.resize(
-        work, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA
-    )
-    small = cv2.blur(small, (3, 3)) if f == 1 else small  # resizing averaged it already
+    # An integer factor, on a crop of whole blocks: OpenCV's fast path for area averaging
+    # (any other factor took milliseconds, more than the rest of this function).
+    k = max(1, -(-max(h, w) // _ANALYSIS_SIDE))
+    f = 1.0 / k
+    if k == 1:
+        small = cv2.blur(work, (3, 3))
+    else:
+        small = cv2.resize(
+            work[: h - h % k, : w - w % k], (w // k, h // k), interpolation=cv2.INTER_AREA
+        )
     grad = cv2.morphologyEx(small, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
     spread = cv2.morphologyEx(small, cv2.MORPH_GRADIENT, np.ones((7, 7), np.uint8))
     # Strong edges for their neighbourhood (a faint code on grey paper counts), above the
     # noise of the paper (most of an image is flat: the median edge is noise).
-    counts = np.cumsum(np.bincount(grad.ravel(), minlength=256))
-    median = int(np.searchsorted(counts, counts[-1] // 2))
+    counts = np.cumsum(cv2.calcHist([grad], [0], None, [256], [0, 256]).ravel())
+    median = int(np.searchsorted(counts, counts[-1] / 2))
     floor = max(_MIN_CONTRAST, 3 * median)
     edges = ((5 * grad.astype(np.uint16) >= 2 * spread) & (spread >= floor)).astype(np.uint8)
+    largest = 0.0  # the largest symbol found, in analysis pixels
     for hit in search.found:  # the rims of blanked symbols are not candidates
-        quad = _to_work(search.back, _footprint(hit))
-        cv2.fillConvexPoly(edges, np.round(_grown(quad, 1.35) * f).astype(np.int32), 0)
+        quad = grown(_to_work(search.back, footprint(hit)), 1.35) * f
+        cv2.fillConvexPoly(edges, np.round(quad).astype(np.int32), 0)
+        largest = max(largest, float(np.prod(quad.max(axis=0) - quad.min(axis=0))))
     # Symbols are dense in edges both ways; an object's outline or a line of text less so.
     density = cv2.boxFilter(edges.astype(np.float32), -1, (11, 11))
     blobs = cv2.morphologyEx((density >= 0.4).astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5)))
-    count, _, stats, _ = cv2.connectedComponentsWithStats(blobs)
+    contours, _ = cv2.findContours(blobs, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     boxes: list[tuple[int, Box]] = []
-    for x, y, bw, bh, area in stats[1:count]:
+    for contour in contours:
+        x, y, bw, bh = cv2.boundingRect(contour)
+        area = cv2.contourArea(contour)
         # Too small to be read, or cut by the edge of the picture (unreadable too).
         inside = x > 0 and y > 0 and x + bw < blobs.shape[1] and y + bh < blobs.shape[0]
-        if inside and min(bw, bh) >= 6 and area >= 0.4 * bw * bh:
+        # Next to symbols already found, what is left is of their kind: a blob much larger
+        # is the background of a photograph (texture, print), not a symbol.
+        plausible = not largest or bw * bh <= _REGION_VS_FOUND * largest
+        if inside and plausible and min(bw, bh) >= 6 and area >= 0.4 * bw * bh:
             boxes.append((int(area), _box(x / f, y / f, (x + bw) / f, (y + bh) / f, w, h)))
     for quad in search.suspects:
         q = _to_work(search.back, quad)
