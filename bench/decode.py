@@ -44,14 +44,14 @@ from relaycode.codes.decode import decode_array
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from decode_sets import (  # noqa: E402
+from decode_sets import (
     DEFAULT_DATASET,
     Sample,
     dataset_samples,
     judge,
     synthetic_samples,
 )
-from decode_sheets import sheet_samples  # noqa: E402
+from decode_sheets import sheet_samples
 
 
 def ours(gray: np.ndarray) -> list[str]:

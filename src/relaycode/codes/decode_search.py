@@ -189,7 +189,7 @@ def _regions(search: _Search) -> list[Box]:
     h, w = work.shape
     # An integer factor, on a crop of whole blocks: OpenCV's fast path for area averaging
     # (any other factor took milliseconds, more than the rest of this function).
-    k = max(1, -(-max(h, w) // _ANALYSIS_SIDE))
+    k = max(1, min(-(-max(h, w) // _ANALYSIS_SIDE), min(h, w)))
     f = 1.0 / k
     if k == 1:
         small = cv2.blur(work, (3, 3))
