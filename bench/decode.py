@@ -119,8 +119,7 @@ def summarize(tallies: dict[str, Tally], times: dict[str, list[float]]) -> dict[
         "labelled": sum(t.n for t in labelled),
         "symbols": sum(t.symbols for t in labelled),
         "counts": {
-            d: {k: sum(t.counts[d][k] for t in tallies.values()) for k in COUNTS}
-            for d in DECODERS
+            d: {k: sum(t.counts[d][k] for t in tallies.values()) for k in COUNTS} for d in DECODERS
         },
     }
     timing = {
