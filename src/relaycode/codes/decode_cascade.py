@@ -163,12 +163,8 @@ def _reads_again(image: Gray, result: zxingcpp.Barcode) -> bool:
     return False
 
 
-def zxing_pass(variant: Variant, suspects: list[Quad] | None = None) -> list[DecodedBarcode]:
-    """Every symbol zxing-cpp reads in ``variant``, positions in original pixels.
-
-    ``suspects``, when given, receives the quads of symbols found that failed to decode (a
-    checksum or format error): places where the cascade should look again.
-    """
+def zxing_pass(variant: Variant) -> list[DecodedBarcode]:
+    """Every symbol zxing-cpp reads in ``variant``, positions in original pixels."""
     found = zxingcpp.read_barcodes(
         variant.image,
         formats=variant.formats,
@@ -176,10 +172,7 @@ def zxing_pass(variant: Variant, suspects: list[Quad] | None = None) -> list[Dec
         text_mode=_PLAIN,
         binarizer=variant.binarizer,
         try_downscale=variant.downscale,
-        return_errors=suspects is not None,
     )
-    if suspects is not None:
-        suspects.extend(variant.original(quad_of(r.position)) for r in found if not r.valid)
     found = [r for r in found if r.valid and r.error is None and r.text]
     linear = [quad_of(r.position) for r in found if r.format.name in _WEAK]
     out: list[DecodedBarcode] = []
