@@ -127,3 +127,14 @@ def test_a_code_in_a_transparent_palette_png_is_read() -> None:
     sym = Image.fromarray(qr()).convert("P")
     data = save(sym, transparency=255)  # the white paper index is transparent
     assert [b.text for b in decode_image_bytes(data, **LIMITS)] == [URL]
+
+
+def test_a_tiny_code_in_a_large_photo_is_read_from_its_original_pixels() -> None:
+    """The photo is searched at 2500 px, where a code of 3 px modules is too small to read;
+    the region around it is read again at full resolution, and positions are full-size."""
+    sym = qr(module=3)
+    page = np.full((6000, 6000), 230, np.uint8)
+    page[2000 : 2000 + sym.shape[0], 4000 : 4000 + sym.shape[1]] = sym
+    (found,) = decode_image_bytes(save(Image.fromarray(page)), **LIMITS)
+    assert (found.text, found.engine) == (URL, "zxing-fullres")
+    assert abs(found.position[0][0] - 4012) <= 4 and abs(found.position[0][1] - 2012) <= 4

@@ -93,6 +93,7 @@ def decode(
             max_pixels=s.max_image_pixels,
             max_memory=s.decode_memory_mb * 1024 * 1024,
             seconds=seconds,
+            effort=float("inf"),  # no server to share: every stage, within --seconds
         )
     if as_json:
         typer.echo(

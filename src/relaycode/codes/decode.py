@@ -38,13 +38,15 @@ def decode_image_bytes(
     max_pixels: int,
     max_memory: int = DEFAULT_MEMORY,
     seconds: float | None = DEFAULT_SECONDS,
+    effort: float = 1.0,
     gate: DecodeGate | None = None,
 ) -> list[DecodedBarcode]:
     """Every barcode in a PNG, JPEG, WebP or GIF image (the first frame of an animation).
 
     Raises ``TooLarge`` (``image_too_large``, ``image_too_many_pixels``), ``InvalidInput``
     (``bad_image``, ``image_bad_shape``) or, with a ``gate`` whose memory is taken,
-    ``DecodeBusy``; nothing else escapes for a bad upload. ``seconds`` bounds the search.
+    ``DecodeBusy``; nothing else escapes for a bad upload. ``seconds`` bounds the search,
+    ``effort`` scales the cascade's work allowance (decode_search.py; ``inf``: all stages).
     """
     if len(data) > max_bytes:
         raise TooLarge(
@@ -63,7 +65,7 @@ def decode_image_bytes(
             except load_errors() as exc:
                 kind = type(exc).__name__
                 raise bad_image(f"the image data is damaged or incomplete ({kind})") from exc
-        found = decode_gray(gray, seconds=seconds)
+        found = decode_gray(gray, seconds=seconds, effort=effort)
     # A JPEG shrunk while decoding: positions are given in the pixels of the file.
     scale = max(how.width, how.height) / max(gray.shape)
     if scale == 1:
@@ -74,7 +76,9 @@ def decode_image_bytes(
     ]
 
 
-def decode_array(gray: Gray, *, seconds: float | None = DEFAULT_SECONDS) -> list[DecodedBarcode]:
+def decode_array(
+    gray: Gray, *, seconds: float | None = DEFAULT_SECONDS, effort: float = 1.0
+) -> list[DecodedBarcode]:
     """Every barcode in an 8-bit grayscale image (a BGR array is converted)."""
     arr = np.asarray(gray)
     if arr.ndim == 3 and arr.shape[2] in (3, 4):
@@ -84,4 +88,4 @@ def decode_array(gray: Gray, *, seconds: float | None = DEFAULT_SECONDS) -> list
         raise ValueError(f"expected a 2-D grayscale array, got shape {arr.shape}")
     if arr.dtype != np.uint8:
         arr = np.clip(arr, 0, 255).astype(np.uint8)
-    return decode_gray(np.ascontiguousarray(arr), seconds=seconds)
+    return decode_gray(np.ascontiguousarray(arr), seconds=seconds, effort=effort)

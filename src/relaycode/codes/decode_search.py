@@ -10,8 +10,8 @@
 3. For a photo shrunk in step 1, the candidate regions are read again at full resolution.
 
 Every pass checks a deadline (``seconds``): an API caller gets an answer in bounded time.
-Results are every symbol, with its position; one physical symbol found by two passes
-(same text, one's centre inside the other) is reported once.
+Results are every symbol, with its position; one physical symbol found by two passes is
+reported once (decode_symbols.py).
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ DEFAULT_SECONDS = 1.5
 _CASCADE_MAX_SIDE = 1600  # whole-image cascade stages: modules are big enough there
 _ANALYSIS_SIDE = 256  # where candidate regions are looked for (at most, long side)
 _ANALYSIS_SIDE_SMALL = 160  # for images of up to 800 px: their symbols are larger
+_ANALYSIS_SIDE_LARGE = 500  # for photos shrunk to be read: small codes must still show
 # The cascade's work allowance, in pixels read, as a multiple of the image's pixels: with
 # nothing found yet, and once something is (the rest is then searched in regions only).
 # Measured on bench/decode.py: the first stages find most of what the cascade finds, and
@@ -122,13 +123,15 @@ def decode_gray(
     search = _Search(full, np.array(work, copy=True), back, deadline, effort)
     search.allowance = effort * _ALLOWANCE * min(work.size, _CASCADE_MAX_SIDE**2)
     search.add(zxing_pass(Variant(work, back, "zxing")))
+    shrunk = work.shape != full.shape
+    regions = _regions(search) if search.found or shrunk else []
+    if shrunk:  # small codes in a large photo: first, the original pixels around them
+        _full_resolution(search, regions)
     if not search.found:
         _whole_image_cascade(search)
-    if search.expired():
-        return search.found
-    regions = _regions(search)
-    _full_resolution(search, regions)
-    if search.found:  # else the whole image has had the cascade already
+        if search.found and not search.expired():  # found late: look at what is left
+            regions = _regions(search)
+    if search.found and not search.expired():
         _region_cascade(search, regions)
     return search.found
 
@@ -190,6 +193,8 @@ def _regions(search: _Search) -> list[Box]:
     # An integer factor, on a crop of whole blocks: OpenCV's fast path for area averaging
     # (any other factor took milliseconds, more than the rest of this function).
     side = _ANALYSIS_SIDE if max(h, w) > 800 else _ANALYSIS_SIDE_SMALL
+    if search.full.shape != work.shape:  # a shrunk photo: its small codes are tiny here
+        side = _ANALYSIS_SIDE_LARGE
     k = max(1, min(-(-max(h, w) // side), min(h, w)))
     f = 1.0 / k
     if k == 1:
@@ -222,7 +227,7 @@ def _regions(search: _Search) -> list[Box]:
         # Next to symbols already found, what is left is of their kind: a blob much larger
         # is the background of a photograph (texture, print), not a symbol.
         plausible = not largest or bw * bh <= _REGION_VS_FOUND * largest
-        if plausible and min(bw, bh) >= 6 and area >= 0.4 * bw * bh:  # else: too small
+        if plausible and min(bw, bh) >= 5 and area >= 0.4 * bw * bh:  # else: too small
             boxes.append((int(area), _box(x / f, y / f, (x + bw) / f, (y + bh) / f, w, h)))
     boxes.sort(key=lambda item: -item[0])
     return _merged([b for _, b in boxes[:_MAX_REGIONS]])
