@@ -211,11 +211,12 @@ def _regions(search: _Search) -> list[Box]:
     median = int(np.partition(sample, sample.size // 2)[sample.size // 2]) if sample.size else 0
     floor = max(_MIN_CONTRAST, 3 * median)
     edges = ((5 * grad.astype(np.uint16) >= 2 * spread) & (spread >= floor)).astype(np.uint8)
-    largest = 0.0  # the largest symbol found, in analysis pixels
+    sizes = []  # the symbols found, in analysis pixels
     for hit in search.found:  # the rims of blanked symbols are not candidates
         quad = grown(_to_work(search.back, footprint(hit)), 1.35) * f
         cv2.fillConvexPoly(edges, np.round(quad).astype(np.int32), 0)
-        largest = max(largest, float(np.prod(quad.max(axis=0) - quad.min(axis=0))))
+        sizes.append(float(np.prod(quad.max(axis=0) - quad.min(axis=0))))
+    smallest, largest = min(sizes, default=0.0), max(sizes, default=0.0)
     # Symbols are dense in edges both ways; an object's outline or a line of text less so.
     density = cv2.boxFilter(edges.astype(np.float32), -1, (11, 11))
     blobs = cv2.morphologyEx((density >= 0.4).astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5)))
@@ -225,12 +226,31 @@ def _regions(search: _Search) -> list[Box]:
         x, y, bw, bh = cv2.boundingRect(contour)
         area = cv2.contourArea(contour)
         # Next to symbols already found, what is left is of their kind: a blob much larger
-        # is the background of a photograph (texture, print), not a symbol.
-        plausible = not largest or bw * bh <= _REGION_VS_FOUND * largest
-        if plausible and min(bw, bh) >= 5 and area >= 0.4 * bw * bh:  # else: too small
+        # or smaller is the texture or print of a photograph, not a symbol.
+        plausible = (
+            not sizes or smallest / _REGION_VS_FOUND <= bw * bh <= _REGION_VS_FOUND * largest
+        )
+        if (
+            plausible
+            and min(bw, bh) >= 5
+            and area >= 0.4 * bw * bh
+            and not _cut_by_the_edge(edges, x, y, bw, bh)
+        ):
             boxes.append((int(area), _box(x / f, y / f, (x + bw) / f, (y + bh) / f, w, h)))
     boxes.sort(key=lambda item: -item[0])
     return _merged([b for _, b in boxes[:_MAX_REGIONS]])
+
+
+def _cut_by_the_edge(edges: Gray, x: int, y: int, bw: int, bh: int) -> bool:
+    """Does the blob's texture reach the border? A symbol cut by it cannot be read (and the
+    clutter at a photo's edges is the commonest blob)."""
+    h, w = edges.shape
+    return bool(
+        (x == 0 and edges[y : y + bh, 0].any())
+        or (y == 0 and edges[0, x : x + bw].any())
+        or (x + bw >= w and edges[y : y + bh, w - 1].any())
+        or (y + bh >= h and edges[h - 1, x : x + bw].any())
+    )
 
 
 def _box(x0: float, y0: float, x1: float, y1: float, w: int, h: int) -> Box:
