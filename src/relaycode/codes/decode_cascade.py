@@ -249,25 +249,30 @@ def _enlarged(
     return Variant(image, then(scaled, back), engine, formats=_STRONG, downscale=False)
 
 
-def stages(gray: Gray, back: npt.NDArray[np.float64]) -> list[Callable[[], Variant]]:
-    """Cascade stages in order, built lazily: most images never need the later ones."""
+Stage = tuple[float, Callable[[], Variant]]  # (pixels it reads per input pixel, build it)
+
+
+def stages(gray: Gray, back: npt.NDArray[np.float64]) -> list[Stage]:
+    """Cascade stages in order, built lazily: most images never need the later ones. Each
+    says how many pixels it will read per pixel of ``gray``, so that a caller can tell
+    whether it can afford a stage before paying for its filters."""
     gh = zxingcpp.Binarizer.GlobalHistogram
 
     def same_size(image: Gray, engine: str, binarizer: zxingcpp.Binarizer = _LOCAL) -> Variant:
         return Variant(image, back, engine, binarizer, _STRONG, STAGE_DOWNSCALE)
 
-    out: list[Callable[[], Variant]] = [
-        lambda: same_size(_smooth(gray), "zxing-smooth"),
-        lambda: same_size(_clahe(gray), "zxing-clahe", gh),
-        lambda: same_size(_sharpen(gray), "zxing-sharpen"),
+    out: list[Stage] = [
+        (1.0, lambda: same_size(_smooth(gray), "zxing-smooth")),
+        (1.0, lambda: same_size(_clahe(gray), "zxing-clahe", gh)),
+        (1.0, lambda: same_size(_sharpen(gray), "zxing-sharpen")),
     ]
     for up in (2.0, 3.0):
         if max(gray.shape) * up <= 2 * _UPSCALE_MAX_SIDE:
-            out.append(partial(_enlarged, gray, up, back))
+            out.append((up * up, partial(_enlarged, gray, up, back)))
     out += [
-        lambda: same_size(_threshold(gray), "zxing-threshold"),
-        lambda: _rotated(gray, 45.0, back),
+        (1.0, lambda: same_size(_threshold(gray), "zxing-threshold")),
+        (2.0, lambda: _rotated(gray, 45.0, back)),  # the turned canvas: up to twice the area
     ]
     if max(gray.shape) <= _UPSCALE_MAX_SIDE:
-        out.append(partial(_enlarged, gray, 2.0, back, sharpen=True))
+        out.append((4.0, partial(_enlarged, gray, 2.0, back, sharpen=True)))
     return out

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import cv2
@@ -29,6 +29,7 @@ from relaycode.codes.decode_cascade import (
     DecodedBarcode,
     Gray,
     Quad,
+    Stage,
     Variant,
     resize,
     scaling,
@@ -96,17 +97,17 @@ class _Search:
         self.allowance -= pixels
         return True
 
-    def run(self, stage: Callable[[], Variant] | None, image: Gray, back: Affine) -> None:
-        """One cascade stage (``None``: the WeChat reader), charged for the pixels it reads;
-        a stage that fails on an odd shape is skipped, never a 500."""
+    def run(self, stage: Stage | None, image: Gray, back: Affine) -> None:
+        """One cascade stage (``None``: the WeChat reader) if the allowance has room for the
+        pixels it reads; a stage that fails on an odd shape is skipped, never a 500."""
         try:
             if stage is None:
                 if self._charge(_WECHAT_COST * image.size + _PER_READ):
                     self.add(wechat_pass(image, back))
                 return
-            variant = stage()
-            if self._charge(_STAGE_COST * variant.image.size + _PER_READ):
-                self.add(zxing_pass(variant))
+            scale, build = stage
+            if self._charge(_STAGE_COST * scale * image.size + _PER_READ):
+                self.add(zxing_pass(build()))
         except (cv2.error, RuntimeError, ValueError):
             _log.warning("decode stage failed on a %s image", image.shape, exc_info=True)
 
