@@ -91,7 +91,8 @@ def _photograph(rng: np.random.Generator, page: np.ndarray) -> np.ndarray:
     table = float(rng.integers(40, 120))
     img = cv2.warpPerspective(page, matrix, size, flags=cv2.INTER_AREA, borderValue=table)
     img = cv2.GaussianBlur(img, (0, 0), float(rng.uniform(0.4, 0.9)))
-    img = img + rng.normal(0.0, float(rng.uniform(2, 7)), img.shape).astype(np.float32)
+    noise = np.asarray(rng.normal(0.0, float(rng.uniform(2, 7)), img.shape), np.float32)
+    img = img + noise
     return np.ascontiguousarray(np.clip(img, 0, 255).astype(np.uint8))
 
 

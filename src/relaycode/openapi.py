@@ -40,7 +40,7 @@ class Op:
 OPERATIONS: dict[str, Op] = {
     "GET /healthz": Op("none"),
     "POST /api/v1/scan": Op("optional", (403,)),  # 403: an API key without the scan scope
-    "POST /api/v1/decode": Op("none"),
+    "POST /api/v1/decode": Op("none", (503,)),  # decode_busy, with Retry-After
     "GET /api/v1/trust-list": Op("none"),
     "POST /api/v1/offers/{offer_id}/codes": Op("session_or_key", (409, 503)),
     "GET /api/v1/offers/{offer_id}/codes": Op("session_or_key", (400,)),
@@ -110,7 +110,7 @@ _IMAGE = {"schema": {"type": "string", "format": "binary"}}
 REQUEST_BODIES: dict[str, dict[str, Any]] = {
     "POST /api/v1/decode": {
         "required": True,
-        "description": "A PNG, JPEG or WebP picture: as a form's `file` field or as the body",
+        "description": "A PNG, JPEG, WebP or GIF picture: as a form's `file` field or as the body",
         "content": {
             "multipart/form-data": {
                 "schema": {
@@ -122,6 +122,7 @@ REQUEST_BODIES: dict[str, dict[str, Any]] = {
             "image/png": _IMAGE,
             "image/jpeg": _IMAGE,
             "image/webp": _IMAGE,
+            "image/gif": _IMAGE,
         },
     },
     "PUT /api/v1/offers/{offer_id}/image": {

@@ -10,6 +10,7 @@ import zlib
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import cv2
 import numpy as np
@@ -25,7 +26,7 @@ from relaycode.codes.decode_search import decode_gray
 from relaycode.codes.decode_symbols import same_symbol
 from relaycode.errors import AppError, InvalidInput, TooLarge
 
-LIMITS = {"max_bytes": 5_000_000, "max_pixels": 20_000_000}
+LIMITS: dict[str, Any] = {"max_bytes": 5_000_000, "max_pixels": 20_000_000}
 URL = "HTTP://127.0.0.1:8000/C/AEAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAE"
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "decode.py"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,7 +16,7 @@ from relaycode.codes.decode import decode_image_bytes
 from relaycode.errors import InvalidInput, TooLarge
 
 URL = "HTTP://127.0.0.1:8000/C/AEAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAEAQCAIBAE"
-LIMITS = {"max_bytes": 8_000_000, "max_pixels": 40_000_000}
+LIMITS: dict[str, Any] = {"max_bytes": 8_000_000, "max_pixels": 40_000_000}
 MB = 1024 * 1024
 
 

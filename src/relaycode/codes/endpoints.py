@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
@@ -130,19 +130,14 @@ def code_image(
     return Response(renderer(text, options), media_type=_MEDIA[fmt], headers=headers)
 
 
-_DECODE_ERRORS: dict[int | str, dict[str, Any]] = {
-    413: {"description": "image_too_large (bytes) or image_too_many_pixels (to decode)"},
-    422: {"description": "bad_image, image_bad_shape or no_file"},
-    503: {"description": "decode_busy: every decoder is taken; retry after Retry-After"},
-}
-
-
-@router.post("/decode", responses=_DECODE_ERRORS)
+@router.post("/decode")
 async def decode(request: Request, state: StateDep) -> DecodeOut:
     """Find every barcode in an uploaded image (PNG, JPEG, WebP or GIF as the raw body,
     or a multipart form with a ``file`` field): each symbol found, repeated ones included,
     with its four corners (top-left, top-right, bottom-right, bottom-left) in pixels of the
-    upright image. The search stops after ``RELAYCODE_DECODE_SECONDS``."""
+    upright image. The search stops after ``RELAYCODE_DECODE_SECONDS``. Errors:
+    ``image_too_large`` (bytes) or ``image_too_many_pixels`` (memory to decode) as 413,
+    ``bad_image`` or ``image_bad_shape`` as 422, ``decode_busy`` with ``Retry-After`` as 503."""
     settings = state.settings
     limit = settings.max_upload_bytes
     ctype = request.headers.get("content-type", "")
