@@ -12,13 +12,15 @@ from typing import Annotated, Generic, TypeVar
 from fastapi import Query
 from pydantic import BaseModel, Field
 
-from relaycode.db.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from relaycode.db.pagination import DEFAULT_LIMIT, MAX_CURSOR, MAX_LIMIT
 
 T = TypeVar("T")
 
 CursorQuery = Annotated[
     str | None,
-    Query(max_length=512, description="`next_cursor` of the previous page; omit for the first"),
+    Query(
+        max_length=MAX_CURSOR, description="`next_cursor` of the previous page; omit for the first"
+    ),
 ]
 LimitQuery = Annotated[
     int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page, at most {MAX_LIMIT}")

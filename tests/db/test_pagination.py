@@ -12,15 +12,18 @@ import pytest
 from sqlalchemy import select
 
 from relaycode.catalog import service as catalog
+from relaycode.catalog.repository import OFFER_ORDER
 from relaycode.catalog.schemas import OfferCreate
 from relaycode.codes import repository as repo
 from relaycode.codes import service as codes
-from relaycode.db.pagination import MAX_LIMIT, BadCursor, encode_cursor, paginate
+from relaycode.db.pagination import MAX_CURSOR, MAX_LIMIT, BadCursor, encode_cursor, paginate
 from relaycode.identity import service as identity
 from relaycode.identity.repository import DEVICE_ORDER
 from relaycode.identity.schemas import RegisterIn
+from relaycode.merchants import repository as merchant_repo
 from relaycode.merchants import service as merchants
-from relaycode.models import Code, Device
+from relaycode.merchants.repository import API_KEY_ORDER, MEMBER_ORDER, MERCHANT_ORDER
+from relaycode.models import Code, Device, Merchant, MerchantApiKey, Offer, User
 
 SAME_TIME = datetime(2030, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -130,3 +133,84 @@ def test_limit_is_bounded(app: Any, limit: int) -> None:
     with app.state.rc.db.transaction() as db, pytest.raises(Exception) as info:
         repo.codes_page(db, 1, cursor=None, limit=limit)
     assert getattr(info.value, "code", None) == "bad_limit"
+
+
+# ---- values no row could hold: refused before they reach the driver ------------------
+
+ORDERS = {
+    "offers": (OFFER_ORDER, select(Offer)),
+    "devices": (DEVICE_ORDER, select(Device)),
+    "codes": (repo.CODE_ORDER, select(Code)),
+    "merchants": (MERCHANT_ORDER, select(Merchant)),
+    "members": (MEMBER_ORDER, select(User)),
+    "api_keys": (API_KEY_ORDER, select(MerchantApiKey)),
+}
+TIME = {"t": "2030-01-01T00:00:00+00:00"}
+
+
+@pytest.mark.parametrize(
+    ("name", "values"),
+    [
+        ("offers", [2**63]),  # wider than BIGINT: OverflowError in the driver
+        ("offers", [-(2**63) - 1]),
+        ("offers", [2**31]),  # wider than the INTEGER column: out of range on PostgreSQL
+        ("devices", [10**100]),
+        ("api_keys", [2**70]),
+        ("members", ["a", 2**64]),
+        ("merchants", ["a", 10**30]),
+        ("merchants", ["\u0000", 1]),  # PostgreSQL refuses NUL in text
+        ("merchants", ["\ud800", 1]),  # a lone surrogate has no UTF-8 form
+        ("merchants", ["x" * 201, 1]),  # longer than the column
+        ("members", ["a\x1b", 1]),
+        ("codes", [{"t": "0001-01-01T00:00:00+14:00"}, "a"]),  # before year 1 in UTC
+        ("codes", [{"t": "9999-12-31T23:59:59-14:00"}, "a"]),  # after year 9999 in UTC
+        ("codes", [TIME, "\u0000"]),
+        ("codes", [TIME, "a" * 33]),
+        ("codes", [{"t": "2030-01-01T00:00:00+00:00" + " " * 40}, "a"]),
+    ],
+)
+def test_values_no_row_could_hold_are_refused(app: Any, name: str, values: list[Any]) -> None:
+    order, stmt = ORDERS[name]
+    with app.state.rc.db.transaction() as db, pytest.raises(BadCursor):
+        paginate(db, stmt, order, cursor=_b64([name, values]), limit=5)
+
+
+@pytest.mark.parametrize(
+    ("name", "values"),
+    [
+        ("offers", [2**31 - 1]),
+        ("offers", [-(2**31)]),
+        ("codes", [{"t": "0001-01-01T00:00:00+00:00"}, "a"]),
+        ("codes", [{"t": "9999-12-31T23:59:59.999999+00:00"}, "f" * 32]),
+        ("merchants", ["名" * 200, 2**31 - 1]),
+    ],
+)
+def test_values_at_the_edges_are_accepted(app: Any, name: str, values: list[Any]) -> None:
+    order, stmt = ORDERS[name]
+    with app.state.rc.db.transaction() as db:
+        page = paginate(db, stmt, order, cursor=_b64([name, values]), limit=5)
+    assert page.items == []
+
+
+def test_the_longest_names_still_page(app: Any) -> None:
+    """A cursor after a name of 200 four-byte characters is a real one: it must not be
+    refused as too long (it was: 512 characters, and \\u escapes)."""
+    state = app.state.rc
+    with state.db.transaction() as db:
+        user = identity.register(
+            db, state.passwords, RegisterIn(username="longname", password="password123")
+        )
+        for i in range(3):
+            merchants.create_merchant(db, user, f"emoji-{i}", "😀" * 199 + str(i))
+        user_id = user.id
+    seen: list[str] = []
+    cursor = None
+    for _ in range(10):  # bounded
+        with state.db.transaction() as db:
+            page = merchant_repo.merchants_page(db, user_id, cursor=cursor, limit=1)
+        seen += [merchant.slug for merchant, _role in page.items]
+        if page.next_cursor is None:
+            break
+        assert len(page.next_cursor) <= MAX_CURSOR
+        cursor = page.next_cursor
+    assert seen == ["emoji-0", "emoji-1", "emoji-2"]
