@@ -6,6 +6,7 @@ Moved from tests/web/test_web_money.py when the exponents left the web layer.
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from hypothesis import given
@@ -181,3 +182,50 @@ def test_exact_without_floats(whole: int, frac: int, currency: str) -> None:
     expected = whole * 10**exp + (int(digits) if exp else 0)
     assert to_minor(text, currency, "en") == expected
     assert Decimal(format_input(expected, currency, "en")) == Decimal(text)
+
+
+_digits = st.text(st.sampled_from("0123456789"), max_size=20)
+# Decimals past Decimal's 28-digit context: zeros and then a digit that must not vanish.
+_fractions = _digits | st.builds(
+    lambda zeros, last: "0" * zeros + last, st.integers(0, 36), st.sampled_from("123456789")
+)
+
+
+@given(
+    whole=_digits,
+    fraction=_fractions,
+    currency=st.sampled_from(CURRENCIES),
+    locale=st.sampled_from(["en", "de"]),
+)
+def test_never_rounds(whole: str, fraction: str, currency: str, locale: str) -> None:
+    """The amount saved is the amount typed, exactly, or it is refused: no digit is
+    rounded away (1.00000000000000000000000000001 CNY was saved as 100)."""
+    if not (whole or fraction):
+        return
+    sign = "." if locale == "en" else ","
+    text = whole + (sign + fraction if fraction else "")
+    exact = (Fraction(int(whole or "0")) + Fraction(int(fraction or "0"), 10 ** len(fraction))) * (
+        10 ** exponent(currency)
+    )
+    try:
+        minor = to_minor(text, currency, locale)
+    except MoneyError:
+        representable = exact.denominator == 1 and exact <= MAX_MINOR
+        assert not representable or len(whole + fraction) > 40, text
+    else:
+        assert minor == exact, text
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "reason"),
+    [
+        ("1.00000000000000000000000000001", "CNY", "too_many_decimals"),
+        ("0.0000000000000000000000000001", "CNY", "too_many_decimals"),
+        ("38.5000000000000000000000000000001", "JPY", "too_many_decimals"),
+        ("10000000000.000000000000000000000000001", "CNY", "too_many_decimals"),
+    ],
+)
+def test_digits_past_28_are_not_rounded_away(text: str, currency: str, reason: str) -> None:
+    with pytest.raises(MoneyError) as info:
+        to_minor(text, currency, "en")
+    assert info.value.reason == reason

@@ -138,11 +138,30 @@ def to_minor(amount_text: str, currency: str, locale: str) -> int:
         money_like = any(ch.isalpha() or unicodedata.category(ch) == "Sc" for ch in extra)
         raise MoneyError("wrong_currency" if money_like else "not_a_number")
     value = _parse_number(number, loc)
-    exp = _ISO_EXPONENTS.get(code, 2)
-    scaled = value.scaleb(exp)
-    if scaled != scaled.to_integral_value():
-        raise MoneyError("too_many_decimals")
-    minor = int(scaled)
+    return _exact_minor(value, _ISO_EXPONENTS.get(code, 2))
+
+
+def _exact_minor(value: Decimal, exp: int) -> int:
+    """``value`` in minor units, in integers: ``Decimal.scaleb`` rounds to the context's
+    28 digits first, so 1.00000000000000000000000000001 CNY became 100 and passed as
+    whole. Here a digit that does not fit is refused, never rounded away."""
+    _sign, digits, power = value.as_tuple()
+    if not isinstance(power, int):
+        raise MoneyError("not_a_number")  # NaN or infinity
+    coefficient = int("".join(map(str, digits)) or "0")
+    shift = power + exp
+    if coefficient == 0:
+        return 0
+    if shift >= 0:
+        if len(digits) + shift > len(str(MAX_MINOR)):
+            raise MoneyError("too_large")  # and no 10**shift of a huge shift is built
+        scale: int = 10**shift  # an int, shift >= 0 (typeshed cannot tell)
+        minor = coefficient * scale
+    else:
+        divisor: int = 10 ** (-shift)
+        minor, rest = divmod(coefficient, divisor)
+        if rest:
+            raise MoneyError("too_many_decimals")
     if minor > MAX_MINOR:
         raise MoneyError("too_large")
     return minor

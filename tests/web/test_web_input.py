@@ -8,6 +8,8 @@ from typing import Any
 
 from PIL import Image
 
+from relaycode.models import Offer
+
 
 def _noisy_png(side: int = 300) -> bytes:
     buf = io.BytesIO()
@@ -51,3 +53,15 @@ def test_control_characters_on_the_sign_in_pages(pages: Any) -> None:
     r = pages.post("/register", {"username": "bob\u0000", "password": "password123",
                                  "password2": "password123"})  # fmt: skip
     assert r.status_code == 422
+
+
+def test_a_price_is_never_rounded_to_fit(pages: Any, app: Any) -> None:
+    """1.00000000000000000000000000001 CNY was saved as 1.00: the 29th digit went."""
+    pages.register()
+    assert pages.post("/dashboard/merchants", {"slug": "tea", "name": "Tea"}).status_code == 303
+    fields = {"title": "Tea", "currency": "CNY", "price": "1.00000000000000000000000000001"}
+    r = pages.post("/dashboard/m/tea/offers/new", fields)
+    assert r.status_code == 422, r.headers.get("location")
+    assert "This currency does not have that many decimals." in r.text
+    with app.state.rc.db.transaction() as db:
+        assert db.query(Offer).count() == 0
