@@ -9,7 +9,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relaycode.money import (
@@ -229,3 +229,66 @@ def test_digits_past_28_are_not_rounded_away(text: str, currency: str, reason: s
     with pytest.raises(MoneyError) as info:
         to_minor(text, currency, "en")
     assert info.value.reason == reason
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "reason"),
+    [
+        # Each was a decimal.InvalidOperation out of Babel: a 500 on the offer form.
+        ("1,00000000000000000000000000001", "en", "too_large"),
+        ("1,000000000000000000000000000005", "en", "too_large"),
+        ("1" + "0" * 40 + ",5", "en", "too_large"),
+        ("1.00000000000000000000000000001", "de", "too_large"),
+        ("0," + "0" * 29 + "5", "de", "too_many_decimals"),
+        ("0" * 60 + "1", "en", "not_a_number"),  # zeros past any use
+        ("1." + "0" * 60, "en", "not_a_number"),
+    ],
+)
+def test_long_numbers_are_refused_with_a_reason(text: str, locale: str, reason: str) -> None:
+    with pytest.raises(MoneyError) as info:
+        to_minor(text, "CNY", locale)
+    assert info.value.reason == reason
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "minor"),
+    [("0" * 30 + "1.5", "en", 150), ("1.5" + "0" * 30, "en", 150), ("1,5" + "0" * 30, "de", 150)],
+)
+def test_harmless_zeros_still_read(text: str, locale: str, minor: int) -> None:
+    assert to_minor(text, "CNY", locale) == minor
+
+
+_run = st.integers(min_value=0, max_value=10**45).map(str) | st.text(
+    st.sampled_from("0123456789"), min_size=1, max_size=45
+)
+_runs = st.lists(_run, min_size=1, max_size=4)
+
+
+def _join(runs: list[str], seps: list[str]) -> str:
+    """Digit runs with a separator after each of the first ones."""
+    return "".join(r + s for r, s in zip(runs, seps, strict=False)) + "".join(runs[len(seps) :])
+
+
+_numbers = st.builds(
+    _join,
+    _runs,
+    st.lists(st.sampled_from([".", ",", "'", " ", "\u00a0", "\u202f"]), max_size=4),
+) | st.text(st.sampled_from("0123456789.,' \u00a0"), min_size=1, max_size=80)
+
+
+@settings(max_examples=300)
+@given(
+    text=_numbers,
+    currency=st.sampled_from(CURRENCIES),
+    locale=st.sampled_from(LOCALES),
+)
+def test_any_number_is_read_or_refused(text: str, currency: str, locale: str) -> None:
+    """Digits and separators of any length, in any locale: an amount or a MoneyError with
+    a reason, never another exception."""
+    try:
+        minor = to_minor(text, currency, locale)
+    except MoneyError as err:
+        assert err.reason in {"empty", "not_a_number", "ambiguous", "too_large",
+                              "too_many_decimals", "negative"}  # fmt: skip
+    else:
+        assert 0 <= minor <= MAX_MINOR

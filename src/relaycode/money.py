@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 import re
 import unicodedata
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
@@ -32,6 +32,13 @@ from babel.numbers import (
 )
 
 MAX_MINOR = 10**12  # the API's upper bound for price_minor
+# Digits a price may have before it is read at all: 13 whole digits exceed MAX_MINOR in
+# any currency, 4 decimals are the most ISO 4217 has; the rest is room for zeros. Babel
+# reformats what it parsed in Decimal's 28-digit context, where longer numbers raised
+# InvalidOperation (a 500 on the offer form).
+_MAX_WHOLE_DIGITS = 13
+_MAX_DECIMALS = 4
+_MAX_DIGITS = 40
 
 # ISO 4217 minor units that are not 2 (list of 2024; unchanged since 2018 but for
 # the currencies added with 2, e.g. SLE, VED, ZWG).
@@ -197,15 +204,33 @@ def _parse_number(number: str, loc: Locale) -> Decimal:
         raise MoneyError("not_a_number")
     if decimal_sign != "." and group != ".":
         number = number.replace(".", decimal_sign)
+    _check_length(number, decimal_sign)
     try:
-        value = parse_decimal(number, locale=loc, strict=True)
+        with localcontext(prec=2 * _MAX_DIGITS):  # room for every digit we let through
+            value = parse_decimal(number, locale=loc, strict=True)
     except NumberFormatError as err:
         suggestions = tuple(s for s in getattr(err, "suggestions", None) or () if s)
         raise MoneyError("ambiguous" if suggestions else "not_a_number",
                          suggestions=suggestions) from None  # fmt: skip
+    except ArithmeticError:  # decimal.InvalidOperation and kin: what Babel cannot reformat
+        raise MoneyError("not_a_number") from None
     if not value.is_finite() or value.is_signed():
         raise MoneyError("not_a_number")
     return value
+
+
+def _check_length(number: str, decimal_sign: str) -> None:
+    """Refuse a number no price could be before Babel reads it: its whole part (group
+    separators aside) or its decimals already say so."""
+    whole, _, fraction = number.partition(decimal_sign)
+    whole_digits = "".join(ch for ch in whole if ch.isdigit()).lstrip("0")
+    decimals = "".join(ch for ch in fraction if ch.isdigit()).rstrip("0")
+    if len(whole_digits) > _MAX_WHOLE_DIGITS:
+        raise MoneyError("too_large")
+    if len(decimals) > _MAX_DECIMALS:
+        raise MoneyError("too_many_decimals")
+    if sum(ch.isdigit() for ch in number) > _MAX_DIGITS:
+        raise MoneyError("not_a_number")  # zeros past any use
 
 
 def _amount(minor: int, exp: int) -> Decimal:

@@ -65,3 +65,21 @@ def test_a_price_is_never_rounded_to_fit(pages: Any, app: Any) -> None:
     assert "This currency does not have that many decimals." in r.text
     with app.state.rc.db.transaction() as db:
         assert db.query(Offer).count() == 0
+
+
+def test_long_prices_are_a_422_with_a_reason(pages: Any, app: Any) -> None:
+    """Each of these was a 500 (decimal.InvalidOperation out of Babel)."""
+    pages.register()
+    assert pages.post("/dashboard/merchants", {"slug": "tea", "name": "Tea"}).status_code == 303
+    too_large = "That price is too large."
+    for price, lang in [
+        ("1,00000000000000000000000000001", "en"),
+        ("1,000000000000000000000000000005", "en"),
+        ("1" + "0" * 40 + ",5", "en"),
+        ("1.00000000000000000000000000001", "de"),
+    ]:
+        fields = {"title": "Tea", "currency": "CNY", "price": price}
+        r = pages.post("/dashboard/m/tea/offers/new", fields, headers={"Accept-Language": lang})
+        assert r.status_code == 422 and too_large in r.text, (price, lang, r.status_code)
+    with app.state.rc.db.transaction() as db:
+        assert db.query(Offer).count() == 0
