@@ -145,3 +145,25 @@ def test_file_deleted_or_spoilt_under_the_app_is_never_a_500(settings: Settings)
     finally:
         application.state.rc.scans.close()
         application.state.rc.db.dispose()
+
+
+def test_import_refuses_a_keyring_lacking_the_codes_keys(
+    cli: CliRunner, settings: Settings, tmp_path: Path
+) -> None:
+    """A backup without HMAC key 1 would leave every code printed so far scanning as
+    forged: one line, unless --force, which then says what it gave up."""
+    from relaycode.codes.keys import Keyring
+
+    demo = _demo(cli)
+    code = demo["offers"][0]["code"]
+    other = Keyring(tmp_path / "other" / "keys" / "keyring.json")
+    other.rotate()
+    assert other.retire("1")  # its live HMAC key is 2 only
+    _keyring_path(settings).unlink()
+    line = _one_line_error(cli, "keys", "import", str(other.path))
+    assert "codes in the database were made with HMAC key 1" in line and "--force" in line
+    assert not _keyring_path(settings).exists()
+    result = cli.invoke(app, ["keys", "import", str(other.path), "--force"])
+    assert result.exit_code == 0, result.output
+    assert "installed" in result.output and "warning: 3 codes" in result.output
+    assert cli.invoke(app, ["codes", "inspect", code]).exit_code == 1  # as it said

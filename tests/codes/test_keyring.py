@@ -58,6 +58,12 @@ def _spoil(data: dict[str, Any], how: str) -> str:
         data["hmac"][0]["status"] = "on"
     elif how == "two active":
         data["hmac"].append({**data["hmac"][0], "kid": 2})
+    elif how == "no active hmac":
+        data["hmac"][0]["status"] = "verify"
+    elif how == "no active ed25519":
+        data["ed25519"][0]["status"] = "retired"
+    elif how == "no keys at all":
+        data = {"hmac": [], "ed25519": []}
     return json.dumps(data)
 
 
@@ -73,6 +79,9 @@ SPOILS = [
     "public mismatch",
     "unknown status",
     "two active",
+    "no active hmac",  # loaded, then every issue failed
+    "no active ed25519",
+    "no keys at all",  # {"hmac": [], "ed25519": []}
 ]
 
 
@@ -161,3 +170,32 @@ def test_import_validates_the_backup(tmp_path: Path) -> None:
     with pytest.raises(KeyringMissing, match="no keyring file"):
         import_keyring(target, tmp_path / "nope.json", force=True)
     assert not target.exists()
+
+
+def test_import_refuses_a_keyring_without_the_keys_codes_were_made_with(tmp_path: Path) -> None:
+    """Restoring the wrong backup would make every printed code scan as forged: refused
+    unless forced, and forced it says how many codes it gave up."""
+    ring = _ring(tmp_path / "a")
+    target = tmp_path / "b" / "keys" / "keyring.json"
+    ring.rotate()  # keys 1 (verify) and 2 (active)
+    data = _data(ring)
+    data["hmac"] = [k for k in data["hmac"] if k["kid"] == 2]
+    without_1 = tmp_path / "without-1.json"
+    without_1.write_text(json.dumps(data))
+    with pytest.raises(KeyringError) as err:
+        import_keyring(target, without_1, force=False, codes_by_kid={1: 3, 2: 5})
+    message = str(err.value)
+    assert "3 codes" in message and "HMAC key 1" in message and "--force" in message
+    assert "\n" not in message and not target.exists()
+    # What it holds is enough: installed without a word.
+    assert "warning" not in import_keyring(target, without_1, force=False, codes_by_kid={2: 5})
+    target.unlink()
+    outcome = import_keyring(target, without_1, force=True, codes_by_kid={1: 3, 2: 5})
+    assert "installed" in outcome and "warning: 3 codes" in outcome
+
+
+def test_import_counts_a_key_id_with_another_secret_as_lost(tmp_path: Path) -> None:
+    """Two keyrings made apart both have HMAC key 1: same id, other secret."""
+    ring, other = _ring(tmp_path / "a"), _ring(tmp_path / "c")
+    outcome = import_keyring(ring.path, other.path, force=True, codes_by_kid={1: 2})
+    assert "replaced" in outcome and "warning: 2 codes" in outcome

@@ -9,7 +9,9 @@ import typer
 from rich.table import Table
 
 from relaycode.cli.common import console, fail, keyring, one_line_errors, settings
+from relaycode.codes.key_usage import codes_by_key_id
 from relaycode.codes.keyfile import import_keyring
+from relaycode.db.engine import make_engine
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -65,10 +67,24 @@ def export_keys(
 def import_keys(
     file: Path = typer.Argument(..., help="A backup written by 'relaycode keys export'."),
     force: bool = typer.Option(
-        False, "--force", help="Replace a different keyring already in place (it is kept aside)."
+        False,
+        "--force",
+        help="Replace a different keyring already in place (it is kept aside), even one "
+        "that cannot verify some codes in the database.",
     ),
 ) -> None:
-    """Restore the keyring from FILE (replaces, never merges; see the README)."""
+    """Restore the keyring from FILE (replaces, never merges; see the README).
+
+    Refused, unless --force, when FILE lacks a key that codes in the database were
+    made with: those printed codes would scan as forged."""
     target = settings().data_dir / "keys" / "keyring.json"
     with one_line_errors():
-        console.print(import_keyring(target, file, force=force), highlight=False)
+        engine = make_engine(settings().resolved_database_url)
+        try:
+            with engine.connect() as conn:
+                in_use = codes_by_key_id(conn)
+        finally:
+            engine.dispose()
+        console.print(
+            import_keyring(target, file, force=force, codes_by_kid=in_use), highlight=False
+        )

@@ -13,7 +13,7 @@ import fcntl
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -123,8 +123,11 @@ def _check(data: Any) -> None:
         if _key_bytes(entry, "public", "ed25519") != public:
             raise ValueError(f"ed25519 key {entry['kid']!r}: public key does not match private")
     for family in ("hmac", "ed25519"):
-        if sum(1 for k in data[family] if k["status"] == "active") > 1:
-            raise ValueError(f"more than one active {family} key")
+        # Exactly one signing key per family: with none, nothing could be issued (the
+        # file would load and every issue would fail); with two, which one signs?
+        active = sum(1 for k in data[family] if k["status"] == "active")
+        if active != 1:
+            raise ValueError(f"{'no' if active == 0 else 'more than one'} active {family} key")
 
 
 @contextmanager
@@ -158,22 +161,58 @@ def describe(data: dict[str, Any]) -> str:
     return f"HMAC {hmac or '-'}; Ed25519 {ed or '-'}"
 
 
-def import_keyring(target: Path, source: Path, *, force: bool) -> str:
+def _hmac_secrets(data: dict[str, Any] | None) -> dict[int, str]:
+    live = (k for k in (data or {}).get("hmac", []) if k["status"] != "retired")
+    return {int(k["kid"]): str(k["secret"]) for k in live}
+
+
+def _lost(
+    new: dict[str, Any], old: dict[str, Any] | None, codes_by_kid: Mapping[int, int]
+) -> str | None:
+    """What importing ``new`` would do to the codes in the database, if harm: the HMAC
+    keys their tags were made with that ``new`` lacks (or holds with another secret than
+    the keyring it replaces; ids are one byte and every keyring starts at 1)."""
+    new_keys, old_keys = _hmac_secrets(new), _hmac_secrets(old)
+    lost = {
+        kid: count
+        for kid, count in sorted(codes_by_kid.items())
+        if kid not in new_keys or old_keys.get(kid, new_keys[kid]) != new_keys[kid]
+    }
+    if not lost:
+        return None
+    kids = ", ".join(str(kid) for kid in lost)
+    total = sum(lost.values())
+    return (
+        f"{total} code{'s' if total != 1 else ''} in the database were made with HMAC key "
+        f"{kids}, which this keyring does not hold (or holds with another secret): "
+        f"they would scan as forged"
+    )
+
+
+def import_keyring(
+    target: Path, source: Path, *, force: bool, codes_by_kid: Mapping[int, int] | None = None
+) -> str:
     """Install the keyring in ``source`` at ``target``; return what happened, in words.
 
     Import *replaces*: HMAC key ids are one byte, so two keyrings made independently
     both use id 1 and cannot be merged. A different keyring already in place is only
     replaced with ``force``, and is then kept beside it as ``keyring.json.replaced-<time>``.
+    ``codes_by_kid`` (how many codes the database holds per HMAC key id) guards the
+    printed codes: a keyring that cannot verify some of them is refused unless ``force``,
+    and then the answer says how many codes it gave up.
     """
     new = read_keyring(source)
     with locked(target):
-        return _install(target, new, force=force)
+        return _install(target, new, force=force, codes_by_kid=codes_by_kid or {})
 
 
-def _install(target: Path, new: dict[str, Any], *, force: bool) -> str:
+def _install(
+    target: Path, new: dict[str, Any], *, force: bool, codes_by_kid: Mapping[int, int]
+) -> str:
+    old: dict[str, Any] | None = None
     if target.exists():
         try:
-            old: dict[str, Any] | None = read_keyring(target)
+            old = read_keyring(target)
         except KeyringError:
             old = None
         if old == new:
@@ -184,10 +223,15 @@ def _install(target: Path, new: dict[str, Any], *, force: bool) -> str:
                 f"{target} already holds {what}; re-run with --force to replace it "
                 f"(the current file is then kept beside it)"
             )
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        kept = target.with_name(f"{target.name}.replaced-{stamp}")
-        shutil.copy2(target, kept)  # keeps the 0600 mode; then an atomic swap
-        write_private(target, new, overwrite=True)
-        return f"replaced {target} ({describe(new)}); the previous file is kept as {kept}"
-    write_private(target, new, overwrite=False)
-    return f"installed {target} ({describe(new)})"
+    harm = _lost(new, old, codes_by_kid)
+    if harm and not force:
+        raise KeyringError(f"{harm}; import the backup that holds it, or re-run with --force")
+    warning = f"\nwarning: {harm}" if harm else ""
+    if old is None and not target.exists():
+        write_private(target, new, overwrite=False)
+        return f"installed {target} ({describe(new)})" + warning
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    kept = target.with_name(f"{target.name}.replaced-{stamp}")
+    shutil.copy2(target, kept)  # keeps the 0600 mode; then an atomic swap
+    write_private(target, new, overwrite=True)
+    return f"replaced {target} ({describe(new)}); the previous file is kept as {kept}" + warning

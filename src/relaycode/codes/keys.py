@@ -168,7 +168,7 @@ class Keyring:
             # A keyring without a signing key (emptied by hand): say what to do.
             raise NoActiveKey(
                 f"the keyring {self.path} has no active {family} key; "
-                "restore it from a backup, or run `relaycode keys rotate` to make one",
+                "restore it from your backup ('relaycode keys import FILE')",
                 code="no_active_key",
                 status=503,
             )
