@@ -167,3 +167,24 @@ def test_import_refuses_a_keyring_lacking_the_codes_keys(
     assert result.exit_code == 0, result.output
     assert "installed" in result.output and "warning: 3 codes" in result.output
     assert cli.invoke(app, ["codes", "inspect", code]).exit_code == 1  # as it said
+
+
+def test_export_through_planted_names_is_refused_or_harmless(
+    cli: CliRunner, settings: Settings, tmp_path: Path
+) -> None:
+    """ln -s victim DIR/.bk.json.tmp; keys export DIR/bk.json overwrote the victim."""
+    _demo(cli)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    out = tmp_path / "shared"
+    out.mkdir()
+    (out / ".bk.json.tmp").symlink_to(victim)
+    assert cli.invoke(app, ["keys", "export", str(out / "bk.json")]).exit_code == 0
+    assert victim.read_text() == "precious" and not (out / "bk.json").is_symlink()
+    (out / "adir").mkdir()
+    assert "is a directory" in _one_line_error(cli, "keys", "export", str(out / "adir"), "--force")
+    (out / "link.json").symlink_to(victim)
+    line = _one_line_error(cli, "keys", "export", str(out / "link.json"), "--force")
+    assert "symbolic link" in line and victim.read_text() == "precious"
+    assert sorted(p.name for p in out.iterdir()) == [".bk.json.tmp", "adir", "bk.json", "link.json"]
+    assert list((out / "adir").iterdir()) == []

@@ -199,3 +199,55 @@ def test_import_counts_a_key_id_with_another_secret_as_lost(tmp_path: Path) -> N
     ring, other = _ring(tmp_path / "a"), _ring(tmp_path / "c")
     outcome = import_keyring(ring.path, other.path, force=True, codes_by_kid={1: 2})
     assert "replaced" in outcome and "warning: 2 codes" in outcome
+
+
+# ---- writing private files: never through a planted name ------------------------------
+
+
+def test_export_never_writes_through_a_planted_temp_file(tmp_path: Path) -> None:
+    ring = _ring(tmp_path / "ring")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".bk.json.tmp").symlink_to(victim)  # the name the old code wrote through
+    ring.export(out / "bk.json")
+    assert victim.read_text() == "precious"
+    dest = out / "bk.json"
+    assert not dest.is_symlink() and json.loads(dest.read_text()) == _data(ring)
+    assert stat.S_IMODE(dest.stat().st_mode) == 0o600
+    assert sorted(p.name for p in out.iterdir()) == [".bk.json.tmp", "bk.json"]
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_export_refuses_a_link_or_a_directory(tmp_path: Path, force: bool) -> None:
+    ring = _ring(tmp_path / "ring")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "link.json").symlink_to(victim)
+    (out / "adir").mkdir()
+    with pytest.raises(KeyringError, match="symbolic link"):
+        ring.export(out / "link.json", force=force)
+    with pytest.raises(KeyringError, match="directory"):
+        ring.export(out / "adir", force=force)
+    assert victim.read_text() == "precious" and (out / "link.json").is_symlink()
+    assert sorted(p.name for p in out.iterdir()) == ["adir", "link.json"]  # no temp left
+    assert list((out / "adir").iterdir()) == []
+
+
+def test_a_failed_write_leaves_no_temp_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ring = _ring(tmp_path / "ring")
+    out = tmp_path / "out"
+    out.mkdir()
+
+    def refuse(src: Any, dst: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("relaycode.privatefile.os.replace", refuse)
+    with pytest.raises(OSError):
+        ring.export(out / "bk.json")
+    assert list(out.iterdir()) == []

@@ -11,7 +11,6 @@ import base64
 import binascii
 import fcntl
 import json
-import os
 import shutil
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -21,6 +20,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from relaycode.privatefile import PrivateFileError, write_private_text
 
 STATUSES = ("active", "verify", "retired")
 
@@ -140,18 +141,12 @@ def locked(path: Path) -> Iterator[None]:
 
 
 def write_private(path: Path, data: dict[str, Any], *, overwrite: bool) -> None:
-    """Write ``data`` as JSON readable by its owner only (0600), atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists() and not overwrite:
-        raise KeyringError(f"{path} already exists (use --force to overwrite it)")
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)  # an old .tmp may have had other bits
-    with os.fdopen(fd, "w") as fh:
-        json.dump(data, fh, indent=2)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    """Write ``data`` as JSON readable by its owner only (0600), atomically; never through
+    a planted file or link (privatefile.py)."""
+    try:
+        write_private_text(path, json.dumps(data, indent=2), overwrite=overwrite)
+    except PrivateFileError as exc:
+        raise KeyringError(str(exc)) from None
 
 
 def describe(data: dict[str, Any]) -> str:
