@@ -113,6 +113,30 @@ def test_codes_carry_the_served_port_and_a_lost_keyring_never_500s(
     assert f"codes carry http://127.0.0.1:{port}" in out.splitlines()[0]
 
 
+def test_the_cli_issues_codes_for_the_served_port(
+    server: tuple[subprocess.Popen[str], int], settings: Settings
+) -> None:
+    """With no RELAYCODE_PUBLIC_URL, `codes issue` beside `serve --port N` printed :8000."""
+    _proc, port = server
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+        r = http.post("/api/v1/auth/register", json={"username": "ann", "password": "pw-123456"})
+        headers = {"Authorization": f"Bearer {r.json()['token']}"}
+        assert http.post("/api/v1/merchants", json={"slug": "shop", "name": "S"},
+                         headers=headers).status_code == 201  # fmt: skip
+        body = {"title": "t", "price_minor": 100, "currency": "CNY"}
+        offer = http.post("/api/v1/merchants/shop/offers", json=body, headers=headers).json()
+    assert (settings.data_dir / "public_url").read_text().strip() == f"http://127.0.0.1:{port}"
+    run = subprocess.run(
+        _relaycode("codes", "issue", "--offer", str(offer["id"])),
+        env=_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith(f"HTTP://127.0.0.1:{port}/C/") and run.stderr == ""
+
+
 def test_serve_refuses_to_start_without_its_keyring(client: TestClient, settings: Settings) -> None:
     from helpers import issue, merchant_with_offer, register
 

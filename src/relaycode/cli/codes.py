@@ -21,6 +21,7 @@ from relaycode.cli.common import (
     settings,
     transaction,
 )
+from relaycode.cli.serve import settings_for_codes
 from relaycode.codes import service
 from relaycode.codes.classify import classify
 
@@ -37,7 +38,7 @@ def issue(
     with one_line_errors(), transaction() as db:
         ring = keyring()
         code = service.issue_offer_code(db, ring, get_offer(db, offer), channel=channel)
-        typer.echo(service.code_text(settings(), ring, code))
+        typer.echo(service.code_text(settings_for_codes(), ring, code))
 
 
 @app.command()
@@ -125,7 +126,8 @@ def inspect(text: str, as_json: bool = typer.Option(False, "--json")) -> None:
     expired, withdrawn, unknown: a script can tell a genuine code from any other) and
     for errors; 2 for bad usage.
     """
-    s, ring = settings(), keyring()
+    # Ours is what this instance's codes carry (the served address included).
+    s, ring = settings_for_codes(quiet=True), keyring()
     try:
         with transaction() as db:
             result, _code = service.resolve_text(db, s, ring, text)
@@ -159,7 +161,7 @@ def print_sheet(
     """Issue COUNT codes for an offer and lay them out on a printable PDF sheet."""
     from relaycode.codes.sheets import SheetItem, render_sheet_pdf
 
-    s, ring = settings(), keyring()
+    s, ring = settings_for_codes(), keyring()
     items: list[SheetItem] = []
     # Everything that can be refused is checked before the progress bar is drawn, and
     # the sheet is written inside the transaction: no codes are issued for a failed sheet.

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from relaycode.catalog import repository as catalog_repo
 from relaycode.catalog.schemas import OfferCreate
 from relaycode.catalog.service import create_offer
-from relaycode.cli.common import console, keyring, one_line_errors, settings, transaction
-from relaycode.cli.serve import follow_served_address
+from relaycode.cli.common import console, keyring, one_line_errors, transaction
+from relaycode.cli.serve import follow_served_address, settings_for_codes
 from relaycode.codes import repository as code_repo
 from relaycode.codes import service as codes
 from relaycode.identity import repository as id_repo
@@ -79,12 +79,15 @@ def demo(
     host: str = typer.Option(
         None, help="Print codes for 'serve --host' (no RELAYCODE_PUBLIC_URL)."
     ),
-    port: int = typer.Option(8000, help="… and 'serve --port'."),
+    port: int | None = typer.Option(None, help="… and 'serve --port' (either alone is enough)."),
 ) -> None:
-    """Seed a merchant with offers and codes, and two consumers (safe to run again)."""
-    if host is not None:
-        follow_served_address(host, port)
-    s, ring = settings(), keyring()
+    """Seed a merchant with offers and codes, and two consumers (safe to run again).
+
+    Codes carry RELAYCODE_PUBLIC_URL, else --host/--port, else the address a running
+    'relaycode serve' recorded, else the default (said on stderr)."""
+    if host is not None or port is not None:
+        follow_served_address(host or "127.0.0.1", 8000 if port is None else port)
+    s, ring = settings_for_codes(), keyring()
     pw = Passwords(s.argon2_memory_kib, s.argon2_time_cost)
     with one_line_errors(), transaction() as db:
         users = {name: _user(db, pw, name) for name in USERS}

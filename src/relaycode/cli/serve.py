@@ -1,16 +1,26 @@
-"""``relaycode serve``, and the base URL codes carry when none is configured."""
+"""``relaycode serve``, and the base URL codes carry when none is configured.
+
+Codes carry RELAYCODE_PUBLIC_URL; without it, the address being served. ``serve``
+records that base URL in ``<data_dir>/public_url`` so that the commands which issue or
+print codes while it runs (or later: paper outlives processes) write the same one:
+they take RELAYCODE_PUBLIC_URL, else the recorded URL, else the default, and say so on
+stderr when it is the default.
+"""
 
 from __future__ import annotations
 
 import ipaddress
 import os
 import socket
+from pathlib import Path
 
 import typer
 
-from relaycode.cli.common import keyring, one_line_errors, settings
-from relaycode.config import get_settings
+from relaycode.cli.common import err_console, keyring, one_line_errors, settings
+from relaycode.config import Settings, get_settings
+from relaycode.privatefile import PrivateFileError, write_private_text
 from relaycode.state import AppState
+from relaycode.urls import whatwg
 
 _ANY = ("0.0.0.0", "::", "")
 
@@ -61,6 +71,53 @@ def follow_served_address(host: str, port: int) -> str | None:
     return note
 
 
+def _record_file(data_dir: Path) -> Path:
+    return data_dir / "public_url"
+
+
+def record_served_url(s: Settings) -> None:
+    """Remember the base URL this server's codes carry, for the CLI (0600, atomic)."""
+    try:
+        write_private_text(_record_file(s.data_dir), s.public_url + "\n", overwrite=True)
+    except (OSError, PrivateFileError) as exc:
+        err_console.print(
+            f"[yellow]warning:[/yellow] cannot record the served address ({exc}); "
+            "commands that print codes will use RELAYCODE_PUBLIC_URL or the default",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+def recorded_url(data_dir: Path) -> str | None:
+    """The base URL the last ``relaycode serve`` on this data directory recorded."""
+    try:
+        text = _record_file(data_dir).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    url = whatwg.parse(text) if text else None
+    return text if url is not None and url.protocol in ("http:", "https:") else None
+
+
+def settings_for_codes(*, quiet: bool = False) -> Settings:
+    """Settings whose ``public_url`` is what codes made now must carry:
+    RELAYCODE_PUBLIC_URL, else the address ``relaycode serve`` recorded, else the
+    default — and then a note on stderr names it (unless ``quiet``)."""
+    s = settings()
+    if "public_url" in s.model_fields_set:
+        return s
+    recorded = recorded_url(s.data_dir)
+    if recorded is not None:
+        return s.model_copy(update={"public_url": recorded})
+    if not quiet:
+        err_console.print(
+            f"note: codes carry {s.public_url}, the default: RELAYCODE_PUBLIC_URL is unset "
+            f"and no 'relaycode serve' has recorded its address in {s.data_dir}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    return s
+
+
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, help="TCP port."),
@@ -77,6 +134,8 @@ def serve(
     keyring()  # refuse to start, in one line, when the keyring must be restored first
     with one_line_errors():
         AppState.backends(s)  # a wrong backend, proxy or limit setting: one line too
+    # Configured or derived, the URL codes carry from now on: the CLI follows it.
+    record_served_url(s)
     typer.echo(f"relaycode on {_url(host, port)}  (data: {s.data_dir}); codes carry {s.public_url}")
     if note:
         typer.echo(f"note: {note}")
