@@ -4,14 +4,18 @@ repeats nothing; a new API key's secret is shown once, from a one-time flash."""
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from relaycode.models import Code, MerchantApiKey
+from relaycode.identity import repository as id_repo
+from relaycode.models import Code, MerchantApiKey, ShownFlash
 from relaycode.web import flash
 from relaycode.web.pages import router as pages_router
 
@@ -170,3 +174,81 @@ def _code_ids(app: Any) -> list[str]:
 def _key_id(app: Any) -> int:
     with app.state.rc.db.transaction() as db:
         return int(db.scalar(select(func.max(MerchantApiKey.id))) or 0)
+
+
+# ---- one-time on the server, not only by the browser's grace ---------------------------
+
+
+def test_a_replayed_flash_shows_nothing(pages: Any, client: TestClient) -> None:
+    """The response that shows the secret deletes the cookie, but a captured cookie,
+    sent again within its five minutes in the same session, showed the secret again."""
+    value = _flash_after_new_key(pages)
+    first = client.get(TEAM)
+    assert len(set(KEY.findall(first.text))) == 1
+    for _ in range(2):
+        client.cookies.set("rc_flash", value, path=TEAM)
+        replay = client.get(TEAM)
+        assert replay.status_code == 200 and KEY.search(replay.text) is None
+
+
+def test_showing_a_flash_twice_at_once_has_one_winner(app: Any) -> None:
+    """The record of a shown flash is one atomic insert: a second transaction taking the
+    same id while the first is open waits for it, then gets nothing (both engines)."""
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    results: list[bool] = []
+    with app.state.rc.db.transaction() as first:
+        assert id_repo.mark_flash_shown(first, "a" * 32, later)
+
+        def second() -> None:
+            with app.state.rc.db.transaction() as db:
+                results.append(id_repo.mark_flash_shown(db, "a" * 32, later))
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(timeout=0.5)  # it cannot finish: the first has not committed
+        assert thread.is_alive() or results == [False]
+    thread.join(timeout=30)
+    assert not thread.is_alive() and results == [False]
+
+
+def test_expired_shown_flashes_are_purged(app: Any) -> None:
+    now = datetime.now(UTC)
+    with app.state.rc.db.transaction() as db:
+        assert id_repo.mark_flash_shown(db, "b" * 32, now - timedelta(seconds=1))
+        assert id_repo.mark_flash_shown(db, "c" * 32, now + timedelta(minutes=5))
+    with app.state.rc.db.transaction() as db:
+        id_repo.purge_shown_flashes(db, now)
+        assert list(db.scalars(select(ShownFlash.id))) == ["c" * 32]
+
+
+def test_two_tabs_showing_one_flash_at_once_show_it_once(live_server: Any) -> None:
+    """Two requests for the page with the same flash, truly at once (a real server, each
+    on its own connection): one shows the secret, the other nothing."""
+    with httpx.Client(base_url=live_server.url, timeout=30) as c:
+        c.get("/")
+        form = {"csrf": c.cookies["rc_csrf"], "username": "alice"}
+        form |= {"password": "password123", "password2": "password123"}
+        assert c.post("/register", data=form).status_code == 303
+        shop = {"csrf": c.cookies["rc_csrf"], "slug": "tea-house", "name": "Tea"}
+        assert c.post("/dashboard/merchants", data=shop).status_code == 303
+        key = {"csrf": c.cookies["rc_csrf"], "name": "till", "scopes": "offers:read"}
+        assert c.post(f"{TEAM}/keys", data=key).status_code == 303
+        jar = {name: c.cookies[name] for name in ("rc_session", "rc_csrf")}
+        jar["rc_flash"] = str(c.cookies.get("rc_flash", path=TEAM))
+    cookie = "; ".join(f"{k}={v}" for k, v in jar.items())
+    start = threading.Barrier(2, timeout=30)
+    shown: list[int] = []
+
+    def view() -> None:
+        with httpx.Client(base_url=live_server.url, timeout=30) as tab:
+            start.wait()
+            r = tab.get(TEAM, headers={"Cookie": cookie})
+            assert r.status_code == 200
+            shown.append(len(KEY.findall(r.text)))
+
+    tabs = [threading.Thread(target=view) for _ in range(2)]
+    for t in tabs:
+        t.start()
+    for t in tabs:
+        t.join(timeout=60)
+    assert len(shown) == 2 and sum(1 for n in shown if n) == 1, shown

@@ -1,12 +1,18 @@
-"""Queries for users, devices and sessions (merchants and their keys: merchants/)."""
+"""Queries for users, devices and sessions (merchants and their keys: merchants/), and
+the one-time flashes a session was shown."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Table, delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from relaycode.db.pagination import Order, Page, paginate
-from relaycode.models import AuthSession, Device, User
+from relaycode.models import AuthSession, Device, ShownFlash, User
 
 DEVICE_ORDER = Order("devices", (Device.id,), (int,))  # oldest first
 
@@ -43,3 +49,26 @@ def devices_page(db: Session, user_id: int, *, cursor: str | None, limit: int) -
     """The user's devices, a page at a time (db/pagination.py)."""
     q = select(Device).where(Device.user_id == user_id)
     return paginate(db, q, DEVICE_ORDER, cursor=cursor, limit=limit)
+
+
+# ---- one-time flashes (web/flash.py): the ids already shown ---------------------------
+
+
+def mark_flash_shown(db: Session, flash_id: str, expires_at: datetime) -> bool:
+    """True for the first caller only. One statement (INSERT … ON CONFLICT DO NOTHING):
+    of two requests showing one flash at once, the second waits for the first's
+    transaction and then inserts nothing (or, were the first rolled back, takes it)."""
+    dialect = db.get_bind().dialect
+    insert = pg_insert if dialect.name == "postgresql" else sqlite_insert
+    table = cast(Table, ShownFlash.__table__)
+    stmt = insert(table).values(id=flash_id, expires_at=expires_at)
+    stmt = stmt.on_conflict_do_nothing(index_elements=["id"])
+    if dialect.insert_returning:  # PostgreSQL, SQLite >= 3.35: the row, or none
+        return db.execute(stmt.returning(table.c.id)).first() is not None
+    # psycopg reports -1 for this rowcount; older SQLite reports it exactly.
+    return cast(CursorResult[Any], db.execute(stmt)).rowcount == 1
+
+
+def purge_shown_flashes(db: Session, now: datetime) -> None:
+    """Forget the ids of flashes past their expiry: their cookies are refused anyway."""
+    db.execute(delete(ShownFlash).where(ShownFlash.expires_at < now))

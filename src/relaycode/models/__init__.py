@@ -3,6 +3,7 @@
 from relaycode.models.auth_session import AuthSession
 from relaycode.models.code import Code
 from relaycode.models.device import Device
+from relaycode.models.flash import ShownFlash
 from relaycode.models.merchant import Membership, Merchant, MerchantApiKey
 from relaycode.models.offer import Offer
 from relaycode.models.scan_event import ScanEvent
@@ -17,5 +18,6 @@ __all__ = [
     "MerchantApiKey",
     "Offer",
     "ScanEvent",
+    "ShownFlash",
     "User",
 ]

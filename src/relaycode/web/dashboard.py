@@ -130,7 +130,7 @@ def offer_admin(
     found = codes.find_codes(
         db, state.keyring, offer.id, q=q, cursor=cursor_of(request), limit=CODES_PER_PAGE
     )
-    notice = take_flash(request, "codes_revoked")
+    notice = take_flash(request, db, "codes_revoked")
     t = i18n.Translator(i18n.pick_lang(request))
     context = {
         "user": principal.user,

@@ -64,7 +64,7 @@ def team_path(slug: str) -> str:
 def team(request: Request, merchant: MerchantOwner, db: DbDep, principal: SignedInDep) -> Response:
     # A key just created is shown here once, from the flash its POST left; the response
     # deletes the flash, so a reload shows (and creates) nothing.
-    flash = take_flash(request, "new_key")
+    flash = take_flash(request, db, "new_key")
     secret = flash.get("secret") if flash else None
     response = _team_page(
         request, db, principal, merchant, new_key=secret if isinstance(secret, str) else None
