@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import re
 import warnings
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from relaycode.codes import fonts, render
 from relaycode.codes.fonts import MissingGlyphsWarning
@@ -83,3 +86,56 @@ def test_invisible_format_characters_are_not_reported(fallbacks: pytest.MonkeyPa
     fallbacks.setattr(fonts, "FALLBACK_CANDIDATES", ())
     _pdf, warned = _sheet("tea\u200d\ufe0f")
     assert warned == []
+
+
+# ---- PNG captions: Pillow has no fallback of its own, so runs are drawn font by font ----
+
+
+def _png_caption(caption: str) -> tuple[bytes, list[str]]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MissingGlyphsWarning)
+        png = render.render_png(URL, RenderOptions(caption=caption, scale=8))
+    return png, [str(w.message) for w in caught if w.category is MissingGlyphsWarning]
+
+
+def test_png_caption_runs_take_the_emoji_from_the_fallback(
+    fallbacks: pytest.MonkeyPatch,
+) -> None:
+    if not Path(SYMBOLA[0]).is_file():
+        pytest.skip("fonts-symbola is not installed (scripts/test.sh installs it)")
+    fallbacks.setattr(fonts, "FALLBACK_CANDIDATES", (SYMBOLA,))
+    primary = render.caption_font()
+    runs, dropped = fonts.font_runs("茶 🍵 tea", primary)
+    assert dropped == []
+    assert ("".join(run for _, run in runs)) == "茶 🍵 tea"
+    by_char = {ch: spec for spec, run in runs for ch in run}
+    assert by_char["🍵"] == SYMBOLA and by_char["茶"] == primary != SYMBOLA
+    _png, warned = _png_caption("茶 🍵 tea")
+    assert warned == []
+
+
+def _caption_ink(png: bytes, caption: str) -> int:
+    """Dark pixels in the caption strip below the code."""
+    lay = render._layout(URL, RenderOptions(caption=caption, scale=8))
+    with Image.open(io.BytesIO(png)) as img:
+        grey = np.asarray(img.convert("L"))
+    return int((grey[lay.caption_y - lay.font_px : lay.height] < 128).sum())
+
+
+def test_png_emoji_is_not_the_missing_glyph_box(fallbacks: pytest.MonkeyPatch) -> None:
+    """With the fallback the emoji is drawn; without it, it is named and left out."""
+    if not Path(SYMBOLA[0]).is_file():
+        pytest.skip("fonts-symbola is not installed (scripts/test.sh installs it)")
+    fallbacks.setattr(fonts, "FALLBACK_CANDIDATES", (SYMBOLA,))
+    with_fallback, warned = _png_caption("🍵")
+    assert warned == []
+    assert _caption_ink(with_fallback, "🍵") > 20
+    fallbacks.setattr(fonts, "FALLBACK_CANDIDATES", ())
+    without, warned = _png_caption("🍵")
+    assert warned and "🍵 (U+1F375)" in warned[0]
+    assert _caption_ink(without, "🍵") == 0  # left out, not drawn as a box
+
+
+def test_png_caption_names_what_no_font_has(fallbacks: pytest.MonkeyPatch) -> None:
+    _png, warned = _png_caption("tea \U0010fffd")
+    assert warned and "U+10FFFD" in warned[0]

@@ -1,4 +1,4 @@
-"""Caption fonts for PDFs: the CJK font first, then fallbacks for emoji and symbols.
+"""Caption fonts for PDFs and PNGs: the CJK font first, then fallbacks for emoji and symbols.
 
 The CJK font has no emoji, and fpdf2 leaves out a glyph no font has with only a log
 line. Here every character is looked up in the fonts' character maps first: what a
@@ -6,6 +6,7 @@ fallback font has is drawn with it (``set_fallback_fonts``), and what none has i
 out *with* a ``MissingGlyphsWarning`` naming it (the CLI prints it). Colour emoji fonts
 (CBDT/COLR, e.g. Noto Color Emoji) are not usable by fpdf2: the fallbacks are outline
 fonts — Noto Emoji (monochrome), Symbola (Debian's fonts-symbola), DejaVu Sans.
+PNG captions (Pillow has no fallback of its own) are drawn run by run from ``font_runs``.
 """
 
 from __future__ import annotations
@@ -63,6 +64,45 @@ def warn_missing(dropped: list[str]) -> None:
             ),
             stacklevel=3,
         )
+
+
+def font_runs(
+    text: str, primary: FontSpec | None
+) -> tuple[list[tuple[FontSpec | None, str]], list[str]]:
+    """Split ``text`` into runs, each drawn with the first font that has its glyphs.
+
+    Returns the runs and the characters no font has (left out: pass them to
+    ``warn_missing``). Characters that draw nothing (spaces, joiners, variation
+    selectors) stay in the run they follow. With no usable font at all the whole text is
+    one run for the library's default font (``None``), as before.
+    """
+    specs = [primary] if primary else []
+    specs += [spec for spec in fallback_fonts() if spec != primary]
+    covers: list[tuple[FontSpec, frozenset[int]]] = []
+    for candidate in specs:
+        try:
+            covers.append((candidate, _cmap(*candidate)))
+        except Exception:  # a broken font file must not break rendering
+            continue
+    if not covers:
+        return [(None, text)], []
+    runs: list[tuple[FontSpec | None, str]] = []
+    dropped: list[str] = []
+    for ch in text:
+        font: FontSpec | None
+        if not _needs_glyph(ch):
+            font = runs[-1][0] if runs else covers[0][0]
+        else:
+            found = [s for s, cover in covers if ord(ch) in cover]
+            if not found:
+                dropped.append(ch)
+                continue
+            font = found[0]
+        if runs and runs[-1][0] == font:
+            runs[-1] = (font, runs[-1][1] + ch)
+        else:
+            runs.append((font, ch))
+    return runs, dropped
 
 
 def select_pdf_font(

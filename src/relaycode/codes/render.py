@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageFont
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from relaycode.codes.fonts import select_pdf_font
+from relaycode.codes.fonts import font_runs, select_pdf_font, warn_missing
 from relaycode.errors import InvalidInput, TooLarge
 
 Symbology = Literal["qr", "microqr", "code128", "datamatrix", "pdf417", "aztec"]
@@ -86,15 +86,20 @@ def caption_font() -> tuple[str, int] | None:
     return next(((p, i) for p, i in _FONT_CANDIDATES if os.path.isfile(p)), None)
 
 
-@lru_cache(maxsize=64)
-def _pil_font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    spec = caption_font()
+@lru_cache(maxsize=128)
+def _pil_font(
+    spec: tuple[str, int] | None, size: int
+) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     if spec is not None:
         try:
             return ImageFont.truetype(spec[0], size, index=spec[1])
         except OSError:
             pass
     return ImageFont.load_default(size)  # bitmap font if Pillow lacks FreeType
+
+
+def _caption_runs(caption: str) -> tuple[list[tuple[tuple[str, int] | None, str]], list[str]]:
+    return font_runs(caption, caption_font())
 
 
 def _unencodable(text: str, symbology: str, why: str) -> InvalidInput:
@@ -205,8 +210,8 @@ def _layout(text: str, opts: RenderOptions) -> _Layout:
 
 
 def _text_width(text: str, font_px: int) -> int:
-    left, _, right, _ = _pil_font(font_px).getbbox(text)
-    return int(right - left)
+    runs, _ = _caption_runs(text)
+    return round(sum(_pil_font(spec, font_px).getlength(run) for spec, run in runs))
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:
@@ -228,13 +233,25 @@ def render_png(text: str, opts: RenderOptions | None = None) -> bytes:
         if transparent:  # palette index 0 was light: make it see-through
             alpha = np.where(grid == 0, 0, 255).astype(np.uint8)
             img.putalpha(Image.fromarray(alpha, mode="L"))
-        font, ink = _pil_font(lay.font_px), (*_rgb(opts.dark), 255)
-        ImageDraw.Draw(img).text((lay.width / 2, lay.caption_y), lay.caption, ink, font, "mm")
+        _draw_caption(img, lay, (*_rgb(opts.dark), 255))
     elif transparent:
         img.info["transparency"] = 0
     buf = io.BytesIO()
     img.save(buf, format="PNG", optimize=True)
     return buf.getvalue()
+
+
+def _draw_caption(img: Image.Image, lay: _Layout, ink: tuple[int, int, int, int]) -> None:
+    """Centred, run by run: each run in the font that has its glyphs (codes/fonts.py)."""
+    assert lay.caption is not None
+    runs, dropped = _caption_runs(lay.caption)
+    warn_missing(dropped)
+    fonts = [(_pil_font(spec, lay.font_px), run) for spec, run in runs]
+    x = lay.width / 2 - sum(font.getlength(run) for font, run in fonts) / 2
+    draw = ImageDraw.Draw(img)
+    for font, run in fonts:
+        draw.text((x, lay.caption_y), run, ink, font, "lm")
+        x += font.getlength(run)
 
 
 def render_svg(text: str, opts: RenderOptions | None = None) -> bytes:
