@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
+from relaycode.catalog.status import effective_status
 from relaycode.codes import repository as repo
 from relaycode.codes.answers import ScanFacts, answer_doc, code_doc
 from relaycode.codes.answers import code_text as code_text  # re-exported for callers
@@ -20,7 +21,7 @@ from relaycode.codes.schemas import CodeOut, ScanOut
 from relaycode.codes.tokens import new_code_id
 from relaycode.config import Settings
 from relaycode.db.base import utcnow
-from relaycode.db.locking import get_many_for_update
+from relaycode.db.locking import get_for_update, get_many_for_update
 from relaycode.db.pagination import Page
 from relaycode.db.raw import Reader, SqlReader
 from relaycode.errors import Conflict, NotFound
@@ -47,14 +48,26 @@ def code_out(
 def issue_offer_code(
     db: Session, keyring: Keyring, offer: Offer, *, channel: str | None = None
 ) -> Code:
-    """A first-generation code for an offer (depth 0, no parent, no holder)."""
-    if offer.status == "archived":
+    """A first-generation code for an offer (depth 0, no parent, no holder).
+
+    Lock, check, then do: the offer's row is locked and re-read before its status is
+    checked, so an archive committed by another request after ``offer`` was loaded is
+    seen here (and one still running waits for us, or we for it). Without the lock a
+    code could be born active on an offer archived a moment earlier (PostgreSQL).
+    """
+    locked = get_for_update(db, Offer, offer.id)
+    if locked is None:
+        raise NotFound("no such offer", code="offer_not_found")
+    status = effective_status(locked, utcnow())
+    if status == "archived":
         raise Conflict("archived offers get no new codes", code="offer_archived")
+    if status == "expired":
+        raise Conflict("this offer has ended; it gets no new codes", code="offer_expired")
     kid, _secret = keyring.active_hmac()
     code = Code(
         id=new_code_id().hex(),
         kind="offer",
-        offer_id=offer.id,
+        offer_id=locked.id,
         depth=0,
         channel=channel,
         status="active",
