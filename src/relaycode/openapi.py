@@ -71,7 +71,7 @@ OPERATIONS: dict[str, Op] = {
     "POST /api/v1/offers/{offer_id}/pause": Op("session_or_key", (409,)),
     "POST /api/v1/offers/{offer_id}/activate": Op("session_or_key", (409,)),
     "POST /api/v1/offers/{offer_id}/archive": Op("session_or_key", (409,)),
-    "PUT /api/v1/offers/{offer_id}/image": Op("session_or_key"),
+    "PUT /api/v1/offers/{offer_id}/image": Op("session_or_key", (409,)),
 }
 
 SCHEMES = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request, status
+from starlette.concurrency import run_in_threadpool
 
 from relaycode.catalog import repository as repo
 from relaycode.catalog import service
@@ -90,8 +91,18 @@ def archive_offer(access: EditableOffer, db: DbDep, if_match: IfMatch = None) ->
 
 
 @router.put("/offers/{offer_id}/image")
-async def upload_image(request: Request, access: EditableOffer, state: StateDep) -> OfferOut:
-    """The raw image bytes as the body (PNG, JPEG or WebP)."""
-    body = await read_limited(request, state.settings.max_upload_bytes, code="image_too_large")
-    service.store_image(state.media, access.offer, body, state.settings.max_upload_bytes)
-    return service.to_out(access.offer)
+async def upload_image(
+    request: Request, access: EditableOffer, state: StateDep, db: DbDep, if_match: IfMatch = None
+) -> OfferOut:
+    """The raw image bytes as the body (PNG, JPEG or WebP).
+
+    An edit of the offer: ``If-Match`` is honoured, archived offers refuse (409) and the
+    version goes up. The picture is decoded before the offer's row is locked, so the lock
+    is not held while Pillow works; both run in worker threads, never on the event loop."""
+    limit = state.settings.max_upload_bytes
+    body = await read_limited(request, limit, code="image_too_large")
+    jpeg = await run_in_threadpool(service.encode_image, body, limit)
+    offer = await run_in_threadpool(
+        service.replace_image, db, state.media, access.offer, jpeg, expected_version=if_match
+    )
+    return service.to_out(offer)

@@ -93,8 +93,11 @@ def change_status(
     return offer
 
 
-def store_image(media: MediaStore, offer: Offer, data: bytes, max_bytes: int) -> None:
-    """Validate an uploaded picture and keep it in the media store (re-encoded, no EXIF)."""
+def encode_image(data: bytes, max_bytes: int) -> bytes:
+    """Validate an uploaded picture and re-encode it as JPEG (no EXIF), or refuse it.
+
+    CPU-bound (Pillow decodes the whole picture): async callers run it in a worker thread.
+    """
     if len(data) > max_bytes:
         raise TooLarge("image is too large", code="image_too_large")
     try:
@@ -109,10 +112,34 @@ def store_image(media: MediaStore, offer: Offer, data: bytes, max_bytes: int) ->
             img.convert("RGB").save(out, "JPEG", quality=85)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise InvalidInput("not a readable image", code="bad_image") from exc
+    return out.getvalue()
+
+
+def _put_image(media: MediaStore, offer: Offer, jpeg: bytes) -> None:
     name = new_name(f"offer-{offer.id}", "jpg")
-    media.put(name, out.getvalue())
+    media.put(name, jpeg)
     offer.image_path = name
     offer.updated_at = utcnow()
+
+
+def store_image(media: MediaStore, offer: Offer, data: bytes, max_bytes: int) -> None:
+    """The picture sent with the offer form, as part of that form's edit (the caller has
+    already created or locked and version-bumped the offer in this transaction)."""
+    _put_image(media, offer, encode_image(data, max_bytes))
+
+
+def replace_image(
+    db: Session, media: MediaStore, offer: Offer, jpeg: bytes, *, expected_version: int | None
+) -> Offer:
+    """Give the offer a new picture (already ``encode_image``d): an edit like any other,
+    so it locks, checks the version and the status, then bumps the version."""
+    offer = _lock(db, offer)
+    _check_version(offer, expected_version)
+    if offer.status == "archived":
+        raise Conflict("archived offers cannot be edited", code="offer_archived")
+    _put_image(media, offer, jpeg)
+    offer.version += 1
+    return offer
 
 
 def image_url(offer: Offer | OfferRow) -> str | None:
