@@ -15,6 +15,7 @@ from sqlalchemy import update
 
 from relaycode.codes.lookup import CoalescingCodeLookup
 from relaycode.codes.repository import BY_GTIN, RESOLVE, CodeRow, GtinRow, OfferRow, ResolveRow
+from relaycode.db.base import utcnow
 from relaycode.db.raw import SqlReader
 from relaycode.models import Code, Offer
 
@@ -48,11 +49,11 @@ def test_raw_orm_and_async_readers_agree(client: TestClient, app: Any) -> None:
     args = {"code_id": code_id}
     with state.db.readonly_sessionmaker() as session:
         orm = SqlReader(session).first(RESOLVE, args)
-        orm_gtin = SqlReader(session).first(BY_GTIN, {"gtin": gtin})
+        orm_gtin = SqlReader(session).first(BY_GTIN, {"gtin": gtin, "now": utcnow()})
         model = session.get(Code, code_id)
         offer_model = session.get(Offer, model.offer_id if model else None)
     raw = state.db.read_raw(lambda r: r.first(RESOLVE, args))
-    raw_gtin = state.db.read_raw(lambda r: r.first(BY_GTIN, {"gtin": gtin}))
+    raw_gtin = state.db.read_raw(lambda r: r.first(BY_GTIN, {"gtin": gtin, "now": utcnow()}))
     assert isinstance(orm, ResolveRow) and isinstance(orm_gtin, GtinRow)
     assert raw == orm and raw_gtin == orm_gtin
     assert orm.offer is not None and orm_gtin.offer == orm.offer
@@ -83,7 +84,7 @@ def test_raw_orm_and_async_readers_agree(client: TestClient, app: Any) -> None:
     async def read() -> tuple[Any, Any, list[Any]]:
         try:
             one = await reader.first(RESOLVE, args)
-            by_gtin = await reader.first(BY_GTIN, {"gtin": gtin})
+            by_gtin = await reader.first(BY_GTIN, {"gtin": gtin, "now": utcnow()})
             # Concurrent lookups, coalesced into one ANY() query; a missing id gets None.
             many = await asyncio.gather(*(lookup.get(i) for i in (code_id, "00" * 16, code_id)))
             return one, by_gtin, many

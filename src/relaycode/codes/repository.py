@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, String, any_, bindparam, inspect, select
+from sqlalchemy import Connection, Select, String, any_, bindparam, inspect, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -103,10 +103,19 @@ RESOLVE_MANY = Query(
     _RESOLVE_FROM.where(Code.id == any_(bindparam("code_ids", type_=ARRAY(String)))),
     ResolveRow.from_values,
 )
+# Only an offer that is live at ``now`` (catalog/status.effective_status == "active"):
+# set active, started, not ended. An ended or not-yet-started offer with the same GTIN
+# must not hide the one on sale (nor be served as the product's page).
+_NOW = bindparam("now", type_=Offer.valid_from.type)
 BY_GTIN = Query(
     select(*(getattr(Offer, c) for c in _OFFER_COLS), Merchant.name)
     .join(Merchant, Merchant.id == Offer.merchant_id)
-    .where(Offer.gtin == bindparam("gtin"), Offer.status == "active")
+    .where(
+        Offer.gtin == bindparam("gtin"),
+        Offer.status == "active",
+        or_(Offer.valid_from.is_(None), Offer.valid_from <= _NOW),
+        or_(Offer.valid_until.is_(None), Offer.valid_until > _NOW),
+    )
     .order_by(Offer.id)
     .limit(1),
     GtinRow.from_values,

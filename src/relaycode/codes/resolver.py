@@ -72,8 +72,9 @@ class Resolver:
             offer_id = row.code.offer_id if row is not None else None
             self.cache.put(token, scanned, offer_id, epoch, valid_for(row, now))
             return scanned
-        gtin_row = await self._gtin_row(c.gtin) if c.verdict == "gtin" and c.gtin else None
-        return self._answer(c, gtin_row, text, utcnow())
+        now = utcnow()
+        gtin_row = await self._gtin_row(c.gtin, now) if c.verdict == "gtin" and c.gtin else None
+        return self._answer(c, gtin_row, text, now)
 
     def _answer(
         self, c: Classification, row: ResolveRow | GtinRow | None, text: str, now: datetime
@@ -88,10 +89,12 @@ class Resolver:
         # writer, so it is cheaper inline than a hop to a worker thread.
         return self._db.read_raw(lambda r: _first_code(r, code_hex))
 
-    async def _gtin_row(self, gtin: str) -> GtinRow | None:
+    async def _gtin_row(self, gtin: str, now: datetime) -> GtinRow | None:
+        """The offer on sale now with this GTIN (never cached: read on every scan)."""
+        values = {"gtin": gtin, "now": now}
         if self._async is not None:
-            return await self._async.first(BY_GTIN, {"gtin": gtin})
-        return self._db.read_raw(lambda r: r.first(BY_GTIN, {"gtin": gtin}))
+            return await self._async.first(BY_GTIN, values)
+        return self._db.read_raw(lambda r: r.first(BY_GTIN, values))
 
 
 def _first_code(reader: RawReader, code_hex: str) -> ResolveRow | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
@@ -119,12 +120,13 @@ def revoke_codes(db: Session, offer: Offer, code_ids: list[str]) -> tuple[list[C
     return found, changed
 
 
-def read_for(reader: Reader, c: Classification) -> ResolveRow | GtinRow | None:
-    """The one database read a classified text needs, if any."""
+def read_for(reader: Reader, c: Classification, now: datetime) -> ResolveRow | GtinRow | None:
+    """The one database read a classified text needs, if any (a GTIN: the offer live
+    at ``now``)."""
     if c.verdict == "ours" and c.token is not None:
         return reader.first(RESOLVE, {"code_id": c.token.code_hex})
     if c.verdict == "gtin" and c.gtin:
-        return reader.first(BY_GTIN, {"gtin": c.gtin})
+        return reader.first(BY_GTIN, {"gtin": c.gtin, "now": now})
     return None
 
 
@@ -135,7 +137,8 @@ def resolve_text(
     records the scan). The same answer as the scan API's, as a model."""
     reader = SqlReader(db) if isinstance(db, Session | Connection) else db
     c = classify_text(text, settings, keyring)
-    doc, code = answer_doc(c, read_for(reader, c), settings, keyring, text, utcnow())
+    now = utcnow()
+    doc, code = answer_doc(c, read_for(reader, c, now), settings, keyring, text, now)
     return ScanOut.model_validate(doc), code
 
 

@@ -42,12 +42,20 @@ class CompiledQuery:
         self._order = list(compiled.positiontup or [])
         # Literal values in the statement (e.g. status = 'active') are bound parameters too.
         self._defaults = {k: v for k, v in compiled.params.items() if v is not None}
+        # Typed parameters (a UTC datetime) need their type's conversion, as SQLAlchemy
+        # would apply it; the hot path's plain string parameters have none and skip this.
+        self._binds: dict[str, Callable[[Any], Any]] = {
+            k: p for k, p in (compiled._bind_processors or {}).items() if callable(p)
+        }
         self._processors: list[Processor] = [
             c.type._cached_result_processor(engine.dialect, None) for c in stmt.selected_columns
         ]
 
     def params(self, values: Mapping[str, object]) -> Sequence[Any] | dict[str, Any]:
         merged = {**self._defaults, **values}
+        for name, process in self._binds.items():
+            if name in values:
+                merged[name] = process(values[name])
         if self._positional:
             return [merged[name] for name in self._order]
         return merged
