@@ -81,13 +81,16 @@ def _classify_url(
                 "ours_invalid", reason="malformed", message="a code never carries a user name"
             )
         return _ours(url.pathname[3:].rstrip("/"), lookup_key)
-    shown = view_host(url.hostname, _names(our_hosts)).shown
+    shown = view_host(url.hostname, our_names(our_hosts)).shown
     return Classification("foreign_url", host=shown, url=url.href)
 
 
 @lru_cache(maxsize=8)
-def _names(our_hosts: frozenset[str]) -> frozenset[str]:
-    """Our host names (no port), which a foreign look-alike must not imitate."""
+def our_names(our_hosts: frozenset[str]) -> frozenset[str]:
+    """Our host names (no port), which a foreign look-alike must not imitate.
+
+    ``our_hosts`` is ``Settings.our_hosts``: the one list of our hosts, which the scan
+    API and the ``/out`` page both read through this module."""
     return frozenset(h.partition(":")[0].lower() for h in our_hosts)
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from relaycode.catalog.service import check_servable, get_offer, image_url
 from relaycode.catalog.status import effective_status
 from relaycode.codes import service as codes
+from relaycode.codes.classify import our_names
 from relaycode.codes.gtin import normalize_gtin
+from relaycode.codes.resolver import classify_text
 from relaycode.codes.schemas import CodeOut, ScanOut
 from relaycode.db.base import utcnow
 from relaycode.deps import ReadDbDep, StateDep
@@ -115,9 +119,18 @@ def public_offer(
 
 @router.get("/out")
 def foreign_link(request: Request, state: StateDep, url: str = "") -> Response:
-    """Fig. 16: a code that is not ours, shown with its real domain before it opens."""
-    ours = frozenset(h.partition(":")[0].lower() for h in state.settings.our_hosts)
-    link = check_link(url, ours)
+    """Fig. 16: a code that is not ours, shown with its real domain before it opens.
+
+    Whether the link is ours is the classifier's call, as for the scan API: a link to
+    one of our codes goes to its page (or the page saying why it is refused), never to
+    the "not ours" warning."""
+    c = classify_text(url, state.settings, state.keyring)
+    if c.verdict == "ours" and c.token is not None:
+        return RedirectResponse(f"/C/{c.token.body}", status_code=303)
+    if c.verdict == "ours_invalid":
+        reason = quote(c.reason or "malformed", safe="")
+        return RedirectResponse(f"/scan/invalid?reason={reason}", status_code=303)
+    link = check_link(url, our_names(state.settings.our_hosts))
     return page(request, "out.html", {"link": link}, status=200 if link.openable else 400)
 
 
