@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from relaycode.codes import render, service
-from relaycode.codes import repository as repo
+from relaycode.codes.access import CodeIssuer, CodeReader, CodesIssuer
 from relaycode.codes.scan_lane import ScanPrincipalDep, scan_response
 from relaycode.codes.schemas import (
     BarcodeOut,
@@ -24,10 +24,6 @@ from relaycode.codes.schemas import (
 )
 from relaycode.deps import DbDep, StateDep
 from relaycode.errors import InvalidInput, NotFound
-from relaycode.identity.auth import Principal, PrincipalDep
-from relaycode.merchants.deps import load_offer
-from relaycode.merchants.service import EDITORS, READERS
-from relaycode.models import Code, Offer
 from relaycode.uploads import read_limited
 
 if TYPE_CHECKING:
@@ -69,38 +65,19 @@ async def scan(request: Request, principal: ScanPrincipalDep, state: StateDep) -
     return await scan_response(request, state, principal)
 
 
-def _offer_for(db: DbDep, principal: Principal, offer_id: int, scope: str) -> Offer:
-    roles = READERS if scope == "offers:read" else EDITORS
-    return load_offer(db, principal, offer_id, roles=roles, scope=scope).offer
-
-
 @router.post("/offers/{offer_id}/codes", status_code=status.HTTP_201_CREATED)
 def issue_code(
-    offer_id: int,
-    principal: PrincipalDep,
-    db: DbDep,
-    state: StateDep,
-    data: IssueIn | None = None,
+    access: CodesIssuer, db: DbDep, state: StateDep, data: IssueIn | None = None
 ) -> CodeOut:
     """Issue a new printed code for the offer; the body (optional) names its channel."""
-    offer = _offer_for(db, principal, offer_id, "codes:issue")
     channel = data.channel if data is not None else None
-    code = service.issue_offer_code(db, state.keyring, offer, channel=channel)
+    code = service.issue_offer_code(db, state.keyring, access.offer, channel=channel)
     return service.code_out(state.settings, state.keyring, code)
 
 
-def _code_for(db: DbDep, principal: Principal, code_id: str, scope: str) -> Code:
-    code = repo.code_by_id(db, code_id)
-    if code is None or code.offer_id is None:
-        raise NotFound("no such code", code="code_not_found")
-    _offer_for(db, principal, code.offer_id, scope)
-    return code
-
-
 @router.post("/codes/{code_id}/revoke")
-def revoke_code(code_id: str, principal: PrincipalDep, db: DbDep, state: StateDep) -> CodeOut:
+def revoke_code(code: CodeIssuer, db: DbDep, state: StateDep) -> CodeOut:
     """Withdraw one code: it then scans as ``ours_invalid`` with reason ``revoked``."""
-    code = _code_for(db, principal, code_id, "codes:issue")
     return service.code_out(state.settings, state.keyring, service.revoke_code(db, code.id))
 
 
@@ -110,15 +87,12 @@ def revoke_code(code_id: str, principal: PrincipalDep, db: DbDep, state: StateDe
     responses={200: {"content": {m: {} for m in _MEDIA.values()}}},
 )
 def code_image(
-    code_id: str,
     fmt: Literal["png", "svg", "pdf"],
-    principal: PrincipalDep,
-    db: DbDep,
+    code: CodeReader,
     state: StateDep,
     opts: Annotated[CodeImageQuery, Query()],
 ) -> Response:
     """The code drawn as PNG, SVG or PDF, in the symbology and size asked for."""
-    code = _code_for(db, principal, code_id, "offers:read")
     text = service.code_text(state.settings, state.keyring, code)
     if text is None:
         raise NotFound("this code's key was retired", code="key_retired")

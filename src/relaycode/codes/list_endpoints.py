@@ -5,21 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
 from relaycode.codes import listing, service
 from relaycode.codes import repository as repo
+from relaycode.codes.access import CodesIssuer, CodesReader
 from relaycode.codes.schemas import CodeOut, RevokeManyIn, RevokeManyOut
 from relaycode.deps import DbDep, StateDep
 from relaycode.lists import DEFAULT_LIMIT, CursorQuery, LimitQuery, ListOut
-from relaycode.merchants.deps import OfferAccess, offer_access
-from relaycode.merchants.service import EDITORS, READERS
 from relaycode.state import AppState
 
 router = APIRouter(tags=["codes"])
-CodesReader = Annotated[OfferAccess, Depends(offer_access(READERS, "offers:read"))]
-CodesIssuer = Annotated[OfferAccess, Depends(offer_access(EDITORS, "codes:issue"))]
 SearchQuery = Annotated[
     str | None,
     Query(max_length=200, description="A code's text or link, its id, or the start of its id"),

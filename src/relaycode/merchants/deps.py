@@ -29,6 +29,9 @@ from relaycode.merchants.service import authorize, get_merchant
 from relaycode.models import Merchant, Offer
 
 PrincipalGetter = Callable[..., Awaitable[Principal]]
+# The (roles, scope) a dependency made here checks, kept on it so a test can compare
+# the rule of the API route with the page doing the same thing.
+RULE = "rc_access_rule"
 
 
 @dataclass(frozen=True)
@@ -80,4 +83,5 @@ def offer_access(
     def offer_dep(offer_id: int, db: DbDep, who: Principal = Depends(principal)) -> OfferAccess:
         return load_offer(db, who, offer_id, roles=roles, scope=scope)
 
+    setattr(offer_dep, RULE, (roles, scope))
     return offer_dep

@@ -12,16 +12,16 @@ from sqlalchemy.orm import Session
 
 from relaycode.catalog import repository as catalog_repo
 from relaycode.catalog.service import change_status, image_url
-from relaycode.codes import repository as codes_repo
 from relaycode.codes import service as codes
+from relaycode.codes.access import CODES_SCOPE, load_code
 from relaycode.codes.schemas import IssueIn
 from relaycode.db.pagination import MAX_LIMIT
 from relaycode.deps import DbDep, StateDep
-from relaycode.errors import AppError, NotFound
+from relaycode.errors import AppError
 from relaycode.identity.auth import Principal
 from relaycode.merchants import repository as merchant_repo
 from relaycode.merchants import service as merchants
-from relaycode.merchants.deps import OfferAccess, load_offer, merchant_access, offer_access
+from relaycode.merchants.deps import OfferAccess, merchant_access, offer_access
 from relaycode.merchants.schemas import MerchantIn
 from relaycode.merchants.service import EDITORS, OWNERS, READERS
 from relaycode.models import Merchant
@@ -46,8 +46,8 @@ def _merchant(roles: tuple[str, ...], *, lock: bool = False) -> Any:
     return Depends(merchant_access(roles, "offers:read", lock=lock, principal=signed_in))
 
 
-def _offer(roles: tuple[str, ...]) -> Any:
-    return Depends(offer_access(roles, "offers:write", principal=signed_in))
+def _offer(roles: tuple[str, ...], scope: str = "offers:write") -> Any:
+    return Depends(offer_access(roles, scope, principal=signed_in))
 
 
 # What each page needs, checked before it runs; anonymous visitors are sent to sign in.
@@ -58,6 +58,8 @@ MerchantOwner = Annotated[Merchant, _merchant(OWNERS)]
 TeamChange = Annotated[Merchant, _merchant(OWNERS, lock=True)]
 OfferReader = Annotated[OfferAccess, _offer(READERS)]
 OfferEditor = Annotated[OfferAccess, _offer(EDITORS)]
+# Issuing and withdrawing codes: the API's rule, codes/access.py.
+CodesIssuer = Annotated[OfferAccess, _offer(EDITORS, CODES_SCOPE)]
 
 
 def can_edit(
@@ -163,7 +165,7 @@ def offer_status(request: Request, form: FormDep, access: OfferEditor, db: DbDep
 
 @router.post("/dashboard/offers/{offer_id}/codes")
 def issue_code(
-    request: Request, form: FormDep, access: OfferEditor, db: DbDep, state: StateDep
+    request: Request, form: FormDep, access: CodesIssuer, db: DbDep, state: StateDep
 ) -> Response:
     offer = access.offer
     try:
@@ -175,7 +177,7 @@ def issue_code(
 
 
 @router.post("/dashboard/offers/{offer_id}/codes/revoke")
-def revoke_selected(request: Request, form: FormDep, access: OfferEditor, db: DbDep) -> Response:
+def revoke_selected(request: Request, form: FormDep, access: CodesIssuer, db: DbDep) -> Response:
     """Withdraw the ticked codes (one transaction), then back to the list (303)."""
     offer = access.offer
     chosen = [c for c in form.getlist("codes") if isinstance(c, str) and _CODE_ID.match(c)]
@@ -192,9 +194,6 @@ def revoke_selected(request: Request, form: FormDep, access: OfferEditor, db: Db
 def revoke_code(
     request: Request, code_id: str, form: FormDep, db: DbDep, principal: SignedInDep
 ) -> Response:
-    code = codes_repo.code_by_id(db, code_id)
-    if code is None or code.offer_id is None:
-        raise NotFound("no such code", code="code_not_found")
-    offer = load_offer(db, principal, code.offer_id, roles=EDITORS, scope="offers:write").offer
+    code = load_code(db, principal, code_id, roles=EDITORS, scope=CODES_SCOPE)
     codes.revoke_code(db, code.id)
-    return redirect(request, f"/dashboard/offers/{offer.id}#code-{code.id}")
+    return redirect(request, f"/dashboard/offers/{code.offer_id}#code-{code.id}")
