@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from relaycode.catalog import repository as repo
 from relaycode.catalog import service
 from relaycode.catalog.schemas import OfferCreate, OfferOut, OfferUpdate, PublicOfferOut
-from relaycode.deps import DbDep, StateDep
+from relaycode.deps import DbDep, ReadDbDep, StateDep
 from relaycode.lists import DEFAULT_LIMIT, CursorQuery, LimitQuery, ListOut
 from relaycode.merchants import repository as merchant_repo
 from relaycode.merchants.deps import OfferAccess, merchant_access, offer_access
@@ -21,7 +21,7 @@ from relaycode.uploads import read_limited
 router = APIRouter(tags=["catalog"])
 
 OfferWriter = Annotated[Merchant, Depends(merchant_access(EDITORS, "offers:write"))]
-OfferReader = Annotated[Merchant, Depends(merchant_access(READERS, "offers:read"))]
+OfferReader = Annotated[Merchant, Depends(merchant_access(READERS, "offers:read", readonly=True))]
 EditableOffer = Annotated[OfferAccess, Depends(offer_access(EDITORS, "offers:write"))]
 IfMatch = Annotated[int | None, Header()]
 
@@ -35,7 +35,7 @@ def create_offer(data: OfferCreate, merchant: OfferWriter, db: DbDep) -> OfferOu
 @router.get("/merchants/{slug}/offers")
 def list_offers(
     merchant: OfferReader,
-    db: DbDep,
+    db: ReadDbDep,
     include_archived: bool = False,
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_LIMIT,
@@ -48,7 +48,7 @@ def list_offers(
 
 
 @router.get("/offers/{offer_id}")
-def get_offer(offer_id: int, db: DbDep) -> PublicOfferOut:
+def get_offer(offer_id: int, db: ReadDbDep) -> PublicOfferOut:
     """Public service information, as a scanner sees it."""
     offer = service.get_offer(db, offer_id)
     status = service.check_servable(offer)  # archived or ended: 410

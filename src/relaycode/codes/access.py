@@ -11,9 +11,10 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends
+from sqlalchemy.orm import Session
 
 from relaycode.codes import repository as repo
-from relaycode.deps import DbDep
+from relaycode.deps import DbDep, ReadDbDep
 from relaycode.errors import NotFound
 from relaycode.identity.auth import Principal, PrincipalDep
 from relaycode.merchants.deps import OfferAccess, load_offer, offer_access
@@ -23,7 +24,7 @@ from relaycode.models import Code
 CODES_SCOPE = "codes:issue"  # issue, withdraw one, withdraw many
 READ_SCOPE = "offers:read"
 
-CodesReader = Annotated[OfferAccess, Depends(offer_access(READERS, READ_SCOPE))]
+CodesReader = Annotated[OfferAccess, Depends(offer_access(READERS, READ_SCOPE, readonly=True))]
 CodesIssuer = Annotated[OfferAccess, Depends(offer_access(EDITORS, CODES_SCOPE))]
 
 
@@ -36,8 +37,17 @@ def code_access(roles: tuple[str, ...], scope: str) -> Callable[..., Code]:
     return code_dep
 
 
+def code_reader(roles: tuple[str, ...], scope: str) -> Callable[..., Code]:
+    """``code_access`` for routes that write nothing (the read-only session)."""
+
+    def code_dep(code_id: str, db: ReadDbDep, principal: PrincipalDep) -> Code:
+        return load_code(db, principal, code_id, roles=roles, scope=scope)
+
+    return code_dep
+
+
 def load_code(
-    db: DbDep, principal: Principal, code_id: str, *, roles: tuple[str, ...], scope: str
+    db: Session, principal: Principal, code_id: str, *, roles: tuple[str, ...], scope: str
 ) -> Code:
     code = repo.code_by_id(db, code_id)
     if code is None or code.offer_id is None:
@@ -46,5 +56,5 @@ def load_code(
     return code
 
 
-CodeReader = Annotated[Code, Depends(code_access(READERS, READ_SCOPE))]
+CodeReader = Annotated[Code, Depends(code_reader(READERS, READ_SCOPE))]
 CodeIssuer = Annotated[Code, Depends(code_access(EDITORS, CODES_SCOPE))]

@@ -12,7 +12,7 @@ from relaycode.codes import listing, service
 from relaycode.codes import repository as repo
 from relaycode.codes.access import CodesIssuer, CodesReader
 from relaycode.codes.schemas import CodeOut, RevokeManyIn, RevokeManyOut
-from relaycode.deps import DbDep, StateDep
+from relaycode.deps import DbDep, ReadDbDep, StateDep
 from relaycode.lists import DEFAULT_LIMIT, CursorQuery, LimitQuery, ListOut
 from relaycode.state import AppState
 
@@ -26,7 +26,7 @@ SearchQuery = Annotated[
 @router.get("/offers/{offer_id}/codes")
 def list_codes(
     access: CodesReader,
-    db: DbDep,
+    db: ReadDbDep,
     state: StateDep,
     q: SearchQuery = None,
     cursor: CursorQuery = None,

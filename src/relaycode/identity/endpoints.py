@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, status
 
-from relaycode.deps import DbDep, NoStore, StateDep
+from relaycode.deps import DbDep, NoStore, ReadDbDep, StateDep
 from relaycode.identity import repository as repo
 from relaycode.identity import service
 from relaycode.identity.auth import PrincipalDep, UserDep
@@ -84,7 +84,7 @@ def me(user: UserDep) -> UserOut:
 
 @router.get("/me/devices")
 def my_devices(
-    user: UserDep, db: DbDep, cursor: CursorQuery = None, limit: LimitQuery = DEFAULT_LIMIT
+    user: UserDep, db: ReadDbDep, cursor: CursorQuery = None, limit: LimitQuery = DEFAULT_LIMIT
 ) -> ListOut[DeviceOut]:
     """Your devices, oldest first, a page at a time."""
     page = repo.devices_page(db, user.id, cursor=cursor, limit=limit)

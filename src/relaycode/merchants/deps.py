@@ -16,12 +16,13 @@ credentials as they are, so an anonymous request gets 401.
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Depends
 from sqlalchemy.orm import Session
 
 from relaycode.catalog.service import get_offer
-from relaycode.deps import DbDep
+from relaycode.deps import get_db, get_read_db
 from relaycode.errors import NotFound
 from relaycode.identity.auth import Principal, get_principal
 from relaycode.merchants import repository as repo
@@ -54,20 +55,33 @@ def load_offer(
     return OfferAccess(offer=offer, merchant=merchant)
 
 
+def _session(readonly: bool) -> Any:
+    """The request's session: the same object as the route's ``DbDep``/``ReadDbDep``
+    (FastAPI caches a dependency per request), so a route declares one of them."""
+    return Depends(get_read_db if readonly else get_db, scope="function")
+
+
 def merchant_access(
     roles: tuple[str, ...],
     scope: str,
     *,
     lock: bool = False,
+    readonly: bool = False,
     principal: PrincipalGetter = get_principal,
 ) -> Callable[..., Merchant]:
     """A dependency: the merchant named by ``{slug}``, for callers with ``roles``/``scope``.
 
     ``lock=True`` takes the merchant's row lock *before* the caller's role is read, for
     changes to the team: an owner demoted a moment ago is refused, not served.
+    ``readonly=True`` for routes that write nothing: the request's one session is then
+    the read-only one (on SQLite it skips the process-wide writer gate).
     """
+    if lock and readonly:
+        raise ValueError("a row lock needs a writable session")
 
-    def merchant_dep(slug: str, db: DbDep, who: Principal = Depends(principal)) -> Merchant:
+    def merchant_dep(
+        slug: str, who: Principal = Depends(principal), db: Session = _session(readonly)
+    ) -> Merchant:
         merchant = get_merchant(db, slug, for_update=lock)
         authorize(db, who, merchant, roles=roles, scope=scope)
         return merchant
@@ -76,11 +90,18 @@ def merchant_access(
 
 
 def offer_access(
-    roles: tuple[str, ...], scope: str, *, principal: PrincipalGetter = get_principal
+    roles: tuple[str, ...],
+    scope: str,
+    *,
+    readonly: bool = False,
+    principal: PrincipalGetter = get_principal,
 ) -> Callable[..., OfferAccess]:
-    """A dependency: the offer named by ``{offer_id}`` and its merchant, as ``load_offer``."""
+    """A dependency: the offer named by ``{offer_id}`` and its merchant, as ``load_offer``
+    (``readonly`` as for ``merchant_access``)."""
 
-    def offer_dep(offer_id: int, db: DbDep, who: Principal = Depends(principal)) -> OfferAccess:
+    def offer_dep(
+        offer_id: int, who: Principal = Depends(principal), db: Session = _session(readonly)
+    ) -> OfferAccess:
         return load_offer(db, who, offer_id, roles=roles, scope=scope)
 
     setattr(offer_dep, RULE, (roles, scope))

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
-from relaycode.deps import DbDep, NoStore
+from relaycode.deps import DbDep, NoStore, ReadDbDep
 from relaycode.identity.auth import UserDep
 from relaycode.lists import DEFAULT_LIMIT, CursorQuery, LimitQuery, ListOut
 from relaycode.merchants import repository as repo
@@ -27,9 +27,9 @@ router = APIRouter(tags=["merchants"])
 
 # Team changes lock the merchant before the caller's role is read (see deps.py).
 TeamChange = Annotated[Merchant, Depends(merchant_access(OWNERS, "members:write", lock=True))]
-TeamView = Annotated[Merchant, Depends(merchant_access(OWNERS, "members:read"))]
+TeamView = Annotated[Merchant, Depends(merchant_access(OWNERS, "members:read", readonly=True))]
 KeyChange = Annotated[Merchant, Depends(merchant_access(OWNERS, "keys:write"))]
-KeyView = Annotated[Merchant, Depends(merchant_access(OWNERS, "keys:read"))]
+KeyView = Annotated[Merchant, Depends(merchant_access(OWNERS, "keys:read", readonly=True))]
 
 
 def _key_out(key: MerchantApiKey, secret: str | None = None) -> ApiKeyOut:
@@ -46,7 +46,7 @@ def create_merchant(data: MerchantIn, user: UserDep, db: DbDep) -> MerchantOut:
 
 @router.get("/merchants")
 def my_merchants(
-    user: UserDep, db: DbDep, cursor: CursorQuery = None, limit: LimitQuery = DEFAULT_LIMIT
+    user: UserDep, db: ReadDbDep, cursor: CursorQuery = None, limit: LimitQuery = DEFAULT_LIMIT
 ) -> ListOut[MerchantOut]:
     """The merchants you are a member of, by name, a page at a time."""
     page = repo.merchants_page(db, user.id, cursor=cursor, limit=limit)
@@ -63,7 +63,7 @@ def set_member(data: MemberIn, merchant: TeamChange, db: DbDep) -> MemberOut:
 
 @router.get("/merchants/{slug}/members")
 def list_members(
-    merchant: TeamView, db: DbDep, cursor: CursorQuery = None, limit: LimitQuery = DEFAULT_LIMIT
+    merchant: TeamView, db: ReadDbDep, cursor: CursorQuery = None, limit: LimitQuery = DEFAULT_LIMIT
 ) -> ListOut[MemberOut]:
     """Members by username, a page at a time."""
     page = repo.members_page(db, merchant.id, cursor=cursor, limit=limit)
@@ -88,7 +88,7 @@ def create_api_key(data: ApiKeyIn, merchant: KeyChange, db: DbDep) -> ApiKeyOut:
 
 @router.get("/merchants/{slug}/api-keys")
 def list_api_keys(
-    merchant: KeyView, db: DbDep, cursor: CursorQuery = None, limit: LimitQuery = DEFAULT_LIMIT
+    merchant: KeyView, db: ReadDbDep, cursor: CursorQuery = None, limit: LimitQuery = DEFAULT_LIMIT
 ) -> ListOut[ApiKeyOut]:
     """Keys still in force, oldest first; their secrets are never shown again."""
     page = repo.api_keys_page(db, merchant.id, cursor=cursor, limit=limit)

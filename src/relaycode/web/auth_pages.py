@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from relaycode.deps import DbDep, StateDep
+from relaycode.deps import DbDep, ReadDbDep, StateDep
 from relaycode.errors import AppError
 from relaycode.identity import repository as id_repo
 from relaycode.identity import service
@@ -117,7 +117,7 @@ def logout(request: Request, form: FormDep, principal: PrincipalDep, db: DbDep) 
 
 
 @router.get("/account/devices")
-def devices(request: Request, db: DbDep, principal: SignedInDep) -> Response:
+def devices(request: Request, db: ReadDbDep, principal: SignedInDep) -> Response:
     user_id = principal.signed_in_user().id
     found = id_repo.devices_page(db, user_id, cursor=cursor_of(request), limit=PAGE_SIZE)
     context = {

@@ -16,7 +16,7 @@ from relaycode.codes import service as codes
 from relaycode.codes.access import CODES_SCOPE, load_code
 from relaycode.codes.schemas import IssueIn
 from relaycode.db.pagination import MAX_LIMIT
-from relaycode.deps import DbDep, StateDep
+from relaycode.deps import DbDep, ReadDbDep, StateDep
 from relaycode.errors import AppError
 from relaycode.identity.auth import Principal
 from relaycode.merchants import repository as merchant_repo
@@ -42,12 +42,13 @@ router = APIRouter()
 _CODE_ID = re.compile(r"^[0-9a-fA-F]{32}$")
 
 
-def _merchant(roles: tuple[str, ...], *, lock: bool = False) -> Any:
-    return Depends(merchant_access(roles, "offers:read", lock=lock, principal=signed_in))
+def _merchant(roles: tuple[str, ...], *, lock: bool = False, readonly: bool = False) -> Any:
+    rule = merchant_access(roles, "offers:read", lock=lock, readonly=readonly, principal=signed_in)
+    return Depends(rule)
 
 
-def _offer(roles: tuple[str, ...], scope: str = "offers:write") -> Any:
-    return Depends(offer_access(roles, scope, principal=signed_in))
+def _offer(roles: tuple[str, ...], scope: str = "offers:write", *, readonly: bool = False) -> Any:
+    return Depends(offer_access(roles, scope, readonly=readonly, principal=signed_in))
 
 
 # What each page needs, checked before it runs; anonymous visitors are sent to sign in.
@@ -56,8 +57,13 @@ MerchantEditor = Annotated[Merchant, _merchant(EDITORS)]
 MerchantOwner = Annotated[Merchant, _merchant(OWNERS)]
 # Team changes lock the merchant before the caller's role is read (merchants/deps.py).
 TeamChange = Annotated[Merchant, _merchant(OWNERS, lock=True)]
-OfferReader = Annotated[OfferAccess, _offer(READERS)]
+OfferReader = Annotated[OfferAccess, _offer(READERS, readonly=True)]
 OfferEditor = Annotated[OfferAccess, _offer(EDITORS)]
+# GET pages write nothing: the read-only session, which on SQLite skips the writer gate.
+MerchantPage = Annotated[Merchant, _merchant(READERS, readonly=True)]
+EditorPage = Annotated[Merchant, _merchant(EDITORS, readonly=True)]
+OwnerPage = Annotated[Merchant, _merchant(OWNERS, readonly=True)]
+OfferEditorPage = Annotated[OfferAccess, _offer(EDITORS, readonly=True)]
 # Issuing and withdrawing codes: the API's rule, codes/access.py.
 CodesIssuer = Annotated[OfferAccess, _offer(EDITORS, CODES_SCOPE)]
 
@@ -85,7 +91,7 @@ def _dashboard(
 
 
 @router.get("/dashboard")
-def dashboard(request: Request, db: DbDep, principal: SignedInDep) -> Response:
+def dashboard(request: Request, db: ReadDbDep, principal: SignedInDep) -> Response:
     return _dashboard(request, db, principal, {}, [])
 
 
@@ -107,7 +113,7 @@ def create_merchant(request: Request, form: FormDep, db: DbDep, principal: Signe
 
 @router.get("/dashboard/m/{slug}")
 def merchant_page(
-    request: Request, merchant: MerchantReader, db: DbDep, principal: SignedInDep
+    request: Request, merchant: MerchantPage, db: ReadDbDep, principal: SignedInDep
 ) -> Response:
     offers = catalog_repo.offers_page(
         db, merchant.id, include_archived=True, cursor=cursor_of(request), limit=PAGE_SIZE
@@ -125,7 +131,7 @@ def merchant_page(
 
 @router.get("/dashboard/offers/{offer_id}")
 def offer_admin(
-    request: Request, access: OfferReader, db: DbDep, principal: SignedInDep, state: StateDep
+    request: Request, access: OfferReader, db: ReadDbDep, principal: SignedInDep, state: StateDep
 ) -> Response:
     offer, merchant = access.offer, access.merchant
     q = (request.query_params.get("q") or "").strip()[:200]

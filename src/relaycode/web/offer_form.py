@@ -19,7 +19,7 @@ from relaycode.models import Merchant, Offer
 from relaycode.money import MoneyError, to_minor
 from relaycode.state import AppState
 from relaycode.web import i18n
-from relaycode.web.dashboard import MerchantEditor, OfferEditor
+from relaycode.web.dashboard import EditorPage, MerchantEditor, OfferEditor, OfferEditorPage
 from relaycode.web.render import client_tz, page, price_input, redirect
 from relaycode.web.session import FormDep, text, upload
 
@@ -150,7 +150,7 @@ def _form_page(
 
 
 @router.get("/dashboard/m/{slug}/offers/new")
-def new_offer(request: Request, merchant: MerchantEditor) -> Response:
+def new_offer(request: Request, merchant: EditorPage) -> Response:
     values: dict[str, Any] = {name: "" for name in _TEXT}
     values.update(price="", currency="CNY", payment_methods=[], valid_from="", valid_until="")
     return _form_page(request, merchant, None, values, [])
@@ -177,7 +177,7 @@ def create(
 
 
 @router.get("/dashboard/offers/{offer_id}/edit")
-def edit_offer(request: Request, access: OfferEditor) -> Response:
+def edit_offer(request: Request, access: OfferEditorPage) -> Response:
     offer, merchant = access.offer, access.merchant
     values = offer_values(offer, client_tz(request), form_locale(request))
     return _form_page(request, merchant, offer, values, [])

@@ -1,0 +1,102 @@
+"""A signed-in GET writes nothing, so it never opens a writable transaction.
+
+On SQLite every writable transaction starts behind the process-wide writer gate
+(db/engine.py), so read-only pages using the writable ``DbDep`` (directly, or through
+the access dependencies of merchants/deps.py) queued every page view behind writers.
+This walks every GET route of the API and the pages, signed in as the merchant's owner,
+and counts the transactions begun by the app's writable sessions while serving them.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from helpers import auth, issue, merchant_with_offer, register
+from PIL import Image
+from sqlalchemy import event
+
+from relaycode.catalog import endpoints as catalog_endpoints
+from relaycode.codes import endpoints as code_endpoints
+from relaycode.codes import list_endpoints
+from relaycode.identity import endpoints as identity_endpoints
+from relaycode.merchants import endpoints as merchant_endpoints
+from relaycode.web import auth_pages, dashboard, offer_form, pages, public, team
+
+ROUTERS = [
+    ("/api/v1", catalog_endpoints.router),
+    ("/api/v1", code_endpoints.router),
+    ("/api/v1", list_endpoints.router),
+    ("/api/v1", identity_endpoints.router),
+    ("/api/v1", merchant_endpoints.router),
+    *(("", m.router) for m in (pages, auth_pages, dashboard, offer_form, public, team)),
+]
+
+
+def _get_paths() -> Iterator[str]:
+    for prefix, router in ROUTERS:
+        for route in router.routes:
+            if isinstance(route, APIRoute) and "GET" in (route.methods or ()):
+                yield prefix + route.path
+
+
+def _web_login(client: TestClient) -> None:
+    client.get("/login")
+    csrf = next(v for k, v in client.cookies.items() if k.endswith("rc_csrf"))
+    form = {"username": "alice", "password": "correct horse 1", "csrf": csrf, "next": "/"}
+    r = client.post("/login", data=form, follow_redirects=False)
+    assert r.status_code in (302, 303), r.text[:300]
+
+
+def test_signed_in_gets_open_no_writable_transaction(client: TestClient, app: Any) -> None:
+    token = register(client)
+    offer = merchant_with_offer(client, token)
+    text = issue(client, token, offer["id"])
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buf, "PNG")
+    image = client.put(
+        f"/api/v1/offers/{offer['id']}/image", content=buf.getvalue(), headers=auth(token)
+    )
+    codes = client.get(f"/api/v1/offers/{offer['id']}/codes", headers=auth(token)).json()
+    values = {
+        "slug": "shop",
+        "offer_id": str(offer["id"]),
+        "code_id": codes["items"][0]["id"],
+        "token": text.rsplit("/", 1)[-1],
+        "fmt": "png",
+        "name": image.json()["image_url"].rsplit("/", 1)[-1],
+    }
+    _web_login(client)
+    paths = sorted(set(_get_paths()))
+    assert "/dashboard/offers/{offer_id}" in paths and "/api/v1/merchants/{slug}/offers" in paths
+
+    writes: list[str] = []
+    current = [""]
+
+    def began(_session: Any, _tx: Any, _conn: Any) -> None:
+        writes.append(current[0])
+
+    makers = app.state.rc.db.sessionmaker
+    event.listen(makers, "after_begin", began)
+    try:
+        served = {}
+        for template in paths:
+            path = re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], template)
+            current[0] = path
+            r = client.get(path, headers=auth(token) if path.startswith("/api/") else {})
+            served[path] = r.status_code
+            assert r.status_code < 500, (path, r.status_code)
+    finally:
+        event.remove(makers, "after_begin", began)
+    # The main pages and lists were really served (not redirected to sign in).
+    oid = offer["id"]
+    main = ["/dashboard", "/dashboard/m/shop", f"/dashboard/offers/{oid}", "/dashboard/m/shop/team",
+            f"/dashboard/offers/{oid}/edit", "/account/devices", "/api/v1/merchants",
+            "/api/v1/merchants/shop/offers", f"/api/v1/offers/{oid}/codes"]  # fmt: skip
+    for path in main:
+        assert served[path] == 200, (path, served[path])
+    assert writes == [], sorted(set(writes))
