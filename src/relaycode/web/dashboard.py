@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -16,7 +17,7 @@ from relaycode.codes import service as codes
 from relaycode.codes.access import CODES_SCOPE, load_code
 from relaycode.codes.schemas import IssueIn
 from relaycode.db.pagination import MAX_LIMIT
-from relaycode.deps import DbDep, ReadDbDep, StateDep
+from relaycode.deps import DbDep, ReadDbDep, StateDep, _transaction
 from relaycode.errors import AppError
 from relaycode.identity.auth import Principal
 from relaycode.merchants import repository as merchant_repo
@@ -26,7 +27,7 @@ from relaycode.merchants.schemas import MerchantIn
 from relaycode.merchants.service import EDITORS, OWNERS, READERS
 from relaycode.models import Merchant
 from relaycode.web import i18n
-from relaycode.web.flash import clear_flash, set_flash, take_flash
+from relaycode.web.flash import FLASH_COOKIE, clear_flash, set_flash, take_flash
 from relaycode.web.paging import CODES_PER_PAGE, PAGE_SIZE, cursor_of, pager
 from relaycode.web.render import page, redirect
 from relaycode.web.session import (
@@ -39,6 +40,19 @@ from relaycode.web.session import (
 )
 
 router = APIRouter()
+
+
+async def _flash_db(request: Request) -> AsyncIterator[Session]:
+    """For a GET page that may show a flash: showing one records it (web/flash.py), which
+    needs a writable session; without a flash cookie the page writes nothing, and this
+    is the read-only session (on SQLite, no writer gate for an ordinary page view)."""
+    db = request.app.state.rc.db
+    maker = db.sessionmaker if request.cookies.get(FLASH_COOKIE) else db.readonly_sessionmaker
+    async for session in _transaction(maker()):
+        yield session
+
+
+FlashDbDep = Annotated[Session, Depends(_flash_db, scope="function")]
 _CODE_ID = re.compile(r"^[0-9a-fA-F]{32}$")
 
 
@@ -131,14 +145,19 @@ def merchant_page(
 
 @router.get("/dashboard/offers/{offer_id}")
 def offer_admin(
-    request: Request, access: OfferReader, db: ReadDbDep, principal: SignedInDep, state: StateDep
+    request: Request,
+    access: OfferReader,
+    db: ReadDbDep,
+    flash_db: FlashDbDep,
+    principal: SignedInDep,
+    state: StateDep,
 ) -> Response:
     offer, merchant = access.offer, access.merchant
     q = (request.query_params.get("q") or "").strip()[:200]
     found = codes.find_codes(
         db, state.keyring, offer.id, q=q, cursor=cursor_of(request), limit=CODES_PER_PAGE
     )
-    notice = take_flash(request, db, "codes_revoked")
+    notice = take_flash(request, flash_db, "codes_revoked")
     t = i18n.Translator(i18n.pick_lang(request))
     context = {
         "user": principal.user,

@@ -16,7 +16,7 @@ from relaycode.merchants import repository as merchant_repo
 from relaycode.merchants import service as merchants
 from relaycode.merchants.schemas import API_KEY_SCOPES, ROLES, ApiKeyIn, MemberIn
 from relaycode.models import Merchant
-from relaycode.web.dashboard import MerchantOwner, OwnerPage, TeamChange
+from relaycode.web.dashboard import FlashDbDep, MerchantOwner, OwnerPage, TeamChange
 from relaycode.web.flash import clear_flash, set_flash, take_flash
 from relaycode.web.paging import PAGE_SIZE, cursor_of, pager
 from relaycode.web.render import page, redirect
@@ -61,10 +61,16 @@ def team_path(slug: str) -> str:
 
 
 @router.get("/dashboard/m/{slug}/team")
-def team(request: Request, merchant: OwnerPage, db: ReadDbDep, principal: SignedInDep) -> Response:
+def team(
+    request: Request,
+    merchant: OwnerPage,
+    db: ReadDbDep,
+    flash_db: FlashDbDep,
+    principal: SignedInDep,
+) -> Response:
     # A key just created is shown here once, from the flash its POST left; the response
     # deletes the flash, so a reload shows (and creates) nothing.
-    flash = take_flash(request, db, "new_key")
+    flash = take_flash(request, flash_db, "new_key")
     secret = flash.get("secret") if flash else None
     response = _team_page(
         request, db, principal, merchant, new_key=secret if isinstance(secret, str) else None
