@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,19 +15,7 @@ from typer.testing import CliRunner
 from relaycode.app import create_app
 from relaycode.cli.main import app
 from relaycode.codes.keys import KeyringMissing
-from relaycode.config import Settings, get_settings
-
-
-@pytest.fixture
-def cli(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    monkeypatch.setenv("RELAYCODE_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("RELAYCODE_DATABASE_URL", settings.resolved_database_url)
-    monkeypatch.setenv("RELAYCODE_PUBLIC_URL", settings.public_url)
-    monkeypatch.setenv("RELAYCODE_ARGON2_MEMORY_KIB", "1024")
-    monkeypatch.setenv("RELAYCODE_ARGON2_TIME_COST", "1")
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
+from relaycode.config import Settings
 
 
 def _one_line_error(cli: CliRunner, *args: str) -> str:
