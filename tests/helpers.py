@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 from fastapi.testclient import TestClient
 
 
-def register(client: TestClient, username: str = "alice", password: str = "correct horse 1") -> str:
+def register(
+    client: httpx.Client, username: str = "alice", password: str = "correct horse 1"
+) -> str:
+    """Works on a TestClient and on a plain httpx.Client against a live server alike."""
     r = client.post("/api/v1/auth/register", json={"username": username, "password": password})
     assert r.status_code == 201, r.text
     token: str = r.json()["token"]

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import httpx
 import uvicorn
+from helpers import auth
 
 from relaycode.app import create_app
 from relaycode.config import Settings
@@ -91,12 +92,5 @@ def outcome(r: httpx.Response) -> tuple[int, str | None]:
     return r.status_code, code
 
 
-def register(c: httpx.Client, username: str, password: str = "correct horse 1") -> str:
-    r = c.post("/api/v1/auth/register", json={"username": username, "password": password})
-    assert r.status_code == 201, r.text
-    token: str = r.json()["token"]
-    return token
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+# Re-exported for the race tests: the same helpers serve TestClient and live clients.
+bearer = auth

@@ -10,7 +10,8 @@ from collections import Counter
 from typing import Any
 
 import httpx
-from live import bearer, clients, close_all, live_app, outcome, race, register
+from helpers import register
+from live import bearer, clients, close_all, live_app, outcome, race
 
 from relaycode.config import Settings
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections import Counter
 
 import httpx
-from live import bearer, clients, close_all, live_app, outcome, race, register
+from helpers import register
+from live import bearer, clients, close_all, live_app, outcome, race
 
 from relaycode.config import Settings
 
