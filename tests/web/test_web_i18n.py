@@ -23,8 +23,7 @@ PY_KEY = re.compile(r'"((?:auth|offer|price|merchant|error|scan)\.[a-z0-9_.]+)"'
 
 
 def _load(lang: str) -> dict[str, str]:
-    data: dict[str, str] = json.loads((WEB / "i18n" / f"{lang}.json").read_text("utf-8"))
-    return data
+    return i18n.load_catalogue(WEB / "i18n", lang)
 
 
 def _fields(text: str) -> set[str]:
@@ -111,3 +110,13 @@ def test_a_page_in_both_languages(pages: Any, client: TestClient) -> None:
     zh = client.get(f"/C/{shop.token}?lang=zh-CN").text
     assert "CN¥12.50" in en and "Genuine relaycode" in en
     assert "¥12.50" in zh and "relaycode 真码" in zh
+
+
+def test_a_key_defined_in_two_fragments_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en.json").write_text(json.dumps({"a.b": "x"}), "utf-8")
+    (tmp_path / "en" / "shop.json").write_text(json.dumps({"shop.x": "y"}), "utf-8")
+    assert i18n.load_catalogue(tmp_path, "en") == {"a.b": "x", "shop.x": "y"}
+    (tmp_path / "en" / "wallet.json").write_text(json.dumps({"a.b": "z"}), "utf-8")
+    with pytest.raises(ValueError, match=r"a\.b"):
+        i18n.load_catalogue(tmp_path, "en")

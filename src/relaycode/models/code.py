@@ -27,6 +27,10 @@ class Code(Base):
     )
     parent_id: Mapped[str | None] = mapped_column(ForeignKey("codes.id"), index=True)
     holder_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # The device a share was made on (self-referral checks compare devices, not only users).
+    device_id: Mapped[int | None] = mapped_column(
+        ForeignKey("devices.id", ondelete="SET NULL"), index=True
+    )
     depth: Mapped[int] = mapped_column(SmallInteger, default=0)
     channel: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="active")

@@ -1,4 +1,8 @@
-"""Message catalogues (``web/i18n/<lang>.json``) and the choice of language per request.
+"""Message catalogues and the choice of language per request.
+
+A language's catalogue is ``web/i18n/<lang>.json`` plus one fragment per domain,
+``web/i18n/<lang>/<domain>.json`` (so the pages of each domain keep their own strings); a
+key defined twice is an error at load, not a silent override.
 
 Order: ``?lang=`` (remembered in the ``rc_lang`` cookie), then the cookie, then
 Accept-Language, then English. Every user-visible string of the pages is a key here.
@@ -91,7 +95,18 @@ def number_locale(request: Request, lang: str) -> str:
 
 @lru_cache(maxsize=len(LANGUAGES))
 def catalogue(lang: str) -> Mapping[str, str]:
-    data: dict[str, str] = json.loads((_DIR / f"{lang}.json").read_text("utf-8"))
+    return load_catalogue(_DIR, lang)
+
+
+def load_catalogue(directory: Path, lang: str) -> dict[str, str]:
+    files = [directory / f"{lang}.json", *sorted((directory / lang).glob("*.json"))]
+    data: dict[str, str] = {}
+    for path in files:
+        part: dict[str, str] = json.loads(path.read_text("utf-8"))
+        twice = sorted(data.keys() & part.keys())
+        if twice:
+            raise ValueError(f"{path}: keys already defined elsewhere: {', '.join(twice)}")
+        data.update(part)
     return data
 
 
