@@ -3,6 +3,7 @@ and examples with numbers a merchant would recognise."""
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -164,7 +165,7 @@ def refunded_sales(draw: st.DrawFn) -> tuple[CommissionResult, list[int]]:
     amount = sale.amount_minor
     cuts = sorted(draw(st.lists(st.integers(0, amount), max_size=6)))
     points = [0, *cuts, amount]
-    return result, [b - a for a, b in zip(points, points[1:], strict=False)]
+    return result, [b - a for a, b in itertools.pairwise(points)]
 
 
 @settings(max_examples=300, deadline=None)

@@ -176,9 +176,9 @@ def within_window(touched_at: datetime, now: datetime, window_days: int) -> bool
 
 
 def _sale_reason(sale: SaleFacts, rules: CommissionRules) -> BlockReason | None:
-    if sale.touched_at is not None and sale.ordered_at is not None:
-        if not within_window(sale.touched_at, sale.ordered_at, rules.window_days):
-            return "outside_window"
+    touched, ordered = sale.touched_at, sale.ordered_at
+    if touched and ordered and not within_window(touched, ordered, rules.window_days):
+        return "outside_window"
     if rules.has_absolute_amounts and sale.currency.upper() != rules.currency.upper():
         return "currency_mismatch"
     if rules.first_purchase_only and not sale.first_purchase:
@@ -250,9 +250,8 @@ def compute_commissions(
         if reason is not None:
             blocked.append(Blocked("referrer", level, ref.user_id, reason))
         elif not rules.level(level).is_zero:
-            earners.append(
-                ("referrer", level, ref.user_id, rules.level(level).earns(sale.amount_minor))
-            )
+            earned = rules.level(level).earns(sale.amount_minor)
+            earners.append(("referrer", level, ref.user_id, earned))
     if not rules.platform.is_zero:
         if sale_reason is not None:
             blocked.append(Blocked("platform", PLATFORM_LEVEL, None, sale_reason))
@@ -260,9 +259,9 @@ def compute_commissions(
             earned = rules.platform.earns(sale.amount_minor)
             earners.append(("platform", PLATFORM_LEVEL, None, earned))
     wanted = [e[3] for e in earners]
-    limit = (
-        sale.amount_minor if rules.cap_minor is None else min(rules.cap_minor, sale.amount_minor)
-    )
+    limit = sale.amount_minor
+    if rules.cap_minor is not None:
+        limit = min(rules.cap_minor, limit)
     amounts = share_limit(wanted, limit)
     splits = tuple(
         Split(kind, level, user, amount, rule_minor)
