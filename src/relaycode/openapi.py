@@ -72,6 +72,11 @@ OPERATIONS: dict[str, Op] = {
     "POST /api/v1/offers/{offer_id}/activate": Op("session_or_key", (409,)),
     "POST /api/v1/offers/{offer_id}/archive": Op("session_or_key", (409,)),
     "PUT /api/v1/offers/{offer_id}/image": Op("session_or_key", (409,)),
+    "GET /api/v1/merchants/{slug}/commission-rules": Op("session"),
+    "PUT /api/v1/merchants/{slug}/commission-rules": Op("session", (409,)),
+    "GET /api/v1/offers/{offer_id}/commission-rules": Op("session"),
+    "PUT /api/v1/offers/{offer_id}/commission-rules": Op("session", (409,)),
+    "DELETE /api/v1/offers/{offer_id}/commission-rules": Op("session", (409,)),
 }
 
 SCHEMES = {
