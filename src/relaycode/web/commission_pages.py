@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from starlette.datastructures import FormData, UploadFile
 
 from relaycode.deps import DbDep, ReadDbDep, StateDep
 from relaycode.errors import AppError
@@ -189,21 +190,23 @@ def save_merchant_rules(
     )
 
 
-def _preview(request: Request, form: Any, depth: int) -> Response:
+def _preview(request: Request, depth: int) -> Response:
+    """The example for the form's fields, sent as the query: a GET, since it writes
+    nothing (and needs no CSRF token, which the script leaves out of the URL)."""
     t = i18n.Translator(i18n.pick_lang(request))
+    items: list[tuple[str, str | UploadFile]] = list(request.query_params.multi_items()[:60])
+    fields = FormData(items)
     _values, rules, example, errors = read_rules_form(
-        form, _locale(request), depth, _labels(t, depth)
+        fields, _locale(request), depth, _labels(t, depth)
     )
     context = {"example": _example(request, rules, example, errors)}
     return page(request, "_commission_example.html", context)
 
 
-@router.post("/dashboard/m/{slug}/commissions/preview")
-def preview_merchant_rules(
-    request: Request, form: FormDep, merchant: OwnerPage, state: StateDep
-) -> Response:
-    """Only the worked example, for the form's script; writes nothing."""
-    return _preview(request, form, state.settings.commission_max_depth)
+@router.get("/dashboard/m/{slug}/commissions/preview")
+def preview_merchant_rules(request: Request, merchant: OwnerPage, state: StateDep) -> Response:
+    """Only the worked example, for the form's script."""
+    return _preview(request, state.settings.commission_max_depth)
 
 
 # ---- an offer's own rules -----------------------------------------------------------------
@@ -299,9 +302,7 @@ def save_offer_rules(
     )
 
 
-@router.post("/dashboard/offers/{offer_id}/commissions/preview")
-def preview_offer_rules(
-    request: Request, form: FormDep, access: OfferOwnerPage, state: StateDep
-) -> Response:
-    """Only the worked example, for the form's script; writes nothing."""
-    return _preview(request, form, state.settings.commission_max_depth)
+@router.get("/dashboard/offers/{offer_id}/commissions/preview")
+def preview_offer_rules(request: Request, access: OfferOwnerPage, state: StateDep) -> Response:
+    """Only the worked example, for the form's script."""
+    return _preview(request, state.settings.commission_max_depth)

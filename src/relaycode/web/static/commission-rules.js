@@ -1,6 +1,6 @@
 // The commission rules form: show only the levels the chosen depth pays, and keep the
-// worked example in step with what is typed (the server computes it: …/preview answers
-// the example's HTML). Without this file the form still works: "Preview" does the same.
+// worked example in step with what is typed (the server computes it: GET …/preview with
+// the fields as the query answers the example's HTML). Without this file the form still works: "Preview" does the same.
 
 const DELAY_MS = 250;
 
@@ -21,13 +21,12 @@ function setUp(form) {
 
   async function refresh() {
     const mine = ++latest;
-    const body = new FormData(form);
-    body.delete("intent");
+    const fields = new FormData(form);
+    for (const name of ["csrf", "intent", "version"]) fields.delete(name); // not in a URL
+    const query = new URLSearchParams(fields).toString();
     let html;
     try {
-      const response = await fetch(form.dataset.preview, {
-        method: "POST",
-        body,
+      const response = await fetch(`${form.dataset.preview}?${query}`, {
         credentials: "same-origin",
         headers: { Accept: "text/html" },
       });
