@@ -87,9 +87,8 @@ OPERATIONS: dict[str, Op] = {
     "GET /api/v1/merchants/{merchant_id}/webhooks/{webhook_id}/deliveries": Op(
         "session", (400, 403)
     ),
-    "POST /api/v1/merchants/{merchant_id}/webhooks/{webhook_id}/deliveries/{delivery_id}/replay": Op(
-        "session", (403, 409)
-    ),
+    "POST /api/v1/merchants/{merchant_id}/webhooks/{webhook_id}"
+    "/deliveries/{delivery_id}/replay": Op("session", (403, 409)),
 }
 
 SCHEMES = {

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -90,4 +91,3 @@ def _forget(session: Session, transaction: SessionTransaction) -> None:
     # close, an error during COMMIT): nothing that was registered may run later.
     if transaction.parent is None and not transaction.nested:
         session.info.pop(_KEY, None)
-

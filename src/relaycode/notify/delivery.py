@@ -123,7 +123,9 @@ def attempt(
         return Result(ok=False, error="timed out", duration_ms=elapsed())
     except httpx.HTTPError as exc:
         reason = str(exc) or type(exc).__name__
-        return Result(ok=False, error=f"{type(exc).__name__}: {reason}"[:300], duration_ms=elapsed())
+        return Result(
+            ok=False, error=f"{type(exc).__name__}: {reason}"[:300], duration_ms=elapsed()
+        )
     return Result(
         ok=200 <= response.status_code < 300,
         status_code=response.status_code,

@@ -63,9 +63,7 @@ def merchant_by_id(
 
 
 WebhookOwner = Annotated[Merchant, Depends(merchant_by_id(OWNERS, WEBHOOKS_SCOPE))]
-WebhookReader = Annotated[
-    Merchant, Depends(merchant_by_id(OWNERS, WEBHOOKS_SCOPE, readonly=True))
-]
+WebhookReader = Annotated[Merchant, Depends(merchant_by_id(OWNERS, WEBHOOKS_SCOPE, readonly=True))]
 
 # ---- the inbox -----------------------------------------------------------------------
 
@@ -113,9 +111,7 @@ async def my_events(
     principal: PrincipalDep,
     state: StateDep,
     last_event_id_header: Annotated[str | None, Header(alias="last-event-id")] = None,
-    last_event_id_query: Annotated[
-        str | None, Query(alias="last_event_id", max_length=20)
-    ] = None,
+    last_event_id_query: Annotated[str | None, Query(alias="last_event_id", max_length=20)] = None,
 ) -> StreamingResponse:
     """Your inbox, live: a Server-Sent Events stream (`text/event-stream`) of `hello`,
     `inbox` (each item, its id as the event id), `unread` and `bye` events, with
@@ -140,9 +136,7 @@ async def my_events(
     )
     resume = last_event_id(last_event_id_header or last_event_id_query)
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return StreamingResponse(
-        stream.events(resume), media_type="text/event-stream", headers=headers
-    )
+    return StreamingResponse(stream.events(resume), media_type="text/event-stream", headers=headers)
 
 
 # ---- webhooks ------------------------------------------------------------------------
@@ -185,9 +179,7 @@ def delete_webhook(webhook_id: int, merchant: WebhookOwner, db: DbDep) -> None:
     webhooks.delete_endpoint(db, merchant, webhook_id)
 
 
-@router.post(
-    "/merchants/{merchant_id}/webhooks/{webhook_id}/rotate-secret", dependencies=[NoStore]
-)
+@router.post("/merchants/{merchant_id}/webhooks/{webhook_id}/rotate-secret", dependencies=[NoStore])
 def rotate_secret(webhook_id: int, merchant: WebhookOwner, db: DbDep) -> WebhookOut:
     """A new signing secret, shown this once; for 24 hours messages carry a signature
     with the old one too, so the receiver can switch over."""

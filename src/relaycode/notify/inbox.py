@@ -20,10 +20,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from relaycode.db.base import utcnow
+from relaycode.models import InboxItem
 from relaycode.notify import live
 from relaycode.notify import repository as repo
 from relaycode.notify.kinds import INBOX_KINDS
-from relaycode.models import InboxItem
 
 MAX_DATA_BYTES = 4096
 MAX_DEDUPE_KEY = 128

@@ -32,8 +32,10 @@ def insert_item_once(db: Session, values: dict[str, Any]) -> int | None:
     dialect = db.get_bind().dialect
     insert = pg_insert if dialect.name == "postgresql" else sqlite_insert
     table = cast(Table, InboxItem.__table__)
-    stmt = insert(table).values(**values).on_conflict_do_nothing(
-        index_elements=["user_id", "dedupe_key"]
+    stmt = (
+        insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["user_id", "dedupe_key"])
     )
     row = db.execute(stmt.returning(table.c.id)).first()
     return int(row[0]) if row is not None else None

@@ -70,4 +70,3 @@ class NotifyRuntime:
 def runtime_of(app_state: Any) -> NotifyRuntime:
     runtime: NotifyRuntime = app_state.notify
     return runtime
-

@@ -136,8 +136,10 @@ def _insert_once(db: Session, values: dict[str, Any]) -> int | None:
     dialect = db.get_bind().dialect
     insert = pg_insert if dialect.name == "postgresql" else sqlite_insert
     table = cast(Table, WebhookDelivery.__table__)
-    stmt = insert(table).values(**values).on_conflict_do_nothing(
-        index_elements=["endpoint_id", "event_id", "replay"]
+    stmt = (
+        insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["endpoint_id", "event_id", "replay"])
     )
     row = db.execute(stmt.returning(table.c.id)).first()
     return int(row[0]) if row is not None else None
