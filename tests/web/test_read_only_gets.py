@@ -55,9 +55,9 @@ def _get_paths() -> Iterator[str]:
     for prefix, router in ROUTERS:
         for route in router.routes:
             path = prefix + getattr(route, "path", "")
-            if isinstance(route, APIRoute) and "GET" in (route.methods or ()):
-                if path not in STREAMS:
-                    yield path
+            is_get = isinstance(route, APIRoute) and "GET" in (route.methods or ())
+            if is_get and path not in STREAMS:
+                yield path
 
 
 def _web_login(client: TestClient) -> None:
