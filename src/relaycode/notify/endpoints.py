@@ -136,7 +136,9 @@ async def my_events(
     )
     resume = last_event_id(last_event_id_header or last_event_id_query)
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return StreamingResponse(stream.events(resume), media_type="text/event-stream", headers=headers)
+    return StreamingResponse(
+        stream.events(resume, request.receive), media_type="text/event-stream", headers=headers
+    )
 
 
 # ---- webhooks ------------------------------------------------------------------------

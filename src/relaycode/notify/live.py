@@ -50,7 +50,8 @@ class Subscription:
         self.user_id = user_id
         self._loop = loop
         self._event = asyncio.Event()
-        self.closed = False
+        self.closed = False  # the server is closing it
+        self.gone = False  # the client left
 
     def wake(self) -> None:
         with contextlib.suppress(RuntimeError):  # the loop is gone: the stream too

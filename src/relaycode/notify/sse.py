@@ -18,6 +18,7 @@ worker thread; while waiting the stream holds no database connection.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive
 
 from relaycode.db.base import utcnow
 from relaycode.db.session import Database
@@ -88,12 +90,27 @@ class Stream:
                 batch.latest = found[-1].id if found else after
         return batch
 
-    async def events(self, resume_after: int | None) -> AsyncIterator[str]:
+    async def events(
+        self, resume_after: int | None, receive: Receive | None = None
+    ) -> AsyncIterator[str]:
+        # Starlette does not watch for the client leaving while it streams (ASGI 2.4):
+        # without this, a closed tab would hold its slot until the next heartbeat.
+        watcher = asyncio.create_task(self._watch(receive)) if receive is not None else None
         try:
             async for chunk in self._events(resume_after):
                 yield chunk
         finally:
+            if watcher is not None:
+                watcher.cancel()
             self.broker.unsubscribe(self.sub)
+
+    async def _watch(self, receive: Receive) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                self.sub.gone = True
+                self.sub.wake()
+                return
 
     async def _events(self, resume_after: int | None) -> AsyncIterator[str]:
         yield f"retry: {RETRY_MS}\n\n"
@@ -107,6 +124,8 @@ class Stream:
             if not woke:
                 remaining = deadline - time.monotonic()
                 woke = await self.sub.wait(min(self.heartbeat, max(remaining, 0.0)))
+            if self.sub.gone:
+                return
             if self.sub.closed or self.broker.closed:
                 yield event("bye", {"reason": "shutdown"})
                 return
