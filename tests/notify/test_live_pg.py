@@ -21,32 +21,32 @@ def test_a_push_crosses_instances_and_survives_a_lost_listener(
 ) -> None:
     # A heartbeat far longer than the test: only a NOTIFY can deliver in time.
     settings = fast_settings.model_copy(update={"sse_heartbeat_seconds": 120.0})
-    with live_app(settings) as (url_a, app_a), live_app(settings) as (url_b, _app_b):
-        with httpx.Client(base_url=url_b) as b:
-            token = register(b, "alice")
-            listener = app_a.state.notify.listener
-            assert listener is not None and listener.connected.wait(10)
-            stream = SSE(url_a, token)  # open on instance A
-            try:
-                stream.next("hello")
-                started = time.monotonic()
-                r = b.post("/api/v1/me/inbox/test", json={}, headers=auth(token))  # via B
-                got = stream.next("inbox", timeout=10)
-                assert got.id == str(r.json()["id"]) and time.monotonic() - started < 5
-                # The listener's connection dies; it reconnects and carries on.
-                old_pid = listener.backend_pid
-                admin = sa.create_engine(
-                    database_url.replace("postgresql://", "postgresql+psycopg://", 1)
-                )
-                with admin.begin() as conn:
-                    conn.execute(sa.text("SELECT pg_terminate_backend(:p)"), {"p": old_pid})
-                admin.dispose()
-                deadline = time.monotonic() + 15
-                while listener.backend_pid == old_pid or not listener.connected.is_set():
-                    assert time.monotonic() < deadline, "the listener did not reconnect"
-                    time.sleep(0.05)
-                assert listener.reconnects >= 1
-                r = b.post("/api/v1/me/inbox/test", json={}, headers=auth(token))
-                assert stream.next("inbox", timeout=10).id == str(r.json()["id"])
-            finally:
-                stream.close()
+    a, b_app = live_app(settings), live_app(settings)
+    with a as (url_a, app_a), b_app as (url_b, _), httpx.Client(base_url=url_b) as b:
+        token = register(b, "alice")
+        listener = app_a.state.notify.listener
+        assert listener is not None and listener.connected.wait(10)
+        stream = SSE(url_a, token)  # open on instance A
+        try:
+            stream.next("hello")
+            started = time.monotonic()
+            r = b.post("/api/v1/me/inbox/test", json={}, headers=auth(token))  # via B
+            got = stream.next("inbox", timeout=10)
+            assert got.id == str(r.json()["id"]) and time.monotonic() - started < 5
+            # The listener's connection dies; it reconnects and carries on.
+            old_pid = listener.backend_pid
+            admin = sa.create_engine(
+                database_url.replace("postgresql://", "postgresql+psycopg://", 1)
+            )
+            with admin.begin() as conn:
+                conn.execute(sa.text("SELECT pg_terminate_backend(:p)"), {"p": old_pid})
+            admin.dispose()
+            deadline = time.monotonic() + 15
+            while listener.backend_pid == old_pid or not listener.connected.is_set():
+                assert time.monotonic() < deadline, "the listener did not reconnect"
+                time.sleep(0.05)
+            assert listener.reconnects >= 1
+            r = b.post("/api/v1/me/inbox/test", json={}, headers=auth(token))
+            assert stream.next("inbox", timeout=10).id == str(r.json()["id"])
+        finally:
+            stream.close()
