@@ -42,9 +42,15 @@ def test_an_item_reads_in_both_languages(client: TestClient, app: Any) -> None:
 
 @pytest.mark.parametrize(
     "kind",
-    ["payment_succeeded", "payment_failed", "commission_earned", "commission_reversed",
-     "order_new", "test"],
-)  # fmt: skip
+    [
+        "payment_succeeded",
+        "payment_failed",
+        "commission_earned",
+        "commission_reversed",
+        "order_new",
+        "test",
+    ],
+)
 def test_every_kind_has_its_own_text(client: TestClient, app: Any, kind: str) -> None:
     token = register(client, "alice")
     with app.state.rc.db.transaction() as db:
@@ -70,9 +76,10 @@ def test_pages_newest_first_and_mark_read(client: TestClient, app: Any) -> None:
     first = client.get("/api/v1/me/inbox?limit=2", headers=auth(token)).json()
     assert [i["id"] for i in first["items"]] == ids[::-1][:2] and first["unread"] == 5
     second = client.get(
-        "/api/v1/me/inbox", params={"limit": 2, "cursor": first["next_cursor"]},
+        "/api/v1/me/inbox",
+        params={"limit": 2, "cursor": first["next_cursor"]},
         headers=auth(token),
-    ).json()  # fmt: skip
+    ).json()
     assert [i["id"] for i in second["items"]] == ids[::-1][2:4]
     r = client.post("/api/v1/me/inbox/read", json={"ids": ids[:2]}, headers=auth(token))
     assert r.json() == {"marked": 2, "unread": 3}
@@ -146,12 +153,16 @@ def test_merchant_staff_are_notified(client: TestClient, app: Any) -> None:
     staff, verifier = register(client, "bob"), register(client, "carol")
     offer = merchant_with_offer(client, owner)
     for name, role in (("bob", "staff"), ("carol", "verifier")):
-        r = client.put("/api/v1/merchants/shop/members", json={"username": name, "role": role},
-                       headers=auth(owner))  # fmt: skip
+        r = client.put(
+            "/api/v1/merchants/shop/members",
+            json={"username": name, "role": role},
+            headers=auth(owner),
+        )
         assert r.status_code == 200
     with app.state.rc.db.transaction() as db:
-        items = notify_merchant_staff(db, offer["merchant_id"], "order_new", PAID,
-                                      dedupe_key="order:7")  # fmt: skip
+        items = notify_merchant_staff(
+            db, offer["merchant_id"], "order_new", PAID, dedupe_key="order:7"
+        )
     assert len(items) == 2
     for token, n in ((owner, 1), (staff, 1), (verifier, 0)):
         assert client.get("/api/v1/me/inbox", headers=auth(token)).json()["unread"] == n

@@ -41,8 +41,10 @@ def test_items_arrive_live_and_resume_with_last_event_id(fast_settings: Settings
             stream.close()
         # Offline meanwhile: two more, made by another part of the system.
         with app.state.rc.db.transaction() as db:
-            missed = [notify_user(db, _uid(app, "alice"), "test", {"message": m}).id
-                      for m in ("two", "three")]  # fmt: skip
+            missed = [
+                notify_user(db, _uid(app, "alice"), "test", {"message": m}).id
+                for m in ("two", "three")
+            ]
         again = SSE(url, token, {"Last-Event-ID": first.id})
         try:
             assert again.next("hello").data["unread"] == 2
