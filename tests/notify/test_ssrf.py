@@ -96,9 +96,14 @@ def test_urls_accepted_and_normalised() -> None:
 def test_every_resolved_address_must_be_public() -> None:
     target = parse_webhook_url("https://hooks.example.com/", allow_private=False)
     assert pick_address(target, allow_private=False, resolver=lambda h, p: ["8.8.8.8"]) == "8.8.8.8"
-    for answer in (["8.8.8.8", "10.0.0.1"], ["::1"], []):
+    answers: list[list[str]] = [["8.8.8.8", "10.0.0.1"], ["::1"], []]
+    for answer in answers:
+
+        def resolver(_h: str, _p: int, a: list[str] = answer) -> list[str]:
+            return a
+
         with pytest.raises(AddressRefused):
-            pick_address(target, allow_private=False, resolver=lambda h, p, a=answer: a)
+            pick_address(target, allow_private=False, resolver=resolver)
 
     def broken(_h: str, _p: int) -> list[str]:
         raise OSError("no DNS")
