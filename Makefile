@@ -50,10 +50,12 @@ $(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/python
 
 # `relaycode demo` is an idempotent seed, so running it on every start is safe. Codes
 # carry RELAYCODE_PUBLIC_URL if set, else http://$(HOST):$(PORT) (see `relaycode serve`).
+# Development: webhooks may go to a receiver on this machine (docs/webhooks.md).
 run: $(VENV)/.installed-run
 	$(BIN)/relaycode db upgrade
 	$(BIN)/relaycode demo --host $(HOST) --port $(PORT)
-	$(BIN)/relaycode serve --host $(HOST) --port $(PORT)
+	RELAYCODE_WEBHOOK_ALLOW_PRIVATE=$${RELAYCODE_WEBHOOK_ALLOW_PRIVATE:-true} \
+	  $(BIN)/relaycode serve --host $(HOST) --port $(PORT)
 
 test: venv
 	scripts/test.sh $(ARGS)

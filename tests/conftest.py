@@ -88,6 +88,9 @@ def make_settings(data_dir: Path, database_url: str, **overrides: Any) -> Settin
         "cookie_secure": False,
         "argon2_memory_kib": 1024,
         "argon2_time_cost": 1,
+        # No webhook deliveries in the background: tests that deliver start a worker
+        # themselves, to a receiver on loopback (tests/notify); nothing else leaves.
+        "webhook_worker": False,
     }
     values.update(overrides)
     return Settings(**values)

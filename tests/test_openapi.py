@@ -102,7 +102,21 @@ def world(client: TestClient) -> dict[str, str]:
         headers=auth(token),
     )
     assert r.status_code == 201
+    mid = offer["merchant_id"]
+    hook = client.post(
+        f"/api/v1/merchants/{mid}/webhooks",
+        json={"url": "https://hooks.example.com/in", "events": ["order.paid"]},
+        headers=auth(token),
+    )
+    assert hook.status_code == 201, hook.text
+    hook_id = hook.json()["id"]
+    sent = client.post(f"/api/v1/merchants/{mid}/webhooks/{hook_id}/test", headers=auth(token))
+    assert sent.status_code == 202, sent.text
+    log = client.get(f"/api/v1/merchants/{mid}/webhooks/{hook_id}/deliveries", headers=auth(token))
     return {
+        "merchant_id": str(mid),
+        "webhook_id": str(hook_id),
+        "delivery_id": str(log.json()["items"][0]["id"]),
         "offer_id": str(offer["id"]),
         "code_id": code_id["id"],
         "slug": "shop",
@@ -126,6 +140,12 @@ BODIES: dict[str, Any] = {
     "POST /api/v1/offers/{offer_id}/codes/revoke": {"ids": ["0" * 32]},
     "PUT /api/v1/merchants/{slug}/commission-rules": {"currency": "CNY"},
     "PUT /api/v1/offers/{offer_id}/commission-rules": {"currency": "CNY"},
+    "POST /api/v1/me/inbox/read": {"all": True},
+    "POST /api/v1/me/inbox/test": {"message": "hi"},
+    "POST /api/v1/merchants/{merchant_id}/webhooks": {
+        "url": "https://hooks.example.com/2",
+        "events": ["order.paid"],
+    },
 }
 
 

@@ -15,6 +15,7 @@ from relaycode.bodylimit import BodyLimit, route_limits
 from relaycode.codes.scan_lane import ScanLane
 from relaycode.config import Settings, get_settings
 from relaycode.errors_http import install_error_handlers
+from relaycode.notify.runtime import NotifyRuntime
 from relaycode.openapi import install_openapi
 from relaycode.state import AppState
 from relaycode.web.security import SecurityHeadersMiddleware
@@ -26,10 +27,13 @@ _WEB = Path(__file__).parent / "web"
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     state = AppState.from_settings(settings)
+    notify = NotifyRuntime(state)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        notify.start()
         yield
+        notify.stop()
         state.scans.close()
         state.activity.close()
         if state.async_reader is not None:
@@ -45,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.rc = state
+    app.state.notify = notify
     install_error_handlers(app)
     app.add_exception_handler(SignInRequired, sign_in_redirect)
     # Added first, so it runs inside the security headers: the scan hot path (scan_lane.py).
@@ -65,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from relaycode.codes.list_endpoints import router as code_lists_router
     from relaycode.identity.endpoints import router as identity_router
     from relaycode.merchants.endpoints import router as merchants_router
+    from relaycode.notify.endpoints import router as notify_router
     from relaycode.referrals.commission_endpoints import router as commission_router
     from relaycode.web.pages import router as pages_router
 
@@ -75,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(merchants_router, prefix="/api/v1")
     app.include_router(catalog_router, prefix="/api/v1")
     app.include_router(commission_router, prefix="/api/v1")
+    app.include_router(notify_router, prefix="/api/v1")
     app.include_router(pages_router)
     install_api_docs(app)
     install_openapi(app)

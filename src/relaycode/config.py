@@ -62,6 +62,23 @@ class Settings(BaseSettings):
     # argon2id cost; tests lower it, production keeps the library's defaults.
     argon2_memory_kib: int = 65536
     argon2_time_cost: int = 3
+    # Notifications (notify/): live pages over Server-Sent Events.
+    sse_heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
+    sse_max_per_user: int = Field(default=5, ge=1, le=100)  # open streams per account
+    sse_max_streams: int = Field(default=2000, ge=1)  # open streams per instance
+    sse_max_seconds: float = Field(default=3600.0, gt=0)  # then the browser reconnects
+    # Outbound webhooks (docs/webhooks.md). Private, loopback, link-local addresses are
+    # refused unless allowed (development and tests only: it opens the door to SSRF).
+    webhook_allow_private: bool = False
+    webhook_worker: bool = True  # deliver from inside `relaycode serve` (a thread)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    webhook_max_attempts: int = Field(default=10, ge=1, le=50)
+    webhook_retry_base_seconds: float = Field(default=60.0, gt=0)
+    webhook_retry_max_seconds: float = Field(default=6 * 3600.0, gt=0)
+    # A claimed delivery not reported back within this (a killed worker) is retried.
+    webhook_lease_seconds: float = Field(default=60.0, gt=0)
+    webhook_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    webhook_concurrency: int = Field(default=4, ge=1, le=64)
 
     @field_validator("public_url")
     @classmethod

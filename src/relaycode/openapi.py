@@ -77,6 +77,23 @@ OPERATIONS: dict[str, Op] = {
     "GET /api/v1/offers/{offer_id}/commission-rules": Op("session"),
     "PUT /api/v1/offers/{offer_id}/commission-rules": Op("session", (409,)),
     "DELETE /api/v1/offers/{offer_id}/commission-rules": Op("session", (409,)),
+    # notify/: the inbox, its live stream, merchants' webhooks (owners; 403 otherwise)
+    "GET /api/v1/me/inbox": Op("session", (400,)),
+    "POST /api/v1/me/inbox/read": Op("session"),
+    "POST /api/v1/me/inbox/test": Op("session"),
+    "GET /api/v1/me/events": Op("session", (429,)),  # too_many_streams
+    "POST /api/v1/merchants/{merchant_id}/webhooks": Op("session", (403, 409)),
+    "GET /api/v1/merchants/{merchant_id}/webhooks": Op("session", (400, 403)),
+    "DELETE /api/v1/merchants/{merchant_id}/webhooks/{webhook_id}": Op("session", (403,)),
+    "POST /api/v1/merchants/{merchant_id}/webhooks/{webhook_id}/rotate-secret": Op(
+        "session", (403,)
+    ),
+    "POST /api/v1/merchants/{merchant_id}/webhooks/{webhook_id}/test": Op("session", (403,)),
+    "GET /api/v1/merchants/{merchant_id}/webhooks/{webhook_id}/deliveries": Op(
+        "session", (400, 403)
+    ),
+    "POST /api/v1/merchants/{merchant_id}/webhooks/{webhook_id}"
+    "/deliveries/{delivery_id}/replay": Op("session", (403, 409)),
 }
 
 SCHEMES = {

@@ -25,8 +25,19 @@ from relaycode.codes import endpoints as code_endpoints
 from relaycode.codes import list_endpoints
 from relaycode.identity import endpoints as identity_endpoints
 from relaycode.merchants import endpoints as merchant_endpoints
+from relaycode.notify import endpoints as notify_endpoints
 from relaycode.referrals import commission_endpoints
-from relaycode.web import auth_pages, commission_pages, dashboard, offer_form, pages, public, team
+from relaycode.web import (
+    auth_pages,
+    commission_pages,
+    dashboard,
+    inbox_page,
+    offer_form,
+    pages,
+    public,
+    team,
+    webhook_pages,
+)
 
 ROUTERS = [
     ("/api/v1", catalog_endpoints.router),
@@ -39,14 +50,20 @@ ROUTERS = [
         ("", m.router)
         for m in (pages, auth_pages, dashboard, offer_form, public, team, commission_pages)
     ),
+    ("/api/v1", notify_endpoints.router),
+    *(("", m.router) for m in (inbox_page, webhook_pages)),
 ]
+# A live event stream never ends: tests/notify/test_sse.py checks it reads only.
+STREAMS = {"/api/v1/me/events"}
 
 
 def _get_paths() -> Iterator[str]:
     for prefix, router in ROUTERS:
         for route in router.routes:
-            if isinstance(route, APIRoute) and "GET" in (route.methods or ()):
-                yield prefix + route.path
+            path = prefix + getattr(route, "path", "")
+            is_get = isinstance(route, APIRoute) and "GET" in (route.methods or ())
+            if is_get and path not in STREAMS:
+                yield path
 
 
 def _web_login(client: TestClient) -> None:
@@ -67,7 +84,17 @@ def test_signed_in_gets_open_no_writable_transaction(client: TestClient, app: An
         f"/api/v1/offers/{offer['id']}/image", content=buf.getvalue(), headers=auth(token)
     )
     codes = client.get(f"/api/v1/offers/{offer['id']}/codes", headers=auth(token)).json()
+    mid = offer["merchant_id"]
+    hook = client.post(
+        f"/api/v1/merchants/{mid}/webhooks",
+        json={"url": "https://hooks.example.com/in", "events": ["order.paid"]},
+        headers=auth(token),
+    ).json()
+    client.post(f"/api/v1/merchants/{mid}/webhooks/{hook['id']}/test", headers=auth(token))
+    client.post("/api/v1/me/inbox/test", json={}, headers=auth(token))
     values = {
+        "merchant_id": str(mid),
+        "webhook_id": str(hook["id"]),
         "slug": "shop",
         "offer_id": str(offer["id"]),
         "code_id": codes["items"][0]["id"],
@@ -103,6 +130,8 @@ def test_signed_in_gets_open_no_writable_transaction(client: TestClient, app: An
             f"/dashboard/offers/{oid}/edit", "/account/devices", "/api/v1/merchants",
             "/dashboard/m/shop/commissions", f"/dashboard/offers/{oid}/commissions",
             "/api/v1/merchants/shop/commission-rules", f"/api/v1/offers/{oid}/commission-rules",
+            "/inbox", "/dashboard/m/shop/webhooks", f"/dashboard/m/shop/webhooks/{hook['id']}",
+            "/api/v1/me/inbox", f"/api/v1/merchants/{mid}/webhooks",
             "/api/v1/merchants/shop/offers", f"/api/v1/offers/{oid}/codes"]  # fmt: skip
     for path in main:
         assert served[path] == 200, (path, served[path])

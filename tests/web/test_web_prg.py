@@ -15,12 +15,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from relaycode.identity import repository as id_repo
-from relaycode.models import Code, MerchantApiKey, ShownFlash
+from relaycode.models import Code, MerchantApiKey, ShownFlash, WebhookDelivery, WebhookEndpoint
 from relaycode.web import flash
 from relaycode.web.pages import router as pages_router
 
 KEY = re.compile(r"rck_[A-Za-z0-9_-]{20,}")
 TEAM = "/dashboard/m/tea-house/team"
+HOOKS = "/dashboard/m/tea-house/webhooks"
 
 
 def _sign_up(client: TestClient, username: str) -> None:
@@ -155,6 +156,18 @@ def test_every_page_form_redirects_with_303(pages: Any, client: TestClient, app:
         ("/dashboard/offers/{offer_id}/commissions", lambda: f"{offer}/commissions",
          {"currency": "CNY", "max_depth": "1", "level_1_percent": "20", "version": "0"}),
         ("/account/devices/{device_uid}/revoke", lambda: f"/account/devices/{token}/revoke", {}),
+        ("/inbox/test", lambda: "/inbox/test", {}),
+        ("/inbox/read", lambda: "/inbox/read", {"all": "1"}),
+        ("/dashboard/m/{slug}/webhooks", lambda: HOOKS,
+         {"url": "https://hooks.example.com/in", "events": ["order.paid"]}),
+        ("/dashboard/m/{slug}/webhooks/{webhook_id}/test",
+         lambda: f"{HOOKS}/{_hook_id(app)}/test", {}),
+        ("/dashboard/m/{slug}/webhooks/{webhook_id}/deliveries/{delivery_id}/replay",
+         lambda: f"{HOOKS}/{_hook_id(app)}/deliveries/{_delivery_id(app)}/replay", {}),
+        ("/dashboard/m/{slug}/webhooks/{webhook_id}/rotate",
+         lambda: f"{HOOKS}/{_hook_id(app)}/rotate", {}),
+        ("/dashboard/m/{slug}/webhooks/{webhook_id}/delete",
+         lambda: f"{HOOKS}/{_hook_id(app)}/delete", {}),
         ("/logout", lambda: "/logout", {}),
         ("/login", lambda: "/login", {"username": "alice", "password": "password123"}),
         ("/register", lambda: "/register",
@@ -173,6 +186,16 @@ def test_every_page_form_redirects_with_303(pages: Any, client: TestClient, app:
 def _code_ids(app: Any) -> list[str]:
     with app.state.rc.db.transaction() as db:
         return list(db.scalars(select(Code.id).where(Code.status == "active").order_by(Code.id)))
+
+
+def _hook_id(app: Any) -> int:
+    with app.state.rc.db.transaction() as db:
+        return int(db.scalar(select(func.max(WebhookEndpoint.id))) or 0)
+
+
+def _delivery_id(app: Any) -> int:
+    with app.state.rc.db.transaction() as db:
+        return int(db.scalar(select(func.max(WebhookDelivery.id))) or 0)
 
 
 def _key_id(app: Any) -> int:

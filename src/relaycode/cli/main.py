@@ -1,4 +1,4 @@
-"""relaycode — the command line: serve, demo, admin, db, keys, codes."""
+"""relaycode — the command line: serve, worker, demo, admin, db, keys, codes."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import relaycode.cli.db as db
 import relaycode.cli.demo as demo
 import relaycode.cli.keys as keys
 import relaycode.cli.serve as serve
+import relaycode.cli.worker as worker
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 app.add_typer(admin.app, name="admin", help="Instance administration: operators.")
@@ -22,6 +23,7 @@ app.command("demo")(demo.demo)
 
 
 app.command()(serve.serve)
+app.command()(worker.worker)
 
 
 def main() -> None:

@@ -5,15 +5,18 @@ from relaycode.models.code import Code
 from relaycode.models.commission_rules import MerchantCommissionRules, OfferCommissionRules
 from relaycode.models.device import Device
 from relaycode.models.flash import ShownFlash
+from relaycode.models.inbox import InboxItem
 from relaycode.models.merchant import Membership, Merchant, MerchantApiKey
 from relaycode.models.offer import Offer
 from relaycode.models.scan_event import ScanEvent
 from relaycode.models.user import User
+from relaycode.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "AuthSession",
     "Code",
     "Device",
+    "InboxItem",
     "Membership",
     "Merchant",
     "MerchantApiKey",
@@ -23,4 +26,7 @@ __all__ = [
     "ScanEvent",
     "ShownFlash",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]
