@@ -72,6 +72,10 @@ OPERATIONS: dict[str, Op] = {
     "POST /api/v1/offers/{offer_id}/activate": Op("session_or_key", (409,)),
     "POST /api/v1/offers/{offer_id}/archive": Op("session_or_key", (409,)),
     "PUT /api/v1/offers/{offer_id}/image": Op("session_or_key", (409,)),
+    "POST /api/v1/shares": Op("session", (404, 409, 410)),
+    "GET /api/v1/me/shares": Op("session", (400,)),
+    "PUT /api/v1/shares/{code_id}/review": Op("session", (403,)),
+    "DELETE /api/v1/shares/{code_id}/review": Op("session", (403,)),
 }
 
 SCHEMES = {

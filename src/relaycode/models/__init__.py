@@ -6,6 +6,7 @@ from relaycode.models.device import Device
 from relaycode.models.flash import ShownFlash
 from relaycode.models.merchant import Membership, Merchant, MerchantApiKey
 from relaycode.models.offer import Offer
+from relaycode.models.review import ShareReview
 from relaycode.models.scan_event import ScanEvent
 from relaycode.models.user import User
 
@@ -18,6 +19,7 @@ __all__ = [
     "MerchantApiKey",
     "Offer",
     "ScanEvent",
+    "ShareReview",
     "ShownFlash",
     "User",
 ]
