@@ -25,7 +25,8 @@ from relaycode.codes import endpoints as code_endpoints
 from relaycode.codes import list_endpoints
 from relaycode.identity import endpoints as identity_endpoints
 from relaycode.merchants import endpoints as merchant_endpoints
-from relaycode.web import auth_pages, dashboard, offer_form, pages, public, team
+from relaycode.referrals import endpoints as referral_endpoints
+from relaycode.web import auth_pages, dashboard, offer_form, pages, public, shares, shop, team
 
 ROUTERS = [
     ("/api/v1", catalog_endpoints.router),
@@ -33,7 +34,11 @@ ROUTERS = [
     ("/api/v1", list_endpoints.router),
     ("/api/v1", identity_endpoints.router),
     ("/api/v1", merchant_endpoints.router),
-    *(("", m.router) for m in (pages, auth_pages, dashboard, offer_form, public, team)),
+    ("/api/v1", referral_endpoints.router),
+    *(
+        ("", m.router)
+        for m in (pages, auth_pages, dashboard, offer_form, public, shares, shop, team)
+    ),
 ]
 
 
@@ -96,7 +101,8 @@ def test_signed_in_gets_open_no_writable_transaction(client: TestClient, app: An
     oid = offer["id"]
     main = ["/dashboard", "/dashboard/m/shop", f"/dashboard/offers/{oid}", "/dashboard/m/shop/team",
             f"/dashboard/offers/{oid}/edit", "/account/devices", "/api/v1/merchants",
-            "/api/v1/merchants/shop/offers", f"/api/v1/offers/{oid}/codes"]  # fmt: skip
+            "/api/v1/merchants/shop/offers", f"/api/v1/offers/{oid}/codes", "/me/codes",
+            "/shop/shop", f"/C/{values['token']}/qr.png", "/api/v1/me/shares"]  # fmt: skip
     for path in main:
         assert served[path] == 200, (path, served[path])
     assert writes == [], sorted(set(writes))

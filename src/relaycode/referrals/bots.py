@@ -64,9 +64,7 @@ GENERIC = (r"crawler", r"spider", r"scraper", r"link ?preview", r"url ?preview",
            r"[a-z]bot/\d")  # fmt: skip
 
 _PATTERN = re.compile(
-    "|".join(
-        [re.escape(a) for names in PREVIEW_AGENTS.values() for a in names] + list(GENERIC)
-    ),
+    "|".join([re.escape(a) for names in PREVIEW_AGENTS.values() for a in names] + list(GENERIC)),
     re.IGNORECASE,
 )
 

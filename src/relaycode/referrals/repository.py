@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Integer, Select, false, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -79,7 +78,7 @@ def review_of(db: Session, code_id: str) -> ShareReview | None:
     return db.get(ShareReview, code_id)
 
 
-def _live_reviews(user_id: int) -> Select[Any]:
+def _live_reviews(user_id: int) -> Select[ShareReview, Code, Offer]:
     """A sharer's reviews of codes that still scan, with the code and its offer."""
     return (
         select(ShareReview, Code, Offer)
