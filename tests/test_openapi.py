@@ -126,6 +126,8 @@ BODIES: dict[str, Any] = {
     "POST /api/v1/offers/{offer_id}/codes/revoke": {"ids": ["0" * 32]},
     "POST /api/v1/shares": {"code": "hello"},
     "PUT /api/v1/shares/{code_id}/review": {"rating": 5, "text": "Good"},
+    "PUT /api/v1/merchants/{slug}/commission-rules": {"currency": "CNY"},
+    "PUT /api/v1/offers/{offer_id}/commission-rules": {"currency": "CNY"},
 }
 
 

@@ -2,7 +2,7 @@
 sharers' reviews, and scan events flagged as bots or staff
 
 Revision ID: 0005_shares
-Revises: 0004_code_device
+Revises: 0005_commission
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 import relaycode.db.base
 
 revision = "0005_shares"
-down_revision = "0004_code_device"
+down_revision = "0005_commission"
 branch_labels = None
 depends_on = None
 

@@ -76,6 +76,11 @@ OPERATIONS: dict[str, Op] = {
     "GET /api/v1/me/shares": Op("session", (400,)),
     "PUT /api/v1/shares/{code_id}/review": Op("session", (403,)),
     "DELETE /api/v1/shares/{code_id}/review": Op("session", (403,)),
+    "GET /api/v1/merchants/{slug}/commission-rules": Op("session"),
+    "PUT /api/v1/merchants/{slug}/commission-rules": Op("session", (409,)),
+    "GET /api/v1/offers/{offer_id}/commission-rules": Op("session"),
+    "PUT /api/v1/offers/{offer_id}/commission-rules": Op("session", (409,)),
+    "DELETE /api/v1/offers/{offer_id}/commission-rules": Op("session", (409,)),
 }
 
 SCHEMES = {

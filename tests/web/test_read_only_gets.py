@@ -25,8 +25,19 @@ from relaycode.codes import endpoints as code_endpoints
 from relaycode.codes import list_endpoints
 from relaycode.identity import endpoints as identity_endpoints
 from relaycode.merchants import endpoints as merchant_endpoints
+from relaycode.referrals import commission_endpoints
 from relaycode.referrals import endpoints as referral_endpoints
-from relaycode.web import auth_pages, dashboard, offer_form, pages, public, shares, shop, team
+from relaycode.web import (
+    auth_pages,
+    commission_pages,
+    dashboard,
+    offer_form,
+    pages,
+    public,
+    shares,
+    shop,
+    team,
+)
 
 ROUTERS = [
     ("/api/v1", catalog_endpoints.router),
@@ -35,9 +46,20 @@ ROUTERS = [
     ("/api/v1", identity_endpoints.router),
     ("/api/v1", merchant_endpoints.router),
     ("/api/v1", referral_endpoints.router),
+    ("/api/v1", commission_endpoints.router),
     *(
         ("", m.router)
-        for m in (pages, auth_pages, dashboard, offer_form, public, shares, shop, team)
+        for m in (
+            pages,
+            auth_pages,
+            dashboard,
+            offer_form,
+            public,
+            shares,
+            shop,
+            team,
+            commission_pages,
+        )
     ),
 ]
 
@@ -101,6 +123,8 @@ def test_signed_in_gets_open_no_writable_transaction(client: TestClient, app: An
     oid = offer["id"]
     main = ["/dashboard", "/dashboard/m/shop", f"/dashboard/offers/{oid}", "/dashboard/m/shop/team",
             f"/dashboard/offers/{oid}/edit", "/account/devices", "/api/v1/merchants",
+            "/dashboard/m/shop/commissions", f"/dashboard/offers/{oid}/commissions",
+            "/api/v1/merchants/shop/commission-rules", f"/api/v1/offers/{oid}/commission-rules",
             "/api/v1/merchants/shop/offers", f"/api/v1/offers/{oid}/codes", "/me/codes",
             "/shop/shop", f"/C/{values['token']}/qr.png", "/api/v1/me/shares"]  # fmt: skip
     for path in main:

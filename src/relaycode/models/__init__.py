@@ -2,6 +2,7 @@
 
 from relaycode.models.auth_session import AuthSession
 from relaycode.models.code import Code
+from relaycode.models.commission_rules import MerchantCommissionRules, OfferCommissionRules
 from relaycode.models.device import Device
 from relaycode.models.flash import ShownFlash
 from relaycode.models.merchant import Membership, Merchant, MerchantApiKey
@@ -17,7 +18,9 @@ __all__ = [
     "Membership",
     "Merchant",
     "MerchantApiKey",
+    "MerchantCommissionRules",
     "Offer",
+    "OfferCommissionRules",
     "ScanEvent",
     "ShareReview",
     "ShownFlash",

@@ -28,6 +28,7 @@ from relaycode.merchants.service import EDITORS, OWNERS, READERS
 from relaycode.models import Merchant
 from relaycode.referrals import repository as referrals_repo
 from relaycode.web import i18n
+from relaycode.web.commission_example import offer_section
 from relaycode.web.flash import FLASH_COOKIE, clear_flash, set_flash, take_flash
 from relaycode.web.paging import CODES_PER_PAGE, PAGE_SIZE, cursor_of, pager
 from relaycode.web.render import page, redirect
@@ -173,6 +174,9 @@ def offer_admin(
         "issued": request.query_params.get("issued"),
         # One grouped query for the page's codes (bots and staff not counted).
         "scan_counts": referrals_repo.scan_counts(db, (c.id for c in found.items)),
+        "commission": offer_section(
+            request, db, principal, offer, merchant, state.settings.commission_max_depth
+        ),
     }
     return clear_flash(request, page(request, "offer_admin.html", context))
 
