@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from relaycode.merchants.endpoints import router as merchants_router
     from relaycode.notify.endpoints import router as notify_router
     from relaycode.referrals.commission_endpoints import router as commission_router
+    from relaycode.referrals.endpoints import router as referrals_router
     from relaycode.web.pages import router as pages_router
 
     # Codes first: routes are matched in order and /api/v1/scan is the hot path.
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(identity_router, prefix="/api/v1")
     app.include_router(merchants_router, prefix="/api/v1")
     app.include_router(catalog_router, prefix="/api/v1")
+    app.include_router(referrals_router, prefix="/api/v1")
     app.include_router(commission_router, prefix="/api/v1")
     app.include_router(notify_router, prefix="/api/v1")
     app.include_router(pages_router)

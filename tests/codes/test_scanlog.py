@@ -21,7 +21,7 @@ from relaycode.models import ScanEvent
 def _event(i: int) -> dict[str, Any]:
     return {"code_id": None, "verdict": "text", "reason": None, "foreign_host": None,
             "source": "api", "user_id": None, "device_id": None, "user_agent": f"ua-{i}",
-            "created_at": utcnow()}  # fmt: skip
+            "is_bot": False, "created_at": utcnow()}  # fmt: skip
 
 
 def _stored(app: Any) -> list[str]:

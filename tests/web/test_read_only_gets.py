@@ -27,6 +27,7 @@ from relaycode.identity import endpoints as identity_endpoints
 from relaycode.merchants import endpoints as merchant_endpoints
 from relaycode.notify import endpoints as notify_endpoints
 from relaycode.referrals import commission_endpoints
+from relaycode.referrals import endpoints as referral_endpoints
 from relaycode.web import (
     auth_pages,
     commission_pages,
@@ -35,6 +36,8 @@ from relaycode.web import (
     offer_form,
     pages,
     public,
+    shares,
+    shop,
     team,
     webhook_pages,
 )
@@ -45,10 +48,21 @@ ROUTERS = [
     ("/api/v1", list_endpoints.router),
     ("/api/v1", identity_endpoints.router),
     ("/api/v1", merchant_endpoints.router),
+    ("/api/v1", referral_endpoints.router),
     ("/api/v1", commission_endpoints.router),
     *(
         ("", m.router)
-        for m in (pages, auth_pages, dashboard, offer_form, public, team, commission_pages)
+        for m in (
+            pages,
+            auth_pages,
+            dashboard,
+            offer_form,
+            public,
+            shares,
+            shop,
+            team,
+            commission_pages,
+        )
     ),
     ("/api/v1", notify_endpoints.router),
     *(("", m.router) for m in (inbox_page, webhook_pages)),
@@ -132,7 +146,8 @@ def test_signed_in_gets_open_no_writable_transaction(client: TestClient, app: An
             "/api/v1/merchants/shop/commission-rules", f"/api/v1/offers/{oid}/commission-rules",
             "/inbox", "/dashboard/m/shop/webhooks", f"/dashboard/m/shop/webhooks/{hook['id']}",
             "/api/v1/me/inbox", f"/api/v1/merchants/{mid}/webhooks",
-            "/api/v1/merchants/shop/offers", f"/api/v1/offers/{oid}/codes"]  # fmt: skip
+            "/api/v1/merchants/shop/offers", f"/api/v1/offers/{oid}/codes", "/me/codes",
+            "/shop/shop", f"/C/{values['token']}/qr.png", "/api/v1/me/shares"]  # fmt: skip
     for path in main:
         assert served[path] == 200, (path, served[path])
     assert writes == [], sorted(set(writes))

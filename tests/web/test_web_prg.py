@@ -130,6 +130,13 @@ def test_every_page_form_redirects_with_303(pages: Any, client: TestClient, app:
         json={"username": "alice", "password": "password123", "device_label": "old phone"},
     ).json()["device_id"]
     offer = f"/dashboard/offers/{shop.offer_id}"
+    share = client.post(
+        "/api/v1/shares",
+        json={"code": shop.code_text},
+        headers={"X-CSRF-Token": client.cookies["rc_csrf"]},
+    )
+    assert share.status_code == 201, share.text
+    share_id = share.json()["id"]
     # Paths are made when their step runs: a key is revoked after it was created.
     steps: list[tuple[str, Callable[[], str], dict[str, Any]]] = [
         ("/scan", lambda: "/scan", {"text": shop.code_text}),
@@ -168,6 +175,8 @@ def test_every_page_form_redirects_with_303(pages: Any, client: TestClient, app:
          lambda: f"{HOOKS}/{_hook_id(app)}/rotate", {}),
         ("/dashboard/m/{slug}/webhooks/{webhook_id}/delete",
          lambda: f"{HOOKS}/{_hook_id(app)}/delete", {}),
+        ("/me/codes/{code_id}/review", lambda: f"/me/codes/{share_id}/review",
+         {"rating": "4", "text": "Good"}),
         ("/logout", lambda: "/logout", {}),
         ("/login", lambda: "/login", {"username": "alice", "password": "password123"}),
         ("/register", lambda: "/register",

@@ -5,9 +5,10 @@ verified on this very scan (the cache never saves the HMAC; it saves the lookup 
 building the answer). How stale an answer may be:
 
 - **In this process: never.** Every ORM write to a code, an offer or a merchant (revoke,
-  withdraw, edit, status change, image, rename — whatever the endpoint) is seen by the
-  session hooks ``watch`` installs and drops the affected answers when the transaction
-  commits. An ``epoch`` counter makes a read that raced with such a commit not store its
+  withdraw, edit, status change, image, rename — whatever the endpoint), to a share's
+  review, or to the name a sharer shows (a user's username or display name) is seen by
+  the session hooks ``watch`` installs and drops the affected answers when the
+  transaction commits. An ``epoch`` counter makes a read that raced with such a commit not store its
   (possibly old) answer.
 - **Across instances (and the CLI): at most the TTL** (``RELAYCODE_SCAN_CACHE_TTL``,
   2 s by default, at most; 0 turns the cache off), as every entry expires on its own.
@@ -26,12 +27,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from relaycode.codes.answers import ScanFacts
 from relaycode.codes.tokens import OnlineToken
-from relaycode.models import Code, Merchant, Offer
+from relaycode.models import Code, Merchant, Offer, ShareReview, User
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +128,7 @@ class AnswerCache:
     # -- seeing writes -------------------------------------------------------------------
     def watch(self, makers: sessionmaker[Session]) -> None:
         """Invalidate on every commit of a session ``makers`` makes that wrote a code,
-        an offer or a merchant."""
+        an offer, a merchant, a review or a sharer's name."""
         event.listen(makers, "after_flush", _note_flush)
         event.listen(makers, "do_orm_execute", _note_bulk)
         event.listen(makers, "after_commit", self._on_commit)
@@ -157,14 +158,24 @@ def _note_flush(session: Session, _context: Any) -> None:
             pending.add(("code", obj.id))
         elif isinstance(obj, Offer):
             pending.add(("offer", obj.id))
+        elif isinstance(obj, ShareReview):
+            pending.add(("code", obj.code_id))
         elif isinstance(obj, Merchant):
             pending.add(_ALL)
+        elif isinstance(obj, User) and obj not in session.new and _renamed(obj):
+            pending.add(_ALL)  # rare: the answers of every code this user shared
+
+
+def _renamed(user: User) -> bool:
+    """A change to what scanners see of a sharer (a new account shows nowhere yet)."""
+    attrs = inspect(user).attrs
+    return attrs.username.history.has_changes() or attrs.display_name.history.has_changes()
 
 
 def _note_bulk(state: ORMExecuteState) -> None:
     # update(Offer)… / delete(Code)… through the session: rows unknown, drop all.
     if (state.is_update or state.is_delete) and any(
-        m.class_ in (Code, Offer, Merchant) for m in state.all_mappers
+        m.class_ in (Code, Offer, Merchant, ShareReview, User) for m in state.all_mappers
     ):
         _pending(state.session).add(_ALL)
 

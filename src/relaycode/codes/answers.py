@@ -17,7 +17,7 @@ from urllib.parse import quote
 from relaycode.catalog.status import EffectiveStatus, effective_status
 from relaycode.codes.classify import Classification
 from relaycode.codes.keys import Keyring
-from relaycode.codes.repository import CodeRow, GtinRow, OfferRow, ResolveRow
+from relaycode.codes.repository import CodeRow, GtinRow, OfferRow, ResolveRow, SharerRow
 from relaycode.codes.tokens import OnlineToken, code_url, encode_token
 from relaycode.config import Settings
 from relaycode.db.base import utcnow
@@ -100,7 +100,8 @@ def offer_doc(
 
 def _doc(verdict: str, **fields: Any) -> Doc:
     doc: Doc = {"verdict": verdict, "reason": None, "message": None, "code": None,
-                "offer": None, "link": None, "gtin": None, "target": None}  # fmt: skip
+                "offer": None, "sharer": None, "review": None, "link": None, "gtin": None,
+                "target": None}  # fmt: skip
     doc.update(fields)
     return doc
 
@@ -139,7 +140,20 @@ def _ours(
         return doc, code
     public = offer_doc(offer, row.merchant_name or "", offer_status) if offer else None
     page_or_none = _code_page(out["text"]) if out["text"] else None
-    return _doc("ours", code=out, offer=public, target=page_or_none), code
+    sharer, review = sharer_docs(row.sharer) if code.kind == "share" else (None, None)
+    doc = _doc("ours", code=out, offer=public, sharer=sharer, review=review, target=page_or_none)
+    return doc, code
+
+
+def sharer_docs(row: SharerRow | None) -> tuple[Doc | None, Doc | None]:
+    """``SharerOut`` and ``ReviewOut``'s fields: a name to show, never a phone number."""
+    if row is None:
+        return None, None
+    sharer = {"username": row.username, "display_name": row.display_name}
+    if row.rating is None or row.reviewed_at is None:
+        return sharer, None
+    return sharer, {"rating": row.rating, "text": row.review_text or "",
+                    "updated_at": row.reviewed_at}  # fmt: skip
 
 
 def answer_doc(

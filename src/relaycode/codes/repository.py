@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from relaycode.db.pagination import Order, Page, page_all, paginate
 from relaycode.db.raw import Query
-from relaycode.models import Code, Merchant, Offer
+from relaycode.models import Code, Merchant, Offer, ShareReview, User
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,23 +54,39 @@ class OfferRow:
     valid_until: datetime | None
 
 
+@dataclass(frozen=True, slots=True)
+class SharerRow:
+    """A share's holder as scanners see them (no phone, no e-mail), and their review."""
+
+    username: str | None
+    display_name: str | None
+    rating: int | None  # None: no review
+    review_text: str | None
+    reviewed_at: datetime | None
+
+
 _CODE_COLS = tuple(f.name for f in fields(CodeRow))
 _OFFER_COLS = tuple(f.name for f in fields(OfferRow))
 _NC, _NO = len(_CODE_COLS), len(_OFFER_COLS)
+_NM = _NC + _NO  # the merchant's name, then the sharer's columns
 
 
 @dataclass(frozen=True, slots=True)
 class ResolveRow:
-    """A code, its offer (if any) and the offer's merchant name: one round trip."""
+    """A code, its offer (if any), the offer's merchant name and, for a share, its
+    sharer and review: one round trip."""
 
     code: CodeRow
     offer: OfferRow | None
     merchant_name: str | None
+    sharer: SharerRow | None = None
 
     @classmethod
     def from_values(cls, v: Sequence[Any]) -> ResolveRow:
-        offer = OfferRow(*v[_NC : _NC + _NO]) if v[_NC] is not None else None
-        return cls(CodeRow(*v[:_NC]), offer, v[-1])
+        code = CodeRow(*v[:_NC])
+        offer = OfferRow(*v[_NC:_NM]) if v[_NC] is not None else None
+        sharer = SharerRow(*v[_NM + 1 :]) if code.holder_user_id is not None else None
+        return cls(code, offer, v[_NM], sharer)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,12 +105,21 @@ _RESOLVE_COLS = (
     *(getattr(Code, c) for c in _CODE_COLS),
     *(getattr(Offer, c) for c in _OFFER_COLS),
     Merchant.name,
+    User.username,
+    User.display_name,
+    ShareReview.rating,
+    ShareReview.text,
+    ShareReview.updated_at,
 )
+# The sharer and the review are joined on primary keys: for an offer's own code (no
+# holder, no review) they cost two index probes that find nothing.
 _RESOLVE_FROM = (
     select(*_RESOLVE_COLS)
     .select_from(Code)
     .outerjoin(Offer, Offer.id == Code.offer_id)
     .outerjoin(Merchant, Merchant.id == Offer.merchant_id)
+    .outerjoin(User, User.id == Code.holder_user_id)
+    .outerjoin(ShareReview, ShareReview.code_id == Code.id)
 )
 RESOLVE = Query(_RESOLVE_FROM.where(Code.id == bindparam("code_id")), ResolveRow.from_values)
 # PostgreSQL: the lookups of concurrent scans in one statement (see db/raw.py's
@@ -153,11 +178,12 @@ def all_codes_of_offer(db: Session, offer_id: int) -> Iterator[Code]:
 
 
 def codes_of_offer(db: Session, offer_id: int, *, limit: int) -> list[Code]:
-    """The newest ``limit`` codes (callers that need only a few, e.g. the demo seeder)."""
+    """The newest ``limit`` of the offer's own codes (kind "offer": shares made from them
+    are not), for callers that need only a few, e.g. the demo seeder."""
     return list(
         db.scalars(
             select(Code)
-            .where(Code.offer_id == offer_id)
+            .where(Code.offer_id == offer_id, Code.kind == "offer")
             .order_by(Code.created_at.desc())
             .limit(limit)
         )

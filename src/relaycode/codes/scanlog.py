@@ -30,19 +30,30 @@ from relaycode.db.session import Database
 
 log = logging.getLogger("relaycode.scanlog")
 COLUMNS = ("code_id", "verdict", "reason", "foreign_host", "source", "user_id", "device_id",
-           "user_agent", "created_at")  # fmt: skip
-_TARGET = f"INSERT INTO scan_events ({', '.join(COLUMNS)}) "
+           "user_agent", "is_bot", "created_at")  # fmt: skip
+# ``is_staff`` is worked out by the insert itself, off the hot path: whether the scanner
+# is a member of the merchant whose offer the code stands for.
+_TARGET = f"INSERT INTO scan_events ({', '.join(COLUMNS)}, is_staff) "
+_STAFF = (
+    "EXISTS (SELECT 1 FROM codes c JOIN offers o ON o.id = c.offer_id "
+    "JOIN memberships m ON m.merchant_id = o.merchant_id "
+    "WHERE c.id = {code} AND m.user_id = {user})"
+)
 # One statement per batch, the rows passed as one JSON array. A per-row executemany
 # releases and retakes the GIL on every row, and each hand-off stalls the event loop
 # that is answering scans; this costs one hand-off per batch.
+_SQLITE_VALUES = [f"json_extract(value, '$[{i}]')" for i in range(len(COLUMNS))]
 _BATCH_SQL = {
     "sqlite": _TARGET
     + "SELECT "
-    + ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(COLUMNS)))
+    + ", ".join(_SQLITE_VALUES)
+    + ", "
+    + _STAFF.format(code=_SQLITE_VALUES[0], user=_SQLITE_VALUES[5])
     + " FROM json_each(:batch)",
     "postgresql": _TARGET + "SELECT e->>0, e->>1, e->>2, e->>3, e->>4, (e->>5)::bigint, "
-    "(e->>6)::bigint, e->>7, (e->>8)::timestamptz "
-    "FROM jsonb_array_elements(CAST(:batch AS jsonb)) AS e",
+    "(e->>6)::bigint, e->>7, (e->>8)::boolean, (e->>9)::timestamptz, "
+    + _STAFF.format(code="e->>0", user="(e->>5)::bigint")
+    + " FROM jsonb_array_elements(CAST(:batch AS jsonb)) AS e",
 }
 
 

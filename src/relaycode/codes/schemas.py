@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from relaycode.catalog.schemas import PublicOfferOut
+from relaycode.referrals.schemas import ReviewOut, SharerOut
 
 Verdict = Literal["ours", "ours_invalid", "foreign_url", "gtin", "text"]
 
@@ -53,6 +54,10 @@ class ScanOut(BaseModel):
     message: str | None = None
     code: CodeOut | None = None
     offer: PublicOfferOut | None = None
+    sharer: SharerOut | None = Field(
+        default=None, description="A share code's sharer (display name, never a phone number)"
+    )
+    review: ReviewOut | None = Field(default=None, description="The sharer's review, if any")
     link: LinkOut | None = None
     gtin: str | None = None
     target: str | None = Field(

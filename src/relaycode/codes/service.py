@@ -27,6 +27,7 @@ from relaycode.db.pagination import Page
 from relaycode.db.raw import Reader, SqlReader
 from relaycode.errors import Conflict, NotFound
 from relaycode.models import Code, Offer
+from relaycode.referrals.bots import is_preview_bot
 
 
 @dataclass(frozen=True)
@@ -174,5 +175,6 @@ def scan_row(
         user_id,
         device_id,
         (user_agent or "")[:300] or None,
+        is_preview_bot(user_agent),
         utcnow(),
     )

@@ -8,6 +8,7 @@ from relaycode.models.flash import ShownFlash
 from relaycode.models.inbox import InboxItem
 from relaycode.models.merchant import Membership, Merchant, MerchantApiKey
 from relaycode.models.offer import Offer
+from relaycode.models.review import ShareReview
 from relaycode.models.scan_event import ScanEvent
 from relaycode.models.user import User
 from relaycode.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -24,6 +25,7 @@ __all__ = [
     "Offer",
     "OfferCommissionRules",
     "ScanEvent",
+    "ShareReview",
     "ShownFlash",
     "User",
     "WebhookAttempt",

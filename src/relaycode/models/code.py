@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, SmallInteger, String
+from sqlalchemy import ForeignKey, Index, Integer, SmallInteger, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from relaycode.db.base import Base, UTCDateTime, utcnow
@@ -10,14 +10,29 @@ from relaycode.db.base import Base, UTCDateTime, utcnow
 # "offer" now; "share", "credential", "receipt" arrive with later flows.
 CODE_KINDS = ("offer", "share", "credential", "receipt")
 CODE_STATUSES = ("active", "revoked", "expired")
+# One active server-made share per (parent, sharer): re-sharing returns it (referrals/).
+# Phone-made shares (format 2) may be many per sharer, so they are not in the index.
+ONE_SHARE_WHERE = text("kind = 'share' AND format_version = 1 AND status = 'active'")
 
 
 class Code(Base):
     """One generation of a code: lineage is data (parent, holder, depth, channel)."""
 
     __tablename__ = "codes"
-    # An offer's codes are listed newest first, a page at a time (db/pagination.py).
-    __table_args__ = (Index("ix_codes_offer_list", "offer_id", "created_at", "id"),)
+    # An offer's codes, and a holder's, are listed newest first, a page at a time
+    # (db/pagination.py).
+    __table_args__ = (
+        Index("ix_codes_offer_list", "offer_id", "created_at", "id"),
+        Index("ix_codes_holder_list", "holder_user_id", "created_at", "id"),
+        Index(
+            "uq_codes_one_share",
+            "parent_id",
+            "holder_user_id",
+            unique=True,
+            sqlite_where=ONE_SHARE_WHERE,
+            postgresql_where=ONE_SHARE_WHERE,
+        ),
+    )
 
     # 32 lower-case hex chars of the 16-byte random id carried inside the token.
     id: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from relaycode.db.base import Base, UTCDateTime, utcnow
@@ -25,4 +25,8 @@ class ScanEvent(Base):
     device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="SET NULL"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     user_agent: Mapped[str | None] = mapped_column(String(300))
+    # A link-preview bot or crawler (referrals/bots.py): kept, but never counted as a scan.
+    is_bot: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Scanned by a member of the merchant whose offer the code stands for.
+    is_staff: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

@@ -26,6 +26,7 @@ from relaycode.merchants.deps import OfferAccess, merchant_access, offer_access
 from relaycode.merchants.schemas import MerchantIn
 from relaycode.merchants.service import EDITORS, OWNERS, READERS
 from relaycode.models import Merchant
+from relaycode.referrals import repository as referrals_repo
 from relaycode.web import i18n
 from relaycode.web.commission_example import offer_section
 from relaycode.web.flash import FLASH_COOKIE, clear_flash, set_flash, take_flash
@@ -171,6 +172,8 @@ def offer_admin(
         "image": image_url(offer),
         "can_edit": can_edit(db, principal, merchant),
         "issued": request.query_params.get("issued"),
+        # One grouped query for the page's codes (bots and staff not counted).
+        "scan_counts": referrals_repo.scan_counts(db, (c.id for c in found.items)),
         "commission": offer_section(
             request, db, principal, offer, merchant, state.settings.commission_max_depth
         ),

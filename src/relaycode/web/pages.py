@@ -19,6 +19,8 @@ from relaycode.web import (
     inbox_page,
     offer_form,
     public,
+    shares,
+    shop,
     team,
     webhook_pages,
 )
@@ -61,5 +63,7 @@ for module in (
     commission_pages,
     inbox_page,
     webhook_pages,
+    shares,
+    shop,
 ):
     router.include_router(module.router)

@@ -13,6 +13,7 @@ from relaycode.catalog.status import effective_status
 from relaycode.codes import service as codes
 from relaycode.codes.classify import our_names
 from relaycode.codes.gtin import normalize_gtin
+from relaycode.codes.repository import CodeRow
 from relaycode.codes.resolver import classify_text
 from relaycode.codes.schemas import CodeOut, ScanOut
 from relaycode.db.base import utcnow
@@ -23,6 +24,7 @@ from relaycode.media import content_type
 from relaycode.merchants import repository as merchant_repo
 from relaycode.models import Offer
 from relaycode.state import AppState
+from relaycode.web import shares
 from relaycode.web.dashboard import can_edit
 from relaycode.web.links import check_link
 from relaycode.web.render import CODE_REASONS, page, render_error
@@ -53,7 +55,12 @@ def offer_page(
     principal: Principal,
     *,
     code: CodeOut | None = None,
+    result: ScanOut | None = None,
+    row: CodeRow | None = None,
 ) -> Response:
+    """The offer's page; ``result`` and ``row``: the scan answer and code row of the
+    code in the address (a share's page then says who shared it)."""
+    state: AppState = request.app.state.rc
     merchant = merchant_repo.merchant_by_id(db, offer.merchant_id)
     assert merchant is not None
     # Its own staff see a way to edit it (members with an editing role, operators).
@@ -71,6 +78,9 @@ def offer_page(
         "methods": list(offer.payment_methods or []),
         "code": code,
         "status": effective_status(offer, utcnow()),
+        **shares.page_parts(
+            request, db, state, offer, merchant, principal, code=code, result=result, row=row
+        ),
     }
     return page(request, "offer.html", context)
 
@@ -90,7 +100,8 @@ def _code_page(
         return invalid_code_page(request, "malformed")
     if code.offer_id is None:
         return page(request, "code.html", {"user": principal.user, "code": result.code})
-    return offer_page(request, db, get_offer(db, code.offer_id), principal, code=result.code)
+    offer = get_offer(db, code.offer_id)
+    return offer_page(request, db, offer, principal, code=result.code, result=result, row=code)
 
 
 @router.get("/C/{token}")
