@@ -6,6 +6,8 @@ from relaycode.models.device import Device
 from relaycode.models.flash import ShownFlash
 from relaycode.models.merchant import Membership, Merchant, MerchantApiKey
 from relaycode.models.offer import Offer
+from relaycode.models.payment_attempt import PaymentAttempt, PaymentRefund
+from relaycode.models.provider_event import ProviderEvent
 from relaycode.models.scan_event import ScanEvent
 from relaycode.models.user import User
 
@@ -17,6 +19,9 @@ __all__ = [
     "Merchant",
     "MerchantApiKey",
     "Offer",
+    "PaymentAttempt",
+    "PaymentRefund",
+    "ProviderEvent",
     "ScanEvent",
     "ShownFlash",
     "User",
