@@ -76,7 +76,6 @@ def upgrade() -> None:
     sa.Column('received_at', relaycode.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('processed_at', relaycode.db.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('outcome', sa.String(length=32), nullable=True),
-    sa.Column('deliveries', sa.Integer(), nullable=False),
     sa.Column('last_error', sa.String(length=500), nullable=True),
     sa.ForeignKeyConstraint(['attempt_id'], ['payment_attempts.id'], name=op.f('fk_provider_events_attempt_id_payment_attempts'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_provider_events')),

@@ -72,6 +72,8 @@ OPERATIONS: dict[str, Op] = {
     "POST /api/v1/offers/{offer_id}/activate": Op("session_or_key", (409,)),
     "POST /api/v1/offers/{offer_id}/archive": Op("session_or_key", (409,)),
     "PUT /api/v1/offers/{offer_id}/image": Op("session_or_key", (409,)),
+    # No credentials: the Stripe-Signature header (400 bad_signature); 503 Stripe is off.
+    "POST /api/v1/payments/stripe/webhook": Op("none", (400, 503)),
 }
 
 SCHEMES = {
@@ -124,6 +126,12 @@ REQUEST_BODIES: dict[str, dict[str, Any]] = {
             "image/webp": _IMAGE,
             "image/gif": _IMAGE,
         },
+    },
+    "POST /api/v1/payments/stripe/webhook": {
+        "required": True,
+        "description": "A Stripe event as Stripe sends it, signed in the `Stripe-Signature` "
+        "header (`t=<unix time>,v1=<HMAC-SHA256 hex>`)",
+        "content": {"application/json": {"schema": {"type": "object"}}},
     },
     "PUT /api/v1/offers/{offer_id}/image": {
         "required": True,
