@@ -29,7 +29,7 @@ from relaycode.db.locking import ensure_write_lock, get_for_update
 from relaycode.db.session import Database
 from relaycode.models import PaymentAttempt, PaymentRefund, ProviderEvent
 from relaycode.payments.attempts import apply_refunded, apply_status
-from relaycode.payments.provider import ProviderEventData, Status
+from relaycode.payments.provider import EventKind, ProviderEventData, Status
 
 log = logging.getLogger("relaycode.payments")
 _STATUS: dict[str, Status] = {
@@ -100,8 +100,11 @@ def process(db: Session, provider: str, data: ProviderEventData) -> tuple[bool, 
         raise LookupError(f"event {data.event_id} was not stored")
     if row.processed_at is not None:
         return False, row.outcome
-    attempt = _attempt(db, provider, data)
-    outcome = _apply(db, attempt, data) if attempt is not None else "unknown_attempt"
+    attempt = _attempt(db, provider, data) if data.kind or data.refund_ref else None
+    if data.kind is None:
+        outcome = "ignored"  # stored for the record; nothing of ours moves
+    else:
+        outcome = "unknown_attempt" if attempt is None else _apply(db, attempt, data, data.kind)
     if data.refund_ref and data.refund_status:
         _refund_news(db, data)
     row.attempt_id = attempt.id if attempt is not None else None
@@ -112,9 +115,7 @@ def process(db: Session, provider: str, data: ProviderEventData) -> tuple[bool, 
     return True, outcome
 
 
-def _apply(db: Session, attempt: PaymentAttempt, data: ProviderEventData) -> str:
-    if data.kind is None:
-        return "ignored"
+def _apply(db: Session, attempt: PaymentAttempt, data: ProviderEventData, kind: EventKind) -> str:
     if attempt.provider_ref is None and data.provider_ref:
         attempt.provider_ref = data.provider_ref
     amount_given = data.amount_minor is not None and data.currency is not None
@@ -125,11 +126,11 @@ def _apply(db: Session, attempt: PaymentAttempt, data: ProviderEventData) -> str
         log.warning("event %s: amount differs from attempt %s", data.event_id, attempt.id)
         return "amount_mismatch"
     source, event_id = "webhook", data.event_id
-    if data.kind == "refunded":
+    if kind == "refunded":
         total = data.amount_refunded or 0
         moved = apply_refunded(db, attempt, total, source=source, event_id=event_id)
     else:
-        status = _STATUS[data.kind]
+        status = _STATUS[kind]
         moved = apply_status(
             db, attempt, status, source=source, failure_code=data.failure_code, event_id=event_id
         )

@@ -233,7 +233,9 @@ class StripeProvider:
                 break
             except stripe.SignatureVerificationError as exc:
                 error = str(exc.user_message or exc)
-            except ValueError as exc:  # not UTF-8, not JSON, or a thin event
+            except (ValueError, TypeError, AttributeError, KeyError) as exc:
+                # Not UTF-8, not JSON, JSON that is no object, a thin event: the library
+                # says so in any of these ways.
                 raise BadNotification(f"not a Stripe event: {exc}", code="bad_event") from None
         else:
             raise BadNotification(f"Stripe signature refused: {error}")
