@@ -1,4 +1,4 @@
-"""Serve localstripe on a listening socket handed over by the harness (conftest.py).
+"""Serve localstripe on a listening socket handed over by the harness (stripe_server.py).
 
 Run as ``python localstripe_main.py FD``: the harness binds 127.0.0.1 on a port the kernel
 picks and passes the socket, so there is no window in which another process could take
