@@ -16,7 +16,7 @@ from localstripe.resources import store
 
 # localstripe pickles its whole store to /tmp/localstripe.pickle after every write: slow,
 # and shared by every run on the machine. The harness's store lives in memory only.
-store.dump_to_disk = lambda: None  # type: ignore[method-assign]
+store.dump_to_disk = lambda: None
 
 
 def main() -> None:

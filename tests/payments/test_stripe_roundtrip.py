@@ -187,7 +187,7 @@ def test_starting_again_with_one_key_returns_the_same_attempt(stripe_settings: S
         with pytest.raises(AppError) as exc, db_.transaction() as db:
             start_payment(db, provider(app), **{**args, **changed})
         assert (exc.value.status, exc.value.code) == (422, "idempotency_key_reused")
-    refused = [
+    refused: list[tuple[dict[str, Any], str]] = [
         ({"amount_minor": 0}, "bad_amount"),
         ({"currency": "XXX"}, "unknown_currency"),
         ({"idempotency_key": ""}, "bad_idempotency_key"),

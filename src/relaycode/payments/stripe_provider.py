@@ -125,10 +125,8 @@ class StripeProvider:
             max_network_retries=settings.stripe_max_network_retries,
             http_client=stripe.RequestsClient(timeout=settings.stripe_timeout_seconds),
         )
-        try:
-            secrets = WebhookSecrets.from_settings(settings)
-        except WebhookSecretError as exc:
-            raise NotConfigured(str(exc)) from None
+        # A spoiled secrets file stops the server (WebhookSecretError is a ValueError).
+        secrets = WebhookSecrets.from_settings(settings)
         return cls(
             client,
             secrets,
