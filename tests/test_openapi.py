@@ -124,6 +124,8 @@ BODIES: dict[str, Any] = {
     "PATCH /api/v1/offers/{offer_id}": {"title": "Tea"},
     "PUT /api/v1/me/device/public-key": {"public_key": "A" * 43},
     "POST /api/v1/offers/{offer_id}/codes/revoke": {"ids": ["0" * 32]},
+    "PUT /api/v1/merchants/{slug}/commission-rules": {"currency": "CNY"},
+    "PUT /api/v1/offers/{offer_id}/commission-rules": {"currency": "CNY"},
 }
 
 

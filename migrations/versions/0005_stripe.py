@@ -1,7 +1,7 @@
 """payment attempts, refunds and provider events (Stripe)
 
 Revision ID: 0005_stripe
-Revises: 0004_code_device
+Revises: 0005_commission
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import relaycode.db.base
 
 revision = "0005_stripe"
-down_revision = "0004_code_device"
+down_revision = "0005_commission"
 branch_labels = None
 depends_on = None
 

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     stripe_webhook_max_bytes: int = Field(default=512 * 1024, ge=1024)
     stripe_timeout_seconds: float = Field(default=20.0, gt=0)
     stripe_max_network_retries: int = Field(default=2, ge=0, le=5)
+    # Commissions: the operator's hard cap on referral levels paid (merchants choose up to
+    # this many). Deeper chains count as pyramid selling in China and elsewhere.
+    commission_max_depth: int = Field(default=3, ge=1, le=10)
     # argon2id cost; tests lower it, production keeps the library's defaults.
     argon2_memory_kib: int = 65536
     argon2_time_cost: int = 3

@@ -74,6 +74,11 @@ OPERATIONS: dict[str, Op] = {
     "PUT /api/v1/offers/{offer_id}/image": Op("session_or_key", (409,)),
     # No credentials: the Stripe-Signature header (400 bad_signature); 503 Stripe is off.
     "POST /api/v1/payments/stripe/webhook": Op("none", (400, 503)),
+    "GET /api/v1/merchants/{slug}/commission-rules": Op("session"),
+    "PUT /api/v1/merchants/{slug}/commission-rules": Op("session", (409,)),
+    "GET /api/v1/offers/{offer_id}/commission-rules": Op("session"),
+    "PUT /api/v1/offers/{offer_id}/commission-rules": Op("session", (409,)),
+    "DELETE /api/v1/offers/{offer_id}/commission-rules": Op("session", (409,)),
 }
 
 SCHEMES = {

@@ -25,7 +25,8 @@ from relaycode.codes import endpoints as code_endpoints
 from relaycode.codes import list_endpoints
 from relaycode.identity import endpoints as identity_endpoints
 from relaycode.merchants import endpoints as merchant_endpoints
-from relaycode.web import auth_pages, dashboard, offer_form, pages, public, team
+from relaycode.referrals import commission_endpoints
+from relaycode.web import auth_pages, commission_pages, dashboard, offer_form, pages, public, team
 
 ROUTERS = [
     ("/api/v1", catalog_endpoints.router),
@@ -33,7 +34,11 @@ ROUTERS = [
     ("/api/v1", list_endpoints.router),
     ("/api/v1", identity_endpoints.router),
     ("/api/v1", merchant_endpoints.router),
-    *(("", m.router) for m in (pages, auth_pages, dashboard, offer_form, public, team)),
+    ("/api/v1", commission_endpoints.router),
+    *(
+        ("", m.router)
+        for m in (pages, auth_pages, dashboard, offer_form, public, team, commission_pages)
+    ),
 ]
 
 
@@ -96,6 +101,8 @@ def test_signed_in_gets_open_no_writable_transaction(client: TestClient, app: An
     oid = offer["id"]
     main = ["/dashboard", "/dashboard/m/shop", f"/dashboard/offers/{oid}", "/dashboard/m/shop/team",
             f"/dashboard/offers/{oid}/edit", "/account/devices", "/api/v1/merchants",
+            "/dashboard/m/shop/commissions", f"/dashboard/offers/{oid}/commissions",
+            "/api/v1/merchants/shop/commission-rules", f"/api/v1/offers/{oid}/commission-rules",
             "/api/v1/merchants/shop/offers", f"/api/v1/offers/{oid}/codes"]  # fmt: skip
     for path in main:
         assert served[path] == 200, (path, served[path])
