@@ -43,12 +43,15 @@ def route_limits(settings: Settings) -> Callable[[Scope], int]:
     through each, so a renamed route shows up as a failing upload, not a silent limit.
     """
     upload = settings.max_upload_bytes + MULTIPART_SLACK
+    stripe_events = settings.stripe_webhook_max_bytes
     table = (
         RouteLimit("POST", re.compile(r"/api/v1/scan"), SCAN_BYTES),
         RouteLimit("POST", re.compile(r"/api/v1/decode"), upload),
         RouteLimit("PUT", re.compile(r"/api/v1/offers/[^/]+/image"), upload),
         RouteLimit("POST", re.compile(r"/dashboard/m/[^/]+/offers/new"), upload),
         RouteLimit("POST", re.compile(r"/dashboard/offers/[^/]+/edit"), upload),
+        # Stripe's events outgrow the JSON default (a charge with its refunds, metadata).
+        RouteLimit("POST", re.compile(r"/api/v1/payments/stripe/webhook"), stripe_events),
     )
     default = settings.max_body_bytes
 

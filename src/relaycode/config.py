@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from relaycode.urls import whatwg
@@ -56,6 +56,23 @@ class Settings(BaseSettings):
     # instance's revocation or edit reaches this one's scanners within the TTL.
     scan_fast_path: bool = True
     scan_cache_ttl: float = Field(default=2.0, ge=0, le=2)
+    # Payments (payments/, docs/payments.md). Which provider takes which payment method:
+    # a built-in name ("stripe") or "package.module:Class", for every merchant, and per
+    # merchant (by slug) where one differs: {"card": "stripe"}, {"shop": {"card": "..."}}.
+    payment_providers: dict[str, str] = Field(default_factory=lambda: {"card": "stripe"})
+    payment_merchant_providers: dict[str, dict[str, str]] = Field(default_factory=dict)
+    # Stripe: disabled (503 provider_unavailable) while the secret key is unset.
+    stripe_secret_key: SecretStr | None = None
+    stripe_publishable_key: str | None = None
+    # Another API address (localstripe in tests); Stripe.js is then loaded from it too.
+    stripe_api_base: str | None = None
+    # Webhook signing secrets, comma-separated (several while one is rolled). Unset: the
+    # ones kept in <data_dir>/keys/stripe_webhook.json, made on first run (rotatable).
+    stripe_webhook_secret: str | None = None
+    stripe_webhook_tolerance: int = Field(default=300, ge=1)  # seconds a signature stays good
+    stripe_webhook_max_bytes: int = Field(default=512 * 1024, ge=1024)
+    stripe_timeout_seconds: float = Field(default=20.0, gt=0)
+    stripe_max_network_retries: int = Field(default=2, ge=0, le=5)
     # Commissions: the operator's hard cap on referral levels paid (merchants choose up to
     # this many). Deeper chains count as pyramid selling in China and elsewhere.
     commission_max_depth: int = Field(default=3, ge=1, le=10)

@@ -76,6 +76,8 @@ OPERATIONS: dict[str, Op] = {
     "GET /api/v1/me/shares": Op("session", (400,)),
     "PUT /api/v1/shares/{code_id}/review": Op("session", (403,)),
     "DELETE /api/v1/shares/{code_id}/review": Op("session", (403,)),
+    # No credentials: the Stripe-Signature header (400 bad_signature); 503 Stripe is off.
+    "POST /api/v1/payments/stripe/webhook": Op("none", (400, 503)),
     "GET /api/v1/merchants/{slug}/commission-rules": Op("session"),
     "PUT /api/v1/merchants/{slug}/commission-rules": Op("session", (409,)),
     "GET /api/v1/offers/{offer_id}/commission-rules": Op("session"),
@@ -150,6 +152,12 @@ REQUEST_BODIES: dict[str, dict[str, Any]] = {
             "image/webp": _IMAGE,
             "image/gif": _IMAGE,
         },
+    },
+    "POST /api/v1/payments/stripe/webhook": {
+        "required": True,
+        "description": "A Stripe event as Stripe sends it, signed in the `Stripe-Signature` "
+        "header (`t=<unix time>,v1=<HMAC-SHA256 hex>`)",
+        "content": {"application/json": {"schema": {"type": "object"}}},
     },
     "PUT /api/v1/offers/{offer_id}/image": {
         "required": True,

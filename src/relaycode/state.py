@@ -21,6 +21,7 @@ from relaycode.identity.ratelimit import store_from_settings
 from relaycode.identity.throttle import SignInThrottle
 from relaycode.media import MediaStore
 from relaycode.media import store_from_settings as media_store
+from relaycode.payments.registry import PaymentProviders
 
 
 @dataclass
@@ -35,6 +36,8 @@ class AppState:
     activity: ActivityRecorder
     throttle: SignInThrottle
     media: MediaStore
+    # Payment providers by method and merchant (payments/registry.py).
+    payments: PaymentProviders
     # PostgreSQL only: the scan hot path reads through asyncio (see codes/lookup.py).
     async_reader: PgAsyncReader | None = None
 
@@ -53,6 +56,7 @@ class AppState:
         # Backends first: a wrong setting stops here, before anything is opened.
         throttle, media = cls.backends(settings)
         settings.ensure_data_dir()
+        payments = PaymentProviders.from_settings(settings)  # may make its webhook secret
         url = settings.resolved_database_url
         db = Database(make_engine(url))
         keyring = open_keyring(settings, db)
@@ -73,6 +77,7 @@ class AppState:
             passwords=Passwords(settings.argon2_memory_kib, settings.argon2_time_cost),
             throttle=throttle,
             media=media,
+            payments=payments,
         )
 
 

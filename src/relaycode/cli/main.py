@@ -11,6 +11,7 @@ import relaycode.cli.codes as codes
 import relaycode.cli.db as db
 import relaycode.cli.demo as demo
 import relaycode.cli.keys as keys
+import relaycode.cli.payments as payments
 import relaycode.cli.serve as serve
 import relaycode.cli.worker as worker
 
@@ -19,6 +20,7 @@ app.add_typer(admin.app, name="admin", help="Instance administration: operators.
 app.add_typer(db.app, name="db", help="Database migrations.")
 app.add_typer(keys.app, name="keys", help="Signing keys: list, rotate, retire, export, import.")
 app.add_typer(codes.app, name="codes", help="Issue, render, decode, inspect and print codes.")
+app.add_typer(payments.app, name="payments", help="Payment providers: the Stripe webhook secret.")
 app.command("demo")(demo.demo)
 
 

@@ -8,6 +8,8 @@ from relaycode.models.flash import ShownFlash
 from relaycode.models.inbox import InboxItem
 from relaycode.models.merchant import Membership, Merchant, MerchantApiKey
 from relaycode.models.offer import Offer
+from relaycode.models.payment_attempt import PaymentAttempt, PaymentRefund
+from relaycode.models.provider_event import ProviderEvent
 from relaycode.models.review import ShareReview
 from relaycode.models.scan_event import ScanEvent
 from relaycode.models.user import User
@@ -24,6 +26,9 @@ __all__ = [
     "MerchantCommissionRules",
     "Offer",
     "OfferCommissionRules",
+    "PaymentAttempt",
+    "PaymentRefund",
+    "ProviderEvent",
     "ScanEvent",
     "ShareReview",
     "ShownFlash",
