@@ -72,6 +72,11 @@ OPERATIONS: dict[str, Op] = {
     "POST /api/v1/offers/{offer_id}/activate": Op("session_or_key", (409,)),
     "POST /api/v1/offers/{offer_id}/archive": Op("session_or_key", (409,)),
     "PUT /api/v1/offers/{offer_id}/image": Op("session_or_key", (409,)),
+    "GET /api/v1/me/wallet": Op("session"),
+    "GET /api/v1/me/wallet/entries": Op("session", (400,)),
+    # 403 not_operator, 404 user_not_found, 422 invalid_amount / unknown_currency /
+    # idempotency_key_reused
+    "POST /api/v1/admin/wallet-grants": Op("session", (403, 404)),
 }
 
 SCHEMES = {
