@@ -33,9 +33,12 @@ def test_a_grant_credits_the_wallet_and_prints_the_balance(
     second = cli.invoke(app, ["wallet", "grant", "bob", "250", "CNY", "--json"])
     assert second.exit_code == 0, second.output
     assert json.loads(second.output) == {
-        "username": "bob", "currency": "CNY", "amount_minor": 250,
-        "balance_minor": 5250, "transaction_id": 2,
-    }  # fmt: skip
+        "username": "bob",
+        "currency": "CNY",
+        "amount_minor": 250,
+        "balance_minor": 5250,
+        "transaction_id": 2,
+    }
     assert _balances(client, token) == {"CNY": 5250}
 
 

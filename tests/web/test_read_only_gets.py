@@ -25,7 +25,9 @@ from relaycode.codes import endpoints as code_endpoints
 from relaycode.codes import list_endpoints
 from relaycode.identity import endpoints as identity_endpoints
 from relaycode.merchants import endpoints as merchant_endpoints
-from relaycode.web import auth_pages, dashboard, offer_form, pages, public, team
+from relaycode.payments import endpoints as wallet_endpoints
+from relaycode.payments import wallet as wallet_service
+from relaycode.web import auth_pages, dashboard, offer_form, pages, public, team, wallet
 
 ROUTERS = [
     ("/api/v1", catalog_endpoints.router),
@@ -33,7 +35,8 @@ ROUTERS = [
     ("/api/v1", list_endpoints.router),
     ("/api/v1", identity_endpoints.router),
     ("/api/v1", merchant_endpoints.router),
-    *(("", m.router) for m in (pages, auth_pages, dashboard, offer_form, public, team)),
+    ("/api/v1", wallet_endpoints.router),
+    *(("", m.router) for m in (pages, auth_pages, dashboard, offer_form, public, team, wallet)),
 ]
 
 
@@ -70,6 +73,8 @@ def test_signed_in_gets_open_no_writable_transaction(client: TestClient, app: An
         "fmt": "png",
         "name": image.json()["image_url"].rsplit("/", 1)[-1],
     }
+    with app.state.rc.db.transaction() as s:  # a wallet with a history to read
+        wallet_service.grant_to(s, "alice", 500, "CNY")
     _web_login(client)
     paths = sorted(set(_get_paths()))
     assert "/dashboard/offers/{offer_id}" in paths and "/api/v1/merchants/{slug}/offers" in paths
@@ -95,7 +100,8 @@ def test_signed_in_gets_open_no_writable_transaction(client: TestClient, app: An
     # The main pages and lists were really served (not redirected to sign in).
     oid = offer["id"]
     main = ["/dashboard", "/dashboard/m/shop", f"/dashboard/offers/{oid}", "/dashboard/m/shop/team",
-            f"/dashboard/offers/{oid}/edit", "/account/devices", "/api/v1/merchants",
+            f"/dashboard/offers/{oid}/edit", "/account/devices", "/api/v1/merchants", "/wallet",
+            "/api/v1/me/wallet", "/api/v1/me/wallet/entries",
             "/api/v1/merchants/shop/offers", f"/api/v1/offers/{oid}/codes"]  # fmt: skip
     for path in main:
         assert served[path] == 200, (path, served[path])
