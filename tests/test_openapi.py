@@ -125,6 +125,8 @@ BODIES: dict[str, Any] = {
     "PUT /api/v1/me/device/public-key": {"public_key": "A" * 43},
     "POST /api/v1/offers/{offer_id}/codes/revoke": {"ids": ["0" * 32]},
     "POST /api/v1/admin/wallet-grants": {"username": "alice", "amount_minor": 1, "currency": "CNY"},
+    "PUT /api/v1/merchants/{slug}/commission-rules": {"currency": "CNY"},
+    "PUT /api/v1/offers/{offer_id}/commission-rules": {"currency": "CNY"},
 }
 
 

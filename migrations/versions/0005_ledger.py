@@ -1,7 +1,7 @@
 """the wallet ledger: accounts, transactions, entries (payments/ledger.py, docs/ledger.md)
 
 Revision ID: 0005_ledger
-Revises: 0004_code_device
+Revises: 0005_commission
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import relaycode.db.base
 
 revision = "0005_ledger"
-down_revision = "0004_code_device"
+down_revision = "0005_commission"
 branch_labels = None
 depends_on = None
 

@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from relaycode.identity.endpoints import router as identity_router
     from relaycode.merchants.endpoints import router as merchants_router
     from relaycode.payments.endpoints import router as wallet_router
+    from relaycode.referrals.commission_endpoints import router as commission_router
     from relaycode.web.pages import router as pages_router
 
     # Codes first: routes are matched in order and /api/v1/scan is the hot path.
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(merchants_router, prefix="/api/v1")
     app.include_router(catalog_router, prefix="/api/v1")
     app.include_router(wallet_router, prefix="/api/v1")
+    app.include_router(commission_router, prefix="/api/v1")
     app.include_router(pages_router)
     install_api_docs(app)
     install_openapi(app)

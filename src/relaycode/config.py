@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # instance's revocation or edit reaches this one's scanners within the TTL.
     scan_fast_path: bool = True
     scan_cache_ttl: float = Field(default=2.0, ge=0, le=2)
+    # Commissions: the operator's hard cap on referral levels paid (merchants choose up to
+    # this many). Deeper chains count as pyramid selling in China and elsewhere.
+    commission_max_depth: int = Field(default=3, ge=1, le=10)
     # argon2id cost; tests lower it, production keeps the library's defaults.
     argon2_memory_kib: int = 65536
     argon2_time_cost: int = 3

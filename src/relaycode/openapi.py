@@ -77,6 +77,11 @@ OPERATIONS: dict[str, Op] = {
     # 403 not_operator, 404 user_not_found, 422 invalid_amount / unknown_currency /
     # idempotency_key_reused
     "POST /api/v1/admin/wallet-grants": Op("session", (403, 404)),
+    "GET /api/v1/merchants/{slug}/commission-rules": Op("session"),
+    "PUT /api/v1/merchants/{slug}/commission-rules": Op("session", (409,)),
+    "GET /api/v1/offers/{offer_id}/commission-rules": Op("session"),
+    "PUT /api/v1/offers/{offer_id}/commission-rules": Op("session", (409,)),
+    "DELETE /api/v1/offers/{offer_id}/commission-rules": Op("session", (409,)),
 }
 
 SCHEMES = {

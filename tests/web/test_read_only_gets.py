@@ -27,7 +27,17 @@ from relaycode.identity import endpoints as identity_endpoints
 from relaycode.merchants import endpoints as merchant_endpoints
 from relaycode.payments import endpoints as wallet_endpoints
 from relaycode.payments import wallet as wallet_service
-from relaycode.web import auth_pages, dashboard, offer_form, pages, public, team, wallet
+from relaycode.referrals import commission_endpoints
+from relaycode.web import (
+    auth_pages,
+    commission_pages,
+    dashboard,
+    offer_form,
+    pages,
+    public,
+    team,
+    wallet,
+)
 
 ROUTERS = [
     ("/api/v1", catalog_endpoints.router),
@@ -35,8 +45,12 @@ ROUTERS = [
     ("/api/v1", list_endpoints.router),
     ("/api/v1", identity_endpoints.router),
     ("/api/v1", merchant_endpoints.router),
+    ("/api/v1", commission_endpoints.router),
     ("/api/v1", wallet_endpoints.router),
-    *(("", m.router) for m in (pages, auth_pages, dashboard, offer_form, public, team, wallet)),
+    *(
+        ("", m.router)
+        for m in (pages, auth_pages, dashboard, offer_form, public, team, commission_pages, wallet)
+    ),
 ]
 
 
@@ -100,8 +114,10 @@ def test_signed_in_gets_open_no_writable_transaction(client: TestClient, app: An
     # The main pages and lists were really served (not redirected to sign in).
     oid = offer["id"]
     main = ["/dashboard", "/dashboard/m/shop", f"/dashboard/offers/{oid}", "/dashboard/m/shop/team",
-            f"/dashboard/offers/{oid}/edit", "/account/devices", "/api/v1/merchants", "/wallet",
-            "/api/v1/me/wallet", "/api/v1/me/wallet/entries",
+            f"/dashboard/offers/{oid}/edit", "/account/devices", "/api/v1/merchants",
+            "/dashboard/m/shop/commissions", f"/dashboard/offers/{oid}/commissions",
+            "/api/v1/merchants/shop/commission-rules", f"/api/v1/offers/{oid}/commission-rules",
+            "/wallet", "/api/v1/me/wallet", "/api/v1/me/wallet/entries",
             "/api/v1/merchants/shop/offers", f"/api/v1/offers/{oid}/codes"]  # fmt: skip
     for path in main:
         assert served[path] == 200, (path, served[path])

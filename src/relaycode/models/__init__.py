@@ -2,6 +2,7 @@
 
 from relaycode.models.auth_session import AuthSession
 from relaycode.models.code import Code
+from relaycode.models.commission_rules import MerchantCommissionRules, OfferCommissionRules
 from relaycode.models.device import Device
 from relaycode.models.flash import ShownFlash
 from relaycode.models.ledger_account import LedgerAccount
@@ -22,7 +23,9 @@ __all__ = [
     "Membership",
     "Merchant",
     "MerchantApiKey",
+    "MerchantCommissionRules",
     "Offer",
+    "OfferCommissionRules",
     "ScanEvent",
     "ShownFlash",
     "User",

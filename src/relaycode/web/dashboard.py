@@ -27,6 +27,7 @@ from relaycode.merchants.schemas import MerchantIn
 from relaycode.merchants.service import EDITORS, OWNERS, READERS
 from relaycode.models import Merchant
 from relaycode.web import i18n
+from relaycode.web.commission_example import offer_section
 from relaycode.web.flash import FLASH_COOKIE, clear_flash, set_flash, take_flash
 from relaycode.web.paging import CODES_PER_PAGE, PAGE_SIZE, cursor_of, pager
 from relaycode.web.render import page, redirect
@@ -170,6 +171,9 @@ def offer_admin(
         "image": image_url(offer),
         "can_edit": can_edit(db, principal, merchant),
         "issued": request.query_params.get("issued"),
+        "commission": offer_section(
+            request, db, principal, offer, merchant, state.settings.commission_max_depth
+        ),
     }
     return clear_flash(request, page(request, "offer_admin.html", context))
 

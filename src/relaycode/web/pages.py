@@ -12,7 +12,15 @@ from fastapi.responses import Response
 from relaycode.codes import service as codes
 from relaycode.deps import DbDep, StateDep
 from relaycode.identity.auth import PrincipalDep
-from relaycode.web import auth_pages, dashboard, offer_form, public, team, wallet
+from relaycode.web import (
+    auth_pages,
+    commission_pages,
+    dashboard,
+    offer_form,
+    public,
+    team,
+    wallet,
+)
 from relaycode.web.public import scan_context, scan_target
 from relaycode.web.render import page, redirect
 from relaycode.web.session import FormDep, text
@@ -43,5 +51,5 @@ def scan_pasted(
     return redirect(request, scan_target(result))
 
 
-for module in (auth_pages, dashboard, offer_form, public, team, wallet):
+for module in (auth_pages, dashboard, offer_form, public, team, commission_pages, wallet):
     router.include_router(module.router)
