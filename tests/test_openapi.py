@@ -140,6 +140,7 @@ BODIES: dict[str, Any] = {
     "POST /api/v1/offers/{offer_id}/codes/revoke": {"ids": ["0" * 32]},
     "POST /api/v1/shares": {"code": "hello"},
     "PUT /api/v1/shares/{code_id}/review": {"rating": 5, "text": "Good"},
+    "POST /api/v1/admin/wallet-grants": {"username": "alice", "amount_minor": 1, "currency": "CNY"},
     "PUT /api/v1/merchants/{slug}/commission-rules": {"currency": "CNY"},
     "PUT /api/v1/offers/{offer_id}/commission-rules": {"currency": "CNY"},
     "POST /api/v1/me/inbox/read": {"all": True},

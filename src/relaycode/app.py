@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from relaycode.identity.endpoints import router as identity_router
     from relaycode.merchants.endpoints import router as merchants_router
     from relaycode.notify.endpoints import router as notify_router
+    from relaycode.payments.endpoints import router as wallet_router
     from relaycode.payments.stripe_endpoints import router as stripe_router
     from relaycode.referrals.commission_endpoints import router as commission_router
     from relaycode.referrals.endpoints import router as referrals_router
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(catalog_router, prefix="/api/v1")
     app.include_router(referrals_router, prefix="/api/v1")
     app.include_router(stripe_router, prefix="/api/v1")
+    app.include_router(wallet_router, prefix="/api/v1")
     app.include_router(commission_router, prefix="/api/v1")
     app.include_router(notify_router, prefix="/api/v1")
     app.include_router(pages_router)

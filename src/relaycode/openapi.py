@@ -78,6 +78,11 @@ OPERATIONS: dict[str, Op] = {
     "DELETE /api/v1/shares/{code_id}/review": Op("session", (403,)),
     # No credentials: the Stripe-Signature header (400 bad_signature); 503 Stripe is off.
     "POST /api/v1/payments/stripe/webhook": Op("none", (400, 503)),
+    "GET /api/v1/me/wallet": Op("session"),
+    "GET /api/v1/me/wallet/entries": Op("session", (400,)),
+    # 403 not_operator, 404 user_not_found, 422 invalid_amount / unknown_currency /
+    # idempotency_key_reused
+    "POST /api/v1/admin/wallet-grants": Op("session", (403, 404)),
     "GET /api/v1/merchants/{slug}/commission-rules": Op("session"),
     "PUT /api/v1/merchants/{slug}/commission-rules": Op("session", (409,)),
     "GET /api/v1/offers/{offer_id}/commission-rules": Op("session"),

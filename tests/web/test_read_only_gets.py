@@ -26,6 +26,8 @@ from relaycode.codes import list_endpoints
 from relaycode.identity import endpoints as identity_endpoints
 from relaycode.merchants import endpoints as merchant_endpoints
 from relaycode.notify import endpoints as notify_endpoints
+from relaycode.payments import endpoints as wallet_endpoints
+from relaycode.payments import wallet as wallet_service
 from relaycode.referrals import commission_endpoints
 from relaycode.referrals import endpoints as referral_endpoints
 from relaycode.web import (
@@ -39,6 +41,7 @@ from relaycode.web import (
     shares,
     shop,
     team,
+    wallet,
     webhook_pages,
 )
 
@@ -50,6 +53,7 @@ ROUTERS = [
     ("/api/v1", merchant_endpoints.router),
     ("/api/v1", referral_endpoints.router),
     ("/api/v1", commission_endpoints.router),
+    ("/api/v1", wallet_endpoints.router),
     *(
         ("", m.router)
         for m in (
@@ -62,6 +66,7 @@ ROUTERS = [
             shop,
             team,
             commission_pages,
+            wallet,
         )
     ),
     ("/api/v1", notify_endpoints.router),
@@ -116,6 +121,8 @@ def test_signed_in_gets_open_no_writable_transaction(client: TestClient, app: An
         "fmt": "png",
         "name": image.json()["image_url"].rsplit("/", 1)[-1],
     }
+    with app.state.rc.db.transaction() as s:  # a wallet with a history to read
+        wallet_service.grant_to(s, "alice", 500, "CNY")
     _web_login(client)
     paths = sorted(set(_get_paths()))
     assert "/dashboard/offers/{offer_id}" in paths and "/api/v1/merchants/{slug}/offers" in paths
@@ -147,7 +154,8 @@ def test_signed_in_gets_open_no_writable_transaction(client: TestClient, app: An
             "/inbox", "/dashboard/m/shop/webhooks", f"/dashboard/m/shop/webhooks/{hook['id']}",
             "/api/v1/me/inbox", f"/api/v1/merchants/{mid}/webhooks",
             "/api/v1/merchants/shop/offers", f"/api/v1/offers/{oid}/codes", "/me/codes",
-            "/shop/shop", f"/C/{values['token']}/qr.png", "/api/v1/me/shares"]  # fmt: skip
+            "/shop/shop", f"/C/{values['token']}/qr.png", "/api/v1/me/shares",
+            "/wallet", "/api/v1/me/wallet", "/api/v1/me/wallet/entries"]  # fmt: skip
     for path in main:
         assert served[path] == 200, (path, served[path])
     assert writes == [], sorted(set(writes))

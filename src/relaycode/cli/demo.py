@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from relaycode.catalog import repository as catalog_repo
 from relaycode.catalog.schemas import OfferCreate
 from relaycode.catalog.service import create_offer
+from relaycode.cli import demo_accounts
 from relaycode.cli.common import console, keyring, one_line_errors, transaction
 from relaycode.cli.serve import follow_served_address, settings_for_codes
 from relaycode.codes import repository as code_repo
@@ -22,12 +23,15 @@ from relaycode.identity.schemas import RegisterIn
 from relaycode.merchants import repository as merchant_repo
 from relaycode.merchants import service as merchants
 from relaycode.models import User
+from relaycode.money import format_minor
 
 DEMO_PASSWORD = "relaycode-demo"
 MERCHANT = ("demo-teahouse", "明前茶社 Spring Tea House")
 USERS = ("merchant", "alice", "bob")
 # The demo's own administrator: nobody becomes one by registering.
 OPERATOR = "operator"
+# Who plays which part in the referral tour (issue 6): alice shares, bob buys.
+REFERRER, BUYER = "alice", "bob"
 OFFERS: list[dict[str, Any]] = [
     {
         "title": "Longjing green tea 250 g · 龙井绿茶",
@@ -74,6 +78,10 @@ def _user(db: Session, pw: Passwords, username: str) -> User:
     return user
 
 
+def _person(user: User, token: str) -> dict[str, Any]:
+    return {"id": user.id, "username": user.username, "token": token}
+
+
 def demo(
     as_json: bool = typer.Option(False, "--json", help="Print the ids as JSON."),
     host: str = typer.Option(
@@ -89,8 +97,11 @@ def demo(
         follow_served_address(host or "127.0.0.1", 8000 if port is None else port)
     s, ring = settings_for_codes(), keyring()
     pw = Passwords(s.argon2_memory_kib, s.argon2_time_cost)
+    saved = demo_accounts.saved_tokens(s)
     with one_line_errors(), transaction() as db:
         users = {name: _user(db, pw, name) for name in USERS}
+        tokens = {n: demo_accounts.api_token(db, s, users[n], saved) for n in USERS}
+        balance = demo_accounts.top_up(db, users[BUYER])
         operator = _user(db, pw, OPERATOR)
         operator.is_operator = True
         merchant = merchant_repo.merchant_by_slug(db, MERCHANT[0]) or merchants.create_merchant(
@@ -114,12 +125,26 @@ def demo(
                 }
             )
         result = {
-            "merchant": {"id": merchant.id, "slug": merchant.slug, "name": merchant.name},
+            "merchant": {
+                "id": merchant.id,
+                "slug": merchant.slug,
+                "name": merchant.name,
+                "username": users["merchant"].username,
+                "token": tokens["merchant"],
+            },
+            "referrer": _person(users[REFERRER], tokens[REFERRER]),
+            "buyer": {
+                **_person(users[BUYER], tokens[BUYER]),
+                "wallet": {"currency": demo_accounts.TOPUP[1], "balance_minor": balance},
+            },
             "users": {n: {"id": u.id, "username": u.username} for n, u in users.items()},
             "operator": {"id": operator.id, "username": operator.username},
             "password": DEMO_PASSWORD,
             "offers": offers,
         }
+    if tokens != saved:
+        with one_line_errors():
+            demo_accounts.save_tokens(s, tokens)
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
@@ -128,3 +153,5 @@ def demo(
     console.print(f"operator (administers every merchant): [bold]{OPERATOR}[/bold], same password")
     for o in offers:
         console.print(f"  offer {o['id']}: {o['title']}\n    {o['code']}")
+    topped = format_minor(balance, demo_accounts.TOPUP[1], "en")
+    console.print(f"{BUYER} buys (wallet {topped}), {REFERRER} refers; API tokens: demo --json")

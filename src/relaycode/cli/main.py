@@ -1,4 +1,5 @@
-"""relaycode — the command line: serve, worker, demo, admin, db, keys, codes."""
+"""relaycode — the command line: serve, worker, demo, admin, db, keys, codes, payments, wallet,
+ledger."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ import relaycode.cli.codes as codes
 import relaycode.cli.db as db
 import relaycode.cli.demo as demo
 import relaycode.cli.keys as keys
+import relaycode.cli.ledger as ledger
 import relaycode.cli.payments as payments
 import relaycode.cli.serve as serve
+import relaycode.cli.wallet as wallet
 import relaycode.cli.worker as worker
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
@@ -21,6 +24,8 @@ app.add_typer(db.app, name="db", help="Database migrations.")
 app.add_typer(keys.app, name="keys", help="Signing keys: list, rotate, retire, export, import.")
 app.add_typer(codes.app, name="codes", help="Issue, render, decode, inspect and print codes.")
 app.add_typer(payments.app, name="payments", help="Payment providers: the Stripe webhook secret.")
+app.add_typer(wallet.app, name="wallet", help="Wallets: an operator's top-up grant.")
+app.add_typer(ledger.app, name="ledger", help="The wallet ledger: check its consistency.")
 app.command("demo")(demo.demo)
 
 

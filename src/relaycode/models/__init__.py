@@ -6,6 +6,9 @@ from relaycode.models.commission_rules import MerchantCommissionRules, OfferComm
 from relaycode.models.device import Device
 from relaycode.models.flash import ShownFlash
 from relaycode.models.inbox import InboxItem
+from relaycode.models.ledger_account import LedgerAccount
+from relaycode.models.ledger_entry import LedgerEntry
+from relaycode.models.ledger_transaction import LedgerTransaction
 from relaycode.models.merchant import Membership, Merchant, MerchantApiKey
 from relaycode.models.offer import Offer
 from relaycode.models.payment_attempt import PaymentAttempt, PaymentRefund
@@ -20,6 +23,9 @@ __all__ = [
     "Code",
     "Device",
     "InboxItem",
+    "LedgerAccount",
+    "LedgerEntry",
+    "LedgerTransaction",
     "Membership",
     "Merchant",
     "MerchantApiKey",

@@ -22,6 +22,7 @@ from relaycode.web import (
     shares,
     shop,
     team,
+    wallet,
     webhook_pages,
 )
 from relaycode.web.public import scan_context, scan_target
@@ -65,5 +66,6 @@ for module in (
     webhook_pages,
     shares,
     shop,
+    wallet,
 ):
     router.include_router(module.router)

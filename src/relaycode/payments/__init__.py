@@ -1,0 +1,1 @@
+"""Payments: the wallet ledger (double entry), the wallet, and payment providers."""

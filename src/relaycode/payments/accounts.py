@@ -1,0 +1,146 @@
+"""Ledger accounts: the kinds there are, who owns each, and get-or-create.
+
+Sign convention: a positive balance is value the platform holds *for* the owner (a
+wallet's spendable money, a merchant's proceeds, a referrer's commission). System and
+clearing accounts (grants given, money arrived through a provider, payouts sent) are the
+other side of those movements and usually negative; only they may be (``allow_negative``).
+Use these through ``payments.ledger``, which re-exports them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal, cast
+
+from sqlalchemy import Table, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from relaycode.db.base import utcnow
+from relaycode.errors import InvalidInput
+from relaycode.models import LedgerAccount
+from relaycode.money import MoneyError, currency_code
+
+Owner = Literal["user", "merchant", "provider", "platform"]
+NAME = re.compile(r"^[a-z][a-z0-9_.:-]{0,31}$")  # kinds, reference types, provider names
+
+
+@dataclass(frozen=True)
+class AccountKind:
+    name: str
+    owner: Owner
+    allow_negative: bool
+    what: str
+
+
+# The accounts there are. A new kind is a line here (and one in docs/ledger.md).
+KINDS: dict[str, AccountKind] = {
+    k.name: k
+    for k in (
+        AccountKind("user_wallet", "user", False, "a user's spendable balance"),
+        AccountKind("commissions_pending", "user", False, "commissions earned, still on hold"),
+        AccountKind("commissions_available", "user", False, "commissions that may be withdrawn"),
+        AccountKind("withdrawals_pending", "user", False, "withdrawals awaiting an operator"),
+        AccountKind("merchant", "merchant", False, "sales proceeds owed to a merchant"),
+        AccountKind("platform_revenue", "platform", False, "the platform's own commissions"),
+        AccountKind("platform_grants", "platform", True, "top-ups granted by operators"),
+        AccountKind("provider_clearing", "provider", True, "money moved through a provider"),
+        AccountKind("payouts", "platform", True, "money paid out of the platform"),
+    )
+}
+
+
+def owner_key(
+    kind: str, *, user_id: int | None, merchant_id: int | None, provider: str | None
+) -> str:
+    """The account's owner as one string ("user:12"); ``ValueError`` on a wrong owner."""
+    spec = KINDS.get(kind)
+    if spec is None:
+        raise ValueError(f"unknown ledger account kind {kind!r}")
+    given = {"user": user_id, "merchant": merchant_id, "provider": provider}
+    if any(v is not None for o, v in given.items() if o != spec.owner):
+        raise ValueError(f"a {kind} account belongs to a {spec.owner}")
+    if spec.owner == "platform":
+        return "platform"
+    value = given[spec.owner]
+    if value is None:
+        raise ValueError(f"a {kind} account needs its {spec.owner}")
+    if spec.owner == "provider" and not NAME.match(str(value)):
+        raise ValueError(f"bad provider name {value!r}")
+    return f"{spec.owner}:{value}"
+
+
+def _currency(currency: str) -> str:
+    try:
+        return currency_code(currency)
+    except MoneyError:
+        raise InvalidInput(f"unknown currency {currency!r}", code="unknown_currency") from None
+
+
+def find_account(
+    db: Session,
+    kind: str,
+    currency: str,
+    *,
+    user_id: int | None = None,
+    merchant_id: int | None = None,
+    provider: str | None = None,
+) -> LedgerAccount | None:
+    """The account if it exists (never creates one: for read-only transactions)."""
+    key = owner_key(kind, user_id=user_id, merchant_id=merchant_id, provider=provider)
+    return db.scalar(
+        select(LedgerAccount).where(
+            LedgerAccount.kind == kind,
+            LedgerAccount.owner_key == key,
+            LedgerAccount.currency == _currency(currency),
+        )
+    )
+
+
+def account(
+    db: Session,
+    kind: str,
+    currency: str,
+    *,
+    user_id: int | None = None,
+    merchant_id: int | None = None,
+    provider: str | None = None,
+) -> LedgerAccount:
+    """The owner's account of ``kind`` in ``currency``, created (empty) if missing.
+
+    Race-safe: the row is made with ``INSERT … ON CONFLICT DO NOTHING`` on the unique
+    (kind, owner, currency), so of two transactions creating it at once the second waits
+    for the first and then finds its row. Needs a writable transaction when it creates.
+    A transaction that creates several accounts should create them in a fixed order (two
+    that create the same two new accounts in opposite orders can deadlock on PostgreSQL).
+    """
+    code = _currency(currency)
+    found = find_account(
+        db, kind, code, user_id=user_id, merchant_id=merchant_id, provider=provider
+    )
+    if found is not None:
+        return found
+    key = owner_key(kind, user_id=user_id, merchant_id=merchant_id, provider=provider)
+    dialect = db.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = cast(Table, LedgerAccount.__table__)
+    db.execute(
+        insert(table)
+        .values(
+            kind=kind,
+            owner_key=key,
+            user_id=user_id,
+            merchant_id=merchant_id,
+            currency=code,
+            balance_minor=0,
+            allow_negative=KINDS[kind].allow_negative,
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["kind", "owner_key", "currency"])
+    )
+    made = find_account(db, kind, code, user_id=user_id, merchant_id=merchant_id, provider=provider)
+    if made is None:  # not possible: the row was inserted or another transaction's is seen
+        raise RuntimeError("ledger account vanished after it was created")
+    return made
