@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from subprocess_env import free_port, server_env
 from typer.testing import CliRunner
 
 from relaycode.cli import serve
@@ -23,34 +22,16 @@ from relaycode.config import Settings, get_settings
 STARTUP_SECONDS = 30.0
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def _env(settings: Settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RELAYCODE_")}
-    env.update(
-        RELAYCODE_DATA_DIR=str(settings.data_dir),
-        RELAYCODE_DATABASE_URL=settings.resolved_database_url,
-        RELAYCODE_ARGON2_MEMORY_KIB="1024",
-        RELAYCODE_ARGON2_TIME_COST="1",
-    )
-    return env
-
-
 def _relaycode(*args: str) -> list[str]:
     return [sys.executable, "-m", "relaycode.cli.main", *args]
 
 
 @pytest.fixture
 def server(settings: Settings) -> Iterator[tuple[subprocess.Popen[str], int]]:
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         _relaycode("serve", "--port", str(port)),
-        env=_env(settings),
+        env=server_env(settings),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -104,7 +85,11 @@ def test_codes_carry_the_served_port_and_a_lost_keyring_never_500s(
             assert http.post("/api/v1/scan", json={"text": scanned}).json()["verdict"] == "ours"
 
     rotate = subprocess.run(
-        _relaycode("keys", "rotate"), env=_env(settings), capture_output=True, text=True, timeout=60
+        _relaycode("keys", "rotate"),
+        env=server_env(settings),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert rotate.returncode == 1
     assert len(rotate.stderr.strip().splitlines()) == 1 and "not valid" in rotate.stderr
@@ -128,7 +113,7 @@ def test_the_cli_issues_codes_for_the_served_port(
     assert (settings.data_dir / "public_url").read_text().strip() == f"http://127.0.0.1:{port}"
     run = subprocess.run(
         _relaycode("codes", "issue", "--offer", str(offer["id"])),
-        env=_env(settings),
+        env=server_env(settings),
         capture_output=True,
         text=True,
         timeout=60,
@@ -145,8 +130,8 @@ def test_serve_refuses_to_start_without_its_keyring(client: TestClient, settings
     keyring = settings.data_dir / "keys" / "keyring.json"
     keyring.unlink()
     run = subprocess.run(
-        _relaycode("serve", "--port", str(_free_port())),
-        env=_env(settings),
+        _relaycode("serve", "--port", str(free_port())),
+        env=server_env(settings),
         capture_output=True,
         text=True,
         timeout=60,
@@ -206,7 +191,7 @@ def test_configured_public_url_wins(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_demo_prints_codes_for_the_served_port(
     no_public_url: None, settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    for name, value in _env(settings).items():
+    for name, value in server_env(settings).items():
         if name.startswith("RELAYCODE_"):
             monkeypatch.setenv(name, value)
     get_settings.cache_clear()

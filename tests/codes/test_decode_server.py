@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 from hostile_images import hostile_set
+from subprocess_env import free_port
 
 from relaycode.db.migrate import upgrade
 
@@ -27,13 +27,6 @@ PEAK_LIMIT_KB = 600 * 1024
 pytestmark = pytest.mark.skipif(
     not Path("/proc/self/status").exists(), reason="reads peak RSS from /proc"
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _status_kb(pid: int, field: str) -> int:
@@ -48,7 +41,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]
     data = tmp_path_factory.mktemp("decode-server")
     url = f"sqlite:///{data / 'relaycode.sqlite3'}"
     upgrade(url)
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "RELAYCODE_DATA_DIR": str(data),

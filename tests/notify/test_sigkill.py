@@ -3,7 +3,6 @@ and are delivered after the restart; SIGTERM ends open event streams cleanly."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from helpers import auth, register
 from notify_support import SSE, Receiver
 from sqlalchemy import select
 from standardwebhooks import Webhook
+from subprocess_env import free_port, server_env
 
 from relaycode.config import Settings
 from relaycode.db.engine import make_engine
@@ -26,22 +26,9 @@ from relaycode.models import WebhookDelivery
 STARTUP_SECONDS = 30.0
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def _env(settings: Settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RELAYCODE_")}
-    env.update(
-        RELAYCODE_DATA_DIR=str(settings.data_dir),
-        RELAYCODE_DATABASE_URL=settings.resolved_database_url,
-        RELAYCODE_ARGON2_MEMORY_KIB="1024",
-        RELAYCODE_ARGON2_TIME_COST="1",
+    return server_env(
+        settings,
         RELAYCODE_SIGNUPS_PER_ADDRESS="1000 per minute",
         RELAYCODE_WEBHOOK_ALLOW_PRIVATE="true",
         RELAYCODE_WEBHOOK_RETRY_BASE_SECONDS="0.3",
@@ -51,7 +38,6 @@ def _env(settings: Settings) -> dict[str, str]:
         RELAYCODE_WEBHOOK_LEASE_SECONDS="2",
         RELAYCODE_SSE_HEARTBEAT_SECONDS="30",
     )
-    return env
 
 
 @contextmanager
@@ -93,7 +79,7 @@ def _rows(settings: Settings) -> list[WebhookDelivery]:
 def test_pending_webhooks_survive_a_sigkill(settings: Settings, receiver: Receiver) -> None:
     receiver.default = 503  # the merchant's server is down: everything stays pending
     receiver.delay = 0.2  # and slow, so some messages are in flight at the kill
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     accepted: list[str] = []
     with serving(settings, port) as proc, httpx.Client(base_url=base, timeout=10) as c:
@@ -134,7 +120,7 @@ def test_pending_webhooks_survive_a_sigkill(settings: Settings, receiver: Receiv
     assert {r.event_id for r in rows} >= set(accepted)
     assert all(r.status == "pending" for r in rows)
     receiver.default, receiver.delay = 200, 0.0  # the merchant's server is back
-    with serving(settings, _free_port()):
+    with serving(settings, free_port()):
         deadline = time.monotonic() + 30
         while not all(r.status == "succeeded" for r in _rows(settings)):
             assert time.monotonic() < deadline, "pending webhooks were not delivered"
@@ -150,7 +136,7 @@ def test_pending_webhooks_survive_a_sigkill(settings: Settings, receiver: Receiv
 
 
 def test_sigterm_ends_open_streams_and_the_server(settings: Settings) -> None:
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     with serving(settings, port) as proc, httpx.Client(base_url=base, timeout=10) as c:
         stream = SSE(base, register(c, "alice"))
