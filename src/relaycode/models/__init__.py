@@ -2,6 +2,7 @@
 
 from relaycode.models.auth_session import AuthSession
 from relaycode.models.code import Code
+from relaycode.models.commission import Commission
 from relaycode.models.commission_rules import MerchantCommissionRules, OfferCommissionRules
 from relaycode.models.device import Device
 from relaycode.models.flash import ShownFlash
@@ -11,16 +12,19 @@ from relaycode.models.ledger_entry import LedgerEntry
 from relaycode.models.ledger_transaction import LedgerTransaction
 from relaycode.models.merchant import Membership, Merchant, MerchantApiKey
 from relaycode.models.offer import Offer
+from relaycode.models.order import Order, OrderRefund
 from relaycode.models.payment_attempt import PaymentAttempt, PaymentRefund
 from relaycode.models.provider_event import ProviderEvent
 from relaycode.models.review import ShareReview
 from relaycode.models.scan_event import ScanEvent
 from relaycode.models.user import User
 from relaycode.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from relaycode.models.withdrawal import Withdrawal
 
 __all__ = [
     "AuthSession",
     "Code",
+    "Commission",
     "Device",
     "InboxItem",
     "LedgerAccount",
@@ -32,6 +36,8 @@ __all__ = [
     "MerchantCommissionRules",
     "Offer",
     "OfferCommissionRules",
+    "Order",
+    "OrderRefund",
     "PaymentAttempt",
     "PaymentRefund",
     "ProviderEvent",
@@ -42,4 +48,5 @@ __all__ = [
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEndpoint",
+    "Withdrawal",
 ]
