@@ -50,3 +50,29 @@ def test_a_push_crosses_instances_and_survives_a_lost_listener(
             assert stream.next("inbox", timeout=10).id == str(r.json()["id"])
         finally:
             stream.close()
+
+
+def test_the_listener_stops_when_its_database_is_dropped(database_url: str) -> None:
+    """A dropped database never comes back: the listener ends instead of retrying for
+    the rest of the process (the end of a test run drops each worker's database)."""
+    from relaycode.notify.live import Broker, PgListener
+
+    url = sa.engine.make_url(database_url)
+    admin = sa.create_engine(
+        url.set(drivername="postgresql+psycopg", database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    name = f"{url.database}_gone"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    conninfo = url.set(drivername="postgresql", database=name).render_as_string(False)
+    listener = PgListener(conninfo, Broker(max_per_user=1, max_streams=1), poll=0.2).start()
+    try:
+        assert listener.connected.wait(10)
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        listener._thread.join(timeout=20)
+        assert not listener._thread.is_alive(), "the listener kept retrying a dropped database"
+    finally:
+        listener.stop()
+        admin.dispose()

@@ -163,6 +163,19 @@ def wake_after_commit(db: Session, user_id: int) -> None:
         db.execute(select(func.pg_notify(CHANNEL, f"{origin}:{user_id}")))
 
 
+def _database_gone(exc: Exception) -> bool:
+    """Server error 3D000: mapped to a class on a live connection; at connect time
+    psycopg only has the server's (English, by default) message."""
+    import psycopg
+
+    if isinstance(exc, psycopg.errors.InvalidCatalogName):
+        return True
+    text = str(exc)
+    return isinstance(exc, psycopg.OperationalError) and (
+        'FATAL:  database "' in text and '" does not exist' in text
+    )
+
+
 class PgListener:
     """LISTEN on one connection of its own, in a thread; reconnects until stopped."""
 
@@ -199,9 +212,14 @@ class PgListener:
                     while not self._stop.is_set():
                         for note in conn.notifies(timeout=self.poll):
                             self._deliver(note.payload)
-            except Exception as exc:  # psycopg.Error, OSError: reconnect, never die
+            except Exception as exc:  # psycopg.Error, OSError: reconnect, never die ...
                 self.connected.clear()
                 if self._stop.is_set():
+                    return
+                if _database_gone(exc):
+                    # ... unless the database itself was dropped: nothing will arrive
+                    # again, and retrying forever only fills the log (a test's dropped DB).
+                    log.error("inbox listener stops: %s", exc)
                     return
                 self.reconnects += 1
                 log.warning("inbox listener lost its connection (%s); reconnecting", exc)
