@@ -71,3 +71,20 @@ def test_a_revoked_demo_token_is_replaced(cli: CliRunner, client: TestClient) ->
     assert new != old and _me(client, new) == "alice"
     assert client.get("/api/v1/me", headers=auth(old)).status_code == 401
     assert again["buyer"]["token"] == first["buyer"]["token"]
+
+
+def test_the_demo_merchant_pays_its_sharers_and_keeps_changed_rules(
+    cli: CliRunner, client: TestClient
+) -> None:
+    demo = _demo(cli)
+    owner, slug = auth(demo["merchant"]["token"]), demo["merchant"]["slug"]
+    r = client.get(f"/api/v1/merchants/{slug}/commission-rules", headers=owner)
+    assert r.status_code == 200, r.text
+    rules = r.json()["rules"]
+    assert rules["levels"][0]["percent_bp"] == 1000 and rules["max_depth"] == 1
+    changed = {"currency": "CNY", "levels": [{"percent_bp": 500}], "max_depth": 1}
+    r = client.put(f"/api/v1/merchants/{slug}/commission-rules", json=changed, headers=owner)
+    assert r.status_code == 200, r.text
+    _demo(cli)  # a second run leaves the merchant's own choice alone
+    r = client.get(f"/api/v1/merchants/{slug}/commission-rules", headers=owner)
+    assert r.json()["rules"]["levels"][0]["percent_bp"] == 500

@@ -107,6 +107,7 @@ def demo(
         merchant = merchant_repo.merchant_by_slug(db, MERCHANT[0]) or merchants.create_merchant(
             db, users["merchant"], *MERCHANT
         )
+        demo_accounts.commission_rules_once(db, merchant, operator_max_depth=s.commission_max_depth)
         offers: list[dict[str, Any]] = []
         for spec in OFFERS:
             offer = catalog_repo.offer_by_sku(db, merchant.id, spec["sku"]) or create_offer(

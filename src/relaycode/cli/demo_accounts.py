@@ -1,4 +1,5 @@
-"""The demo's API tokens and the buyer's wallet top-up (``relaycode demo``).
+"""The demo's API tokens, the buyer's wallet top-up and the merchant's commission rules
+(``relaycode demo``).
 
 Tokens are kept only as hashes in the database, so the demo keeps the secrets it made
 in ``<data dir>/demo-tokens.json`` (0600, beside the keyring) and prints the same ones
@@ -15,13 +16,16 @@ from sqlalchemy.orm import Session
 
 from relaycode.config import Settings
 from relaycode.identity import service as identity
-from relaycode.models import User
+from relaycode.models import Merchant, User
 from relaycode.payments import wallet
 from relaycode.privatefile import write_private_text
+from relaycode.referrals import commission_rules
+from relaycode.referrals.commission_math import CommissionRules, LevelRule
 
 TOKENS_FILE = "demo-tokens.json"
 DEVICE_LABEL = "relaycode demo"
 TOPUP = (100_000, "CNY")  # the buyer's wallet: CN¥1,000.00, granted once
+LEVEL_1_BP = 1000  # whoever shared to the buyer earns 10 % of the sale
 
 
 def saved_tokens(settings: Settings) -> dict[str, str]:
@@ -67,3 +71,18 @@ def top_up(db: Session, buyer: User) -> int:
         idempotency_key=f"demo:topup:{buyer.id}:{currency}",
     )
     return done.balance_minor
+
+
+def commission_rules_once(db: Session, merchant: Merchant, *, operator_max_depth: int) -> None:
+    """Give the demo merchant rules that pay the sharer, unless it has rules already (an
+    operator who changed them in the dashboard keeps theirs on the next run)."""
+    if commission_rules.merchant_row(db, merchant.id) is not None:
+        return
+    rules = CommissionRules(
+        currency=TOPUP[1],
+        levels=(LevelRule(LEVEL_1_BP, 0),),
+        max_depth=1,
+        operator_max_depth=operator_max_depth,
+        hold_days=7,
+    )
+    commission_rules.set_merchant_rules(db, merchant, rules, expected_version=None)
