@@ -43,8 +43,8 @@ class Shop:
     devices: dict[str, int] = field(default_factory=dict)
 
 
-def make_user(s: Session, name: str, shop: Shop) -> int:
-    user = User(username=name, pseudonym=new_public_id())
+def make_user(s: Session, name: str, shop: Shop, tag: str = "") -> int:
+    user = User(username=name + tag, pseudonym=new_public_id())
     s.add(user)
     s.flush()
     device = Device(device_uid=secrets.token_hex(8), user_id=user.id)
@@ -59,9 +59,11 @@ def make_shop(
     db: Database,
     rules: CommissionRules | None = None,
     people: tuple[str, ...] = ("alice", "bob", "carol", "dave", "erin", "buyer"),
+    tag: str = "",
 ) -> Shop:
+    """A merchant, an offer and ``people``; ``tag`` makes names unique (many shops)."""
     with db.transaction() as s:
-        merchant = Merchant(slug="shop", name="Shop")
+        merchant = Merchant(slug="shop" + tag, name="Shop")
         s.add(merchant)
         s.flush()
         offer = Offer(merchant_id=merchant.id, title="Green tea", price_minor=10_000)
@@ -69,7 +71,7 @@ def make_shop(
         s.flush()
         shop = Shop(merchant.id, offer.id)
         for name in people:
-            make_user(s, name, shop)
+            make_user(s, name, shop, tag)
         if rules is not None:
             set_merchant_rules(s, merchant, rules, expected_version=None)
     return shop
