@@ -3,12 +3,17 @@ released together (tests/live.py), on SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections import Counter
+from pathlib import Path
 
 from helpers import register
 from live import clients, close_all, live_app, race
 from order_support import balance, fund, ledger_ok, order, shop
 from sqlalchemy import func, select
+from subprocess_env import server_env
 
 from relaycode.config import Settings
 from relaycode.models import LedgerTransaction, Order, PaymentAttempt
@@ -65,3 +70,10 @@ def test_fifty_payments_beyond_the_balance_pay_what_fits(settings: Settings) -> 
             assert paid == fits
             assert s_.scalar(select(func.count()).select_from(Order)) == fits
         ledger_ok(db)
+    # And the operator's own check, as a separate process: exit 0 only when consistent.
+    cli = Path(sys.executable).with_name("relaycode")
+    done = subprocess.run(
+        [os.fspath(cli), "ledger", "check"], env=server_env(settings), capture_output=True,
+        timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
