@@ -14,10 +14,13 @@ from relaycode.deps import DbDep, StateDep
 from relaycode.identity.auth import PrincipalDep
 from relaycode.web import (
     auth_pages,
+    checkout,
     commission_pages,
     dashboard,
     inbox_page,
+    merchant_orders,
     offer_form,
+    order_pages,
     public,
     shares,
     shop,
@@ -67,5 +70,8 @@ for module in (
     shares,
     shop,
     wallet,
+    checkout,
+    order_pages,
+    merchant_orders,
 ):
     router.include_router(module.router)
