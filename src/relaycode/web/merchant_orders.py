@@ -89,7 +89,8 @@ def orders_page(
     )
     names = _names(db, {o.buyer_user_id for o, _offer in found.items})
     rows = [Row(o, offer.title, names.get(o.buyer_user_id, "")) for o, offer in found.items]
-    csv_url = orders_path(merchant.slug) + ".csv" + (f"?status={status}" if status else "")
+    # The API's export (orders/endpoints.py), which the session cookie opens too.
+    csv_url = f"/api/v1/merchants/{merchant.id}/orders.csv" + (f"?status={status}" if status else "")
     context = {
         "user": principal.user,
         "merchant": merchant,
