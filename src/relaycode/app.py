@@ -49,6 +49,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.rc = state
+    from relaycode.orders import paying
+
+    paying.configure(operator_max_depth=settings.commission_max_depth)
     app.state.notify = notify
     install_error_handlers(app)
     app.add_exception_handler(SignInRequired, sign_in_redirect)
@@ -71,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from relaycode.identity.endpoints import router as identity_router
     from relaycode.merchants.endpoints import router as merchants_router
     from relaycode.notify.endpoints import router as notify_router
+    from relaycode.orders.endpoints import router as orders_router
     from relaycode.payments.endpoints import router as wallet_router
     from relaycode.payments.stripe_endpoints import router as stripe_router
     from relaycode.referrals.commission_endpoints import router as commission_router
@@ -88,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(wallet_router, prefix="/api/v1")
     app.include_router(commission_router, prefix="/api/v1")
     app.include_router(notify_router, prefix="/api/v1")
+    app.include_router(orders_router, prefix="/api/v1")
     app.include_router(pages_router)
     install_api_docs(app)
     install_openapi(app)

@@ -59,7 +59,9 @@ class Settings(BaseSettings):
     # Payments (payments/, docs/payments.md). Which provider takes which payment method:
     # a built-in name ("stripe") or "package.module:Class", for every merchant, and per
     # merchant (by slug) where one differs: {"card": "stripe"}, {"shop": {"card": "..."}}.
-    payment_providers: dict[str, str] = Field(default_factory=lambda: {"card": "stripe"})
+    payment_providers: dict[str, str] = Field(
+        default_factory=lambda: {"card": "stripe", "wallet": "wallet"}
+    )
     payment_merchant_providers: dict[str, dict[str, str]] = Field(default_factory=dict)
     # Stripe: disabled (503 provider_unavailable) while the secret key is unset.
     stripe_secret_key: SecretStr | None = None

@@ -105,6 +105,16 @@ OPERATIONS: dict[str, Op] = {
     ),
     "POST /api/v1/merchants/{merchant_id}/webhooks/{webhook_id}"
     "/deliveries/{delivery_id}/replay": Op("session", (403, 409)),
+    # orders/ (docs/orders.md): 409 insufficient_funds / offer_not_on_sale / not_*able,
+    # 410 code_revoked / code_expired, 503 provider_unavailable
+    "POST /api/v1/orders": Op("session", (404, 409, 410, 503)),
+    "GET /api/v1/orders/{order_id}": Op("session_or_key"),
+    "GET /api/v1/me/orders": Op("session", (400,)),
+    "GET /api/v1/merchants/{merchant_id}/orders": Op("session_or_key", (400, 403)),
+    "GET /api/v1/merchants/{merchant_id}/orders.csv": Op("session_or_key", (403,)),
+    "POST /api/v1/orders/{order_id}/fulfil": Op("session_or_key", (403, 409)),
+    "POST /api/v1/orders/{order_id}/cancel": Op("session_or_key", (403, 409, 503)),
+    "POST /api/v1/orders/{order_id}/refund": Op("session_or_key", (403, 409, 503)),
 }
 
 SCHEMES = {

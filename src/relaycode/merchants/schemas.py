@@ -10,7 +10,9 @@ from relaycode.safetext import Line
 
 Role = Literal["owner", "staff", "verifier"]
 # What a merchant's own systems may be allowed to do with one of its keys.
-ApiKeyScope = Literal["offers:read", "offers:write", "codes:issue", "scan"]
+ApiKeyScope = Literal[
+    "offers:read", "offers:write", "codes:issue", "scan", "orders:read", "orders:write"
+]
 ROLES: tuple[str, ...] = get_args(Role)
 API_KEY_SCOPES: tuple[str, ...] = get_args(ApiKeyScope)
 

@@ -17,8 +17,10 @@ from relaycode.config import Settings
 from relaycode.payments.provider import PaymentProvider, ProviderUnavailable
 from relaycode.payments.stripe_provider import NotConfigured
 
-# The wallet joins this table when payments/ledger.py provides the protocol.
-BUILTIN: dict[str, str] = {"stripe": "relaycode.payments.stripe_provider:StripeProvider"}
+BUILTIN: dict[str, str] = {
+    "stripe": "relaycode.payments.stripe_provider:StripeProvider",
+    "wallet": "relaycode.payments.wallet_provider:WalletProvider",
+}
 Loaded = PaymentProvider | str  # a provider, or why it is unavailable
 
 
