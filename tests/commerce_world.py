@@ -80,6 +80,5 @@ def seed(state: Any, *, methods: tuple[str, ...] = ("wallet",), topup: int = TOP
             code_text=codes.code_text(state.settings, state.keyring, code) or "",
             merchant_id=merchant.id,
             physical_offer_id=physical.id,
-            physical_code_text=codes.code_text(state.settings, state.keyring, physical_code)
-            or "",
+            physical_code_text=codes.code_text(state.settings, state.keyring, physical_code) or "",
         )

@@ -188,14 +188,16 @@ def test_the_merchant_fulfils_and_refunds(client: TestClient, app: Any, world: W
     detail = client.get(f"{ORDERS}/{second.id}?lang=en").text
     key = re.search(r'name="idempotency_key" value="([^"]+-part)"', detail)
     assert key and "Refundable: CN¥128.00" in detail
-    bad = _post(client, f"{ORDERS}/{second.id}/refund?lang=en",
-                {"kind": "partial", "amount": "twelve", "idempotency_key": key.group(1)})  # fmt: skip
+    part_key = key.group(1)
+    refund = f"{ORDERS}/{second.id}/refund"
+    bad = _post(client, refund + "?lang=en",
+                {"kind": "partial", "amount": "twelve", "idempotency_key": part_key})  # fmt: skip
     assert bad.status_code == 422 and "Type an amount to refund" in bad.text
-    too_much = _post(client, f"{ORDERS}/{second.id}/refund?lang=en",
-                     {"kind": "partial", "amount": "500", "idempotency_key": key.group(1)})  # fmt: skip
+    too_much = _post(client, refund + "?lang=en",
+                     {"kind": "partial", "amount": "500", "idempotency_key": part_key})  # fmt: skip
     assert too_much.status_code == 409, too_much.text[:500]
-    part = _post(client, f"{ORDERS}/{second.id}/refund",
-                 {"kind": "partial", "amount": "28.00", "idempotency_key": key.group(1)})  # fmt: skip
+    part = _post(client, refund,
+                 {"kind": "partial", "amount": "28.00", "idempotency_key": part_key})  # fmt: skip
     assert part.status_code == 303, part.text[:500]
     shown = client.get(part.headers["location"] + "?lang=en").text
     assert f"Refunded CN¥28.00 on order {second.id}" in shown

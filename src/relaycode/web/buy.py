@@ -17,8 +17,7 @@ from fastapi import Request
 from sqlalchemy.orm import Session
 
 from relaycode.catalog.status import effective_status
-from relaycode.codes.answers import code_text
-from relaycode.codes.schemas import CodeOut
+from relaycode.codes import answers
 from relaycode.db.base import utcnow
 from relaycode.identity.auth import Principal
 from relaycode.models import Merchant, Offer
@@ -79,12 +78,12 @@ def methods_for(state: AppState, offer: Offer, merchant: Merchant) -> list[str]:
     return [m for m in dict.fromkeys(listed) if m in takes]
 
 
-def page_code_text(db: Session, state: AppState, offer: Offer, code: CodeOut | None) -> str | None:
+def page_code_text(db: Session, state: AppState, offer: Offer, shown: str | None) -> str | None:
     """The code in the page's address, else the offer's own code (its oldest that scans)."""
-    if code is not None and code.text:
-        return code.text
+    if shown:
+        return shown
     root = referrals_repo.root_code(db, offer.id, utcnow())
-    return code_text(state.settings, state.keyring, root) if root else None
+    return answers.code_text(state.settings, state.keyring, root) if root else None
 
 
 def _exponent(currency: str) -> int:
@@ -102,7 +101,7 @@ def buy_form(
     merchant: Merchant,
     principal: Principal,
     *,
-    code: CodeOut | None,
+    code_text: str | None,
     via: str | None = None,
     values: dict[str, str] | None = None,
     errors: list[Any] | None = None,
@@ -110,7 +109,7 @@ def buy_form(
     back: str | None = None,
 ) -> BuyForm | None:
     """The form's context; None when the page has nothing to buy through (no code)."""
-    text = page_code_text(db, state, offer, code)
+    text = page_code_text(db, state, offer, code_text)
     if text is None:
         return None
     back = back or here(request)

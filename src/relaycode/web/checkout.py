@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from relaycode.catalog.service import image_url
-from relaycode.codes.schemas import CodeOut
 from relaycode.deps import DbDep, StateDep
 from relaycode.errors import AppError, NotFound
 from relaycode.identity.auth import Principal, PrincipalDep
@@ -94,11 +93,10 @@ def _again(
     """The checkout page: the offer and the form as sent, with why it was refused."""
     merchant = merchant_repo.merchant_by_id(db, offer.merchant_id)
     assert merchant is not None
-    code_text = text(form, "code")[:2048]
-    code = CodeOut.model_construct(text=code_text) if code_text else None
     back = safe_next(text(form, "back"), f"/offers/{offer.id}")
     form_ = buy.buy_form(
-        request, db, state, offer, merchant, principal, code=code, values=values,
+        request, db, state, offer, merchant, principal, code_text=text(form, "code")[:2048],
+        values=values,
         errors=errors, idempotency_key=text(form, "idempotency_key")[:200] or None, back=back,
     )  # fmt: skip
     context = {

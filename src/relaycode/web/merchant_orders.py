@@ -90,7 +90,9 @@ def orders_page(
     names = _names(db, {o.buyer_user_id for o, _offer in found.items})
     rows = [Row(o, offer.title, names.get(o.buyer_user_id, "")) for o, offer in found.items]
     # The API's export (orders/endpoints.py), which the session cookie opens too.
-    csv_url = f"/api/v1/merchants/{merchant.id}/orders.csv" + (f"?status={status}" if status else "")
+    csv_url = f"/api/v1/merchants/{merchant.id}/orders.csv" + (
+        f"?status={status}" if status else ""
+    )
     context = {
         "user": principal.user,
         "merchant": merchant,

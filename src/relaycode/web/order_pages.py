@@ -15,7 +15,8 @@ from relaycode.errors import AppError, NotFound
 from relaycode.identity import repository as id_repo
 from relaycode.merchants import repository as merchant_repo
 from relaycode.models import Code, Offer, Order, PaymentAttempt
-from relaycode.orders import repository as orders_repo
+from relaycode.orders import paying
+from relaycode.orders import service as orders
 from relaycode.payments.attempts import StartedPayment
 from relaycode.payments.card_step import CardStep, card_step, card_step_csp
 from relaycode.state import AppState
@@ -63,14 +64,14 @@ def _card(
     db: Session, state: AppState, order: Order, attempt: PaymentAttempt | None
 ) -> CardStep | None:
     """The card step while a card payment waits for the buyer (Stripe's client secret is
-    asked of Stripe each time: it is never stored)."""
-    if order.status != "pending" or attempt is None or attempt.provider_ref is None:
-        return None
-    if attempt.status not in ("pending", "failed"):
+    asked of Stripe each time the page is drawn: it is never stored)."""
+    if order.status != "pending" or attempt is None:
         return None
     try:
         provider = state.payments.named(attempt.provider)
-        action = provider.retrieve(db, attempt.provider_ref).action
+        action = paying.pending_action(db, provider, order)
+        if action is None:
+            return None
         return card_step(provider, StartedPayment(attempt, action, False))
     except AppError:
         return None  # Stripe unreachable or unconfigured: the page still shows the order
@@ -120,9 +121,7 @@ def order_page(
 @router.get("/me/orders")
 def my_orders(request: Request, db: ReadDbDep, principal: SignedInDep) -> Response:
     user = principal.signed_in_user()
-    found = orders_repo.buyer_page(
-        db, user.id, status=None, cursor=cursor_of(request), limit=PAGE_SIZE
-    )
+    found = orders.buyer_orders(db, user.id, cursor=cursor_of(request), limit=PAGE_SIZE)
     merchants = {
         o.merchant_id: merchant_repo.merchant_by_id(db, o.merchant_id) for o, _offer in found.items
     }

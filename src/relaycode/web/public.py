@@ -92,7 +92,7 @@ def offer_page(
             offer,
             merchant,
             principal,
-            code=code,
+            code_text=code.text if code else None,
             via=by.name if by is not None and not by.mine else None,
         ),
     }
