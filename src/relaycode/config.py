@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     # Commissions: the operator's hard cap on referral levels paid (merchants choose up to
     # this many). Deeper chains count as pyramid selling in China and elsewhere.
     commission_max_depth: int = Field(default=3, ge=1, le=10)
+    # How often the worker loop (serve's thread, `relaycode worker`) releases commissions
+    # whose hold period is over (pending -> available).
+    commission_release_seconds: float = Field(default=60.0, gt=0, le=86400)
     # argon2id cost; tests lower it, production keeps the library's defaults.
     argon2_memory_kib: int = 65536
     argon2_time_cost: int = 3

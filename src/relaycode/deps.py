@@ -57,8 +57,14 @@ async def _transaction(session: Session) -> AsyncIterator[Session]:
 
 
 async def get_db(request: Request) -> AsyncIterator[Session]:
-    async for session in _transaction(request.app.state.rc.db.sessionmaker()):
-        yield session
+    """The request's writable transaction, once one of the database's write slots is
+    free (db/write_slots.py): a burst of writes queues here, in the event loop, instead
+    of filling every worker thread with handlers that wait for commits that then find
+    no thread to run on."""
+    db = request.app.state.rc.db
+    async with db.write_slots.slot():
+        async for session in _transaction(db.sessionmaker()):
+            yield session
 
 
 async def get_read_db(request: Request) -> AsyncIterator[Session]:

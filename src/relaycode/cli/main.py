@@ -1,5 +1,5 @@
 """relaycode — the command line: serve, worker, demo, admin, db, keys, codes, payments, wallet,
-ledger."""
+ledger, commissions."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import typer
 
 import relaycode.cli.admin as admin
 import relaycode.cli.codes as codes
+import relaycode.cli.commissions as commissions
 import relaycode.cli.db as db
 import relaycode.cli.demo as demo
 import relaycode.cli.keys as keys
@@ -26,6 +27,7 @@ app.add_typer(codes.app, name="codes", help="Issue, render, decode, inspect and 
 app.add_typer(payments.app, name="payments", help="Payment providers: the Stripe webhook secret.")
 app.add_typer(wallet.app, name="wallet", help="Wallets: an operator's top-up grant.")
 app.add_typer(ledger.app, name="ledger", help="The wallet ledger: check its consistency.")
+app.add_typer(commissions.app, name="commissions", help="Commissions: release those due.")
 app.command("demo")(demo.demo)
 
 

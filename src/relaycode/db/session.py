@@ -15,13 +15,16 @@ from sqlalchemy import Engine, Select
 from sqlalchemy.orm import Session, sessionmaker
 
 from relaycode.db.raw import CompiledQuery, RawReader
+from relaycode.db.write_slots import WriteSlots
 
 T = TypeVar("T")
 
 
 class Database:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, max_writers: int | None = None) -> None:
         self.engine = engine
+        # Writable request sessions open at once (db/write_slots.py, deps.get_db).
+        self.write_slots = WriteSlots(engine, max_writers)
         self.sessionmaker = sessionmaker(bind=engine, expire_on_commit=False)
         self._compiled: dict[Select[Any], CompiledQuery] = {}
         self.readonly_engine = engine.execution_options(readonly=True)

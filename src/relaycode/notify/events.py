@@ -19,6 +19,7 @@ EVENT_TYPES: dict[str, str] = {
     "payment.failed": "A payment failed",
     "commission.created": "A referrer earned a commission on an order",
     "commission.reversed": "A commission was reversed (a refund)",
+    "commission.available": "A commission's hold period ended: the referrer may withdraw it",
     "webhook.test": "A test message sent from the dashboard or the API",
 }
 TEST_EVENT = "webhook.test"

@@ -33,6 +33,9 @@ INBOX_KINDS: tuple[str, ...] = (
     "payment_failed",
     "commission_earned",
     "commission_reversed",
+    "commission_available",
+    "withdrawal_approved",
+    "withdrawal_rejected",
     "order_new",
     "test",
 )

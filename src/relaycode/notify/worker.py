@@ -63,6 +63,11 @@ class DeliveryWorker:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        # The same loop releases commissions whose hold is over (imported here: the
+        # referrals slice itself calls into notify).
+        from relaycode.referrals.release_runner import Releaser
+
+        self.releaser = Releaser(db, settings.commission_release_seconds)
 
     # ---- one round ---------------------------------------------------------------
 
@@ -98,6 +103,7 @@ class DeliveryWorker:
 
     def drain(self, *, rounds: int = 1000) -> int:
         """Run rounds until nothing is due now (the CLI's ``--once``); bounded."""
+        self.releaser.tick()
         total = 0
         for _ in range(rounds):
             done = self.run_once()
@@ -119,6 +125,7 @@ class DeliveryWorker:
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
+                self.releaser.tick()
                 busy = self.run_once() > 0
             except Exception:  # the database away, a bug: log, wait, try again
                 log.exception("webhook worker round failed")

@@ -24,6 +24,7 @@ from relaycode.notify.service import emit, notify_merchant_staff, notify_user
 from relaycode.payments import ledger
 from relaycode.payments.attempts import apply_status
 from relaycode.payments.provider import BuyerAction, PaymentProvider, ProviderUnavailable
+from relaycode.referrals.commissions import record_for_order
 
 if TYPE_CHECKING:
     from relaycode.orders.service import Context
@@ -122,8 +123,6 @@ def mark_paid(db: Session, order: Order, attempt: PaymentAttempt) -> bool:
     """The order (row-locked by the caller) is paid by ``attempt``; False if it was
     already. Posts the clearing → merchant movement for remote providers, records the
     commissions and tells the buyer, the merchant's staff and its webhooks."""
-    from relaycode.orders.commissions_bridge import record_for_order
-
     if order.status not in ("pending", "cancelled"):
         return False
     if order.status == "cancelled":

@@ -21,9 +21,9 @@ from relaycode.identity.auth import Principal
 from relaycode.models import Order, OrderRefund, PaymentAttempt
 from relaycode.orders import access, paying, pricing
 from relaycode.orders import repository as repo
-from relaycode.orders.commissions_bridge import reverse_for_refund
 from relaycode.payments import ledger
 from relaycode.payments.attempts import refund_payment
+from relaycode.referrals.commissions import reverse_for_refund
 
 if TYPE_CHECKING:
     from relaycode.orders.service import Context

@@ -43,6 +43,9 @@ KINDS: dict[str, AccountKind] = {
         AccountKind("commissions_pending", "user", False, "commissions earned, still on hold"),
         AccountKind("commissions_available", "user", False, "commissions that may be withdrawn"),
         AccountKind("withdrawals_pending", "user", False, "withdrawals awaiting an operator"),
+        # Negative: commissions reversed after the referrer had withdrawn them, owed back
+        # and settled from their next released commissions (docs/commissions.md).
+        AccountKind("commissions_owed", "user", True, "reversed commissions still owed back"),
         AccountKind("merchant", "merchant", False, "sales proceeds owed to a merchant"),
         AccountKind("platform_revenue", "platform", False, "the platform's own commissions"),
         AccountKind("platform_grants", "platform", True, "top-ups granted by operators"),
