@@ -9,7 +9,6 @@ Also: every order page screenshotted at a phone's size in English and Chinese
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 from pathlib import Path
@@ -26,9 +25,6 @@ PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 30_000
 CODE_TEXT = re.compile(r"HTTPS?://[A-Z0-9.:-]+/C/[A-Z2-7]{42}")
 ORDERS = f"/dashboard/m/{SLUG}/orders"
-# The commissions come from referrals/commissions.py (record_for_order /
-# reverse_for_refund), another slice of issue 6.
-HAVE_COMMISSIONS = importlib.util.find_spec("relaycode.referrals.commissions") is not None
 
 
 def context(browser: Any, lang: str) -> Any:
@@ -64,10 +60,6 @@ def shot(page: Any, tmp_path: Path, name: str) -> Path:
     return path
 
 
-@pytest.mark.skipif(
-    not HAVE_COMMISSIONS,
-    reason="needs relaycode.referrals.commissions (record_for_order / reverse_for_refund)",
-)
 def test_share_buy_commission_live_then_refund_reverses_it(
     live_server: Any, launch_chromium: Any, tmp_path: Path
 ) -> None:
