@@ -14,11 +14,14 @@ import re
 from pathlib import Path
 from typing import Any
 
+import later_provider
 import pytest
 from commerce_world import PASSWORD, SLUG, seed
+from live import live_app
 from sqlalchemy import select
 
-from relaycode.models import Order
+from relaycode.models import Order, PaymentAttempt
+from relaycode.payments.attempts import apply_status
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
@@ -205,3 +208,37 @@ def fits(page: Any) -> None:
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= PHONE["width"], (page.url, width)
     assert page.problems == [], page.problems
+
+
+def test_the_order_page_follows_a_payment_that_settles_later(
+    settings: Any, launch_chromium: Any, tmp_path: Path
+) -> None:
+    """An order paid through a provider that answers later (Alipay, WeChat Pay: here a
+    stand-in): its page shows it pending, then paid the moment the payment settles,
+    without a reload (the buyer's inbox event over SSE; static/order.js)."""
+    later = {"payment_providers": {"wallet": "wallet", "alipay": later_provider.SETTING}}
+    with live_app(settings.model_copy(update=later)) as (base, app):
+        state = app.state.rc
+        world = seed(state, methods=("alipay",))
+        ctx = context(launch_chromium(), "zh-CN")
+        b = new_page(ctx)
+        sign_in(b, base, "bob")
+        b.goto(f"{base}/offers/{world.offer_id}")
+        assert b.locator("input[name=payment_method][value=alipay]").is_checked()
+        with b.expect_navigation():
+            b.click("[data-buy-form] [data-action=buy]")
+        badge = b.locator("[data-order-badge]")
+        assert badge.get_attribute("data-order-badge") == "pending"
+        b.wait_for_selector("[data-rc-live].is-live")
+        b.evaluate("() => { window.notReloaded = true; }")
+        shot(b, tmp_path, "zh-CN-order-pending")
+        with state.db.transaction() as db:  # the provider's notification, as it were
+            (attempt,) = db.scalars(select(PaymentAttempt))
+            apply_status(db, attempt, "succeeded", source="test")
+        b.wait_for_selector("[data-order-badge=paid]")
+        assert b.evaluate("() => window.notReloaded") is True
+        assert "已付款" in b.locator("[data-payment-state]").inner_text()
+        assert b.locator("[data-order-announce]").inner_text() == "订单状态已更新。"
+        shot(b, tmp_path, "zh-CN-order-paid-live")
+        fits(b)
+        ctx.close()
