@@ -69,3 +69,16 @@ def ledger_ok(db: Database) -> None:
 def error(r: httpx.Response) -> str:
     code: str = r.json()["error"]["code"]
     return code
+
+
+def share(client: Any, token: str, code: str) -> str:
+    r = client.post("/api/v1/shares", json={"code": code}, headers=auth(token))
+    assert r.status_code in (200, 201), r.text
+    text: str = r.json()["code"]
+    return text
+
+
+def rules(client: Any, s: Shop, slug: str = "shop", **values: Any) -> None:
+    body = {"currency": "CNY", "levels": [{"percent_bp": 1000}], "max_depth": 1, **values}
+    r = client.put(f"/api/v1/merchants/{slug}/commission-rules", json=body, headers=auth(s.owner))
+    assert r.status_code == 200, r.text

@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from helpers import auth, issue, merchant_with_offer, register
 
 from relaycode.openapi import OPERATIONS
+from relaycode.payments import wallet
 
 ERROR_REF = "#/components/schemas/Error"
 
@@ -95,7 +96,7 @@ def world(client: TestClient) -> dict[str, str]:
     code_id = client.get(f"/api/v1/offers/{offer['id']}/codes", headers=auth(token)).json()[
         "items"
     ][0]
-    scopes = ["offers:read", "offers:write", "codes:issue", "scan"]
+    scopes = ["offers:read", "offers:write", "codes:issue", "scan", "orders:read", "orders:write"]
     r = client.post(
         "/api/v1/merchants/shop/api-keys",
         json={"name": "all", "scopes": scopes},
@@ -113,7 +114,17 @@ def world(client: TestClient) -> dict[str, str]:
     sent = client.post(f"/api/v1/merchants/{mid}/webhooks/{hook_id}/test", headers=auth(token))
     assert sent.status_code == 202, sent.text
     log = client.get(f"/api/v1/merchants/{mid}/webhooks/{hook_id}/deliveries", headers=auth(token))
+    with client.app.state.rc.db.transaction() as db:  # type: ignore[attr-defined]
+        wallet.grant_to(db, "alice", 5000, "CNY")
+    text = issue(client, token, offer["id"])
+    bought = client.post(
+        "/api/v1/orders",
+        json={"code": text, "quantity": 1, "payment_method": "wallet"},
+        headers={**auth(token), "Idempotency-Key": "world"},
+    )
+    assert bought.status_code == 201, bought.text
     return {
+        "order_id": str(bought.json()["id"]),
         "merchant_id": str(mid),
         "webhook_id": str(hook_id),
         "delivery_id": str(log.json()["items"][0]["id"]),
@@ -149,6 +160,8 @@ BODIES: dict[str, Any] = {
         "url": "https://hooks.example.com/2",
         "events": ["order.paid"],
     },
+    "POST /api/v1/orders": {"code": "hello", "quantity": 1, "payment_method": "wallet"},
+    "POST /api/v1/orders/{order_id}/refund": {"amount": 1},
 }
 
 

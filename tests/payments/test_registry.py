@@ -14,7 +14,7 @@ from relaycode.payments.stripe_provider import StripeProvider
 
 def test_stripe_is_unavailable_until_configured(settings: Settings) -> None:
     providers = PaymentProviders.from_settings(settings)
-    assert providers.methods("shop") == []
+    assert providers.methods("shop") == ["wallet"]  # the wallet needs no configuration
     for ask in (lambda: providers.for_merchant("shop", "card"), lambda: providers.named("stripe")):
         with pytest.raises(AppError) as exc:
             ask()
@@ -31,7 +31,7 @@ def test_configured_stripe_takes_cards(stripe_settings: Settings) -> None:
     assert isinstance(card, StripeProvider)
     assert providers.for_merchant(None, "card") is card is providers.named("stripe")
     assert card.js_url == f"{stripe_settings.stripe_api_base}/js.stripe.com/v3/"
-    assert providers.methods(None) == ["card"]
+    assert providers.methods(None) == ["card", "wallet"]
 
 
 def test_a_merchant_of_its_own(stripe_settings: Settings) -> None:

@@ -100,9 +100,7 @@ def place_order(
         quantity=data.quantity,
         payment_method=data.payment_method,
         idempotency_key=idempotency_key,
-        delivery_address=data.delivery_address.model_dump(exclude_none=True)
-        if data.delivery_address
-        else None,
+        delivery_address=data.delivery_address,
         device_id=principal.device.id if principal.device is not None else None,
     )
     if not placed.created:

@@ -22,7 +22,8 @@ METHOD_PATTERN = r"^[a-z][a-z0-9_]{0,31}$"
 
 
 class AddressIn(BaseModel):
-    """Where physical goods go. Personal data: it lives on the order, never in a code."""
+    """Where physical goods go (the shape pages may use for their forms; the service
+    checks it again: orders/pricing.clean_address). Personal data: on the order only."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -42,9 +43,17 @@ class OrderIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     code: str = Field(min_length=1, max_length=2048, description="Offer or share code text")
-    quantity: int = Field(default=1, ge=1, le=MAX_QUANTITY, strict=True)
-    payment_method: str = Field(min_length=1, max_length=32, pattern=METHOD_PATTERN)
-    delivery_address: AddressIn | None = None
+    # Bounds are checked by the service, so that they answer codes of their own
+    # (``bad_quantity``, ``payment_method_unavailable``, ``bad_address``).
+    quantity: int = Field(default=1, strict=True, description=f"1 to {MAX_QUANTITY}")
+    payment_method: str = Field(
+        min_length=1, max_length=64, description="One of the offer's payment methods: wallet, card"
+    )
+    delivery_address: dict[str, Any] | None = Field(
+        default=None,
+        description="For physical goods: name, phone, line1, city, country (ISO 3166 "
+        "alpha-2) and optionally line2, region, postcode (orders/pricing.py checks them)",
+    )
 
 
 class RefundIn(BaseModel):

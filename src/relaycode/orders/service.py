@@ -26,6 +26,7 @@ back whole, so no order is left behind and the same submit after a top-up pays.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -71,6 +72,7 @@ __all__ = [
     "visible_order",
 ]
 ORDERABLE_KINDS = ("offer", "share")
+METHOD = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 HANDLERS = handlers.on_order_payment  # imported for its registration with payments/events
 
 
@@ -151,7 +153,7 @@ def place_order(
     key = pricing.check_key(idempotency_key)
     quantity = pricing.check_quantity(quantity)
     address = pricing.clean_address(delivery_address)
-    if not isinstance(payment_method, str) or not 1 <= len(payment_method) <= 32:
+    if not isinstance(payment_method, str) or not METHOD.match(payment_method):
         raise MethodUnavailable("unknown payment method")
     digest = pricing.request_hash(str(code_text), quantity, payment_method, address)
     earlier = repo.by_key(db, buyer.id, key)
