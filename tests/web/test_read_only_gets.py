@@ -32,10 +32,13 @@ from relaycode.referrals import commission_endpoints, withdrawal_endpoints
 from relaycode.referrals import endpoints as referral_endpoints
 from relaycode.web import (
     auth_pages,
+    checkout,
     commission_pages,
     dashboard,
     inbox_page,
+    merchant_orders,
     offer_form,
+    order_pages,
     pages,
     public,
     shares,
@@ -74,6 +77,7 @@ ROUTERS = [
     *(("", m.router) for m in (inbox_page, webhook_pages)),
     ("/api/v1", withdrawal_endpoints.router),
     ("", withdrawal_pages.router),
+    *(("", m.router) for m in (checkout, order_pages, merchant_orders)),
 ]
 # A live event stream never ends: tests/notify/test_sse.py checks it reads only.
 STREAMS = {"/api/v1/me/events"}
@@ -125,7 +129,14 @@ def test_signed_in_gets_open_no_writable_transaction(client: TestClient, app: An
         "name": image.json()["image_url"].rsplit("/", 1)[-1],
     }
     with app.state.rc.db.transaction() as s:  # a wallet with a history to read
-        wallet_service.grant_to(s, "alice", 500, "CNY")
+        wallet_service.grant_to(s, "alice", 5000, "CNY")
+    order = client.post(
+        "/api/v1/orders",
+        json={"code": text, "quantity": 1, "payment_method": "wallet"},
+        headers={**auth(token), "Idempotency-Key": "read-only-gets"},
+    )
+    assert order.status_code == 201, order.text
+    values["order_id"] = str(order.json()["id"])
     _web_login(client)
     paths = sorted(set(_get_paths()))
     assert "/dashboard/offers/{offer_id}" in paths and "/api/v1/merchants/{slug}/offers" in paths
@@ -160,7 +171,9 @@ def test_signed_in_gets_open_no_writable_transaction(client: TestClient, app: An
             "/shop/shop", f"/C/{values['token']}/qr.png", "/api/v1/me/shares",
             "/wallet", "/api/v1/me/wallet", "/api/v1/me/wallet/entries",
             "/api/v1/me/commissions", "/api/v1/me/commission-balances",
-            "/api/v1/me/withdrawals"]  # fmt: skip
+            "/api/v1/me/withdrawals",
+            "/me/orders", f"/orders/{values['order_id']}", "/dashboard/m/shop/orders",
+            f"/dashboard/m/shop/orders/{values['order_id']}"]  # fmt: skip
     for path in main:
         assert served[path] == 200, (path, served[path])
     assert writes == [], sorted(set(writes))

@@ -15,7 +15,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from relaycode.identity import repository as id_repo
-from relaycode.models import Code, MerchantApiKey, ShownFlash, WebhookDelivery, WebhookEndpoint
+from relaycode.models import (
+    Code,
+    MerchantApiKey,
+    Order,
+    ShownFlash,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from relaycode.payments import wallet
 from relaycode.web import flash
 from relaycode.web.pages import router as pages_router
 
@@ -137,8 +145,19 @@ def test_every_page_form_redirects_with_303(pages: Any, client: TestClient, app:
     )
     assert share.status_code == 201, share.text
     share_id = share.json()["id"]
+    with app.state.rc.db.transaction() as db:  # alice buys from her own shop, with the wallet
+        wallet.grant_to(db, "alice", 100_000, "CNY")
+    buy = {"code": shop.code_text, "offer_id": str(shop.offer_id), "quantity": "1",
+           "payment_method": "wallet", "idempotency_key": "prg-buy", "back": "/"}  # fmt: skip
+    orders = "/dashboard/m/tea-house/orders"
     # Paths are made when their step runs: a key is revoked after it was created.
     steps: list[tuple[str, Callable[[], str], dict[str, Any]]] = [
+        # Before the offer is paused and its code withdrawn (below).
+        ("/checkout", lambda: "/checkout", buy),
+        ("/dashboard/m/{slug}/orders/{order_id}/fulfil",
+         lambda: f"{orders}/{_order_id(app)}/fulfil", {}),
+        ("/dashboard/m/{slug}/orders/{order_id}/refund",
+         lambda: f"{orders}/{_order_id(app)}/refund", {"kind": "full", "idempotency_key": "k"}),
         ("/scan", lambda: "/scan", {"text": shop.code_text}),
         ("/dashboard/merchants", lambda: "/dashboard/merchants",
          {"slug": "second", "name": "Second"}),
@@ -195,6 +214,11 @@ def test_every_page_form_redirects_with_303(pages: Any, client: TestClient, app:
 def _code_ids(app: Any) -> list[str]:
     with app.state.rc.db.transaction() as db:
         return list(db.scalars(select(Code.id).where(Code.status == "active").order_by(Code.id)))
+
+
+def _order_id(app: Any) -> int:
+    with app.state.rc.db.transaction() as db:
+        return int(db.scalar(select(func.max(Order.id))) or 0)
 
 
 def _hook_id(app: Any) -> int:

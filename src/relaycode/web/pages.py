@@ -14,10 +14,13 @@ from relaycode.deps import DbDep, StateDep
 from relaycode.identity.auth import PrincipalDep
 from relaycode.web import (
     auth_pages,
+    checkout,
     commission_pages,
     dashboard,
     inbox_page,
+    merchant_orders,
     offer_form,
+    order_pages,
     public,
     shares,
     shop,
@@ -69,5 +72,8 @@ for module in (
     shop,
     wallet,
     withdrawal_pages,
+    checkout,
+    order_pages,
+    merchant_orders,
 ):
     router.include_router(module.router)

@@ -24,7 +24,7 @@ from relaycode.media import content_type
 from relaycode.merchants import repository as merchant_repo
 from relaycode.models import Offer
 from relaycode.state import AppState
-from relaycode.web import shares
+from relaycode.web import buy, shares
 from relaycode.web.dashboard import can_edit
 from relaycode.web.links import check_link
 from relaycode.web.render import CODE_REASONS, page, render_error
@@ -69,6 +69,10 @@ def offer_page(
         and offer.status != "archived"
         and can_edit(db, principal, merchant)
     )
+    parts = shares.page_parts(
+        request, db, state, offer, merchant, principal, code=code, result=result, row=row
+    )
+    by = parts["shared_by"]
     context = {
         "user": principal.user,
         "offer": offer,
@@ -78,8 +82,18 @@ def offer_page(
         "methods": list(offer.payment_methods or []),
         "code": code,
         "status": effective_status(offer, utcnow()),
-        **shares.page_parts(
-            request, db, state, offer, merchant, principal, code=code, result=result, row=row
+        **parts,
+        # The buy form; on a share page the order goes through the share (its sharer is
+        # credited), unless the reader is the sharer.
+        "buy": buy.buy_form(
+            request,
+            db,
+            state,
+            offer,
+            merchant,
+            principal,
+            code_text=code.text if code else None,
+            via=by.name if by is not None and not by.mine else None,
         ),
     }
     return page(request, "offer.html", context)
