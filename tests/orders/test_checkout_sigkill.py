@@ -28,7 +28,7 @@ from relaycode.db.session import Database
 from relaycode.models import Commission, LedgerTransaction, Order, WebhookDelivery
 from relaycode.payments import ledger_check, wallet
 
-STARTUP_SECONDS = 30.0
+STARTUP_SECONDS = 90.0
 PRICE = 1250
 GRANT = 1_000_000
 
@@ -38,6 +38,8 @@ def serving(settings: Settings, port: int) -> Iterator[subprocess.Popen[bytes]]:
     env = server_env(
         settings,
         RELAYCODE_SIGNUPS_PER_ADDRESS="1000 per minute",
+        # One address for both runs (each listens on a new port): the codes stay ours.
+        RELAYCODE_PUBLIC_URL="https://shop.example.test",
         RELAYCODE_WEBHOOK_ALLOW_PRIVATE="true",
         RELAYCODE_WEBHOOK_RETRY_BASE_SECONDS="0.3",
         RELAYCODE_WEBHOOK_RETRY_MAX_SECONDS="1",
