@@ -105,6 +105,16 @@ OPERATIONS: dict[str, Op] = {
     ),
     "POST /api/v1/merchants/{merchant_id}/webhooks/{webhook_id}"
     "/deliveries/{delivery_id}/replay": Op("session", (403, 409)),
+    # analytics/: merchants' owners and staff (403 otherwise); 422 invalid_range,
+    # range_too_long
+    "GET /api/v1/merchants/{merchant_id}/analytics": Op("session", (403,)),
+    "GET /api/v1/merchants/{merchant_id}/analytics.csv": Op("session", (403,)),
+    "GET /api/v1/offers/{offer_id}/analytics": Op("session", (403,)),
+    "GET /api/v1/offers/{offer_id}/analytics.csv": Op("session", (403,)),
+    "GET /api/v1/offers/{offer_id}/referral-tree": Op("session", (403,)),
+    "GET /api/v1/offers/{offer_id}/referral-tree.csv": Op("session", (403,)),
+    "GET /api/v1/me/earnings": Op("session"),
+    "GET /api/v1/me/earnings.csv": Op("session"),
 }
 
 SCHEMES = {
