@@ -73,9 +73,7 @@ def merchant_by_id(
 
 
 MerchantReader = Annotated[Merchant, Depends(merchant_by_id(EDITORS, ANALYTICS_SCOPE))]
-OfferReader = Annotated[
-    OfferAccess, Depends(offer_access(EDITORS, ANALYTICS_SCOPE, readonly=True))
-]
+OfferReader = Annotated[OfferAccess, Depends(offer_access(EDITORS, ANALYTICS_SCOPE, readonly=True))]
 
 
 def _period(first: date | None, last: date | None) -> Period:
@@ -98,7 +96,9 @@ def merchant_analytics(
     return service.merchant_analytics(db, merchant.id, _period(first, to), group, limit)
 
 
-@router.get("/merchants/{merchant_id}/analytics.csv", responses={200: {"content": {"text/csv": {}}}})
+@router.get(
+    "/merchants/{merchant_id}/analytics.csv", responses={200: {"content": {"text/csv": {}}}}
+)
 def merchant_analytics_csv(
     merchant: MerchantReader,
     db: ReadDbDep,

@@ -211,14 +211,15 @@ def commission_status_totals(db: Session, user_id: int) -> list[tuple[str, str, 
 # ---- labels and the tree's codes ---------------------------------------------------------
 
 
-def offer_titles(db: Session, ids: Iterable[int]) -> dict[int, str]:
+def offer_titles(db: Session, ids: Iterable[int | None]) -> dict[int, str]:
     wanted = sorted({i for i in ids if i is not None})
     if not wanted:
         return {}
-    return dict(db.execute(select(Offer.id, Offer.title).where(Offer.id.in_(wanted))).tuples())
+    rows = db.execute(select(Offer.id, Offer.title).where(Offer.id.in_(wanted))).all()
+    return {int(i): str(title) for i, title in rows}
 
 
-def sharer_names(db: Session, ids: Iterable[int]) -> dict[int, str | None]:
+def sharer_names(db: Session, ids: Iterable[int | None]) -> dict[int, str | None]:
     """Display name, else username; None for an account known only by its device.
     Never the phone number (it is not even read)."""
     wanted = sorted({i for i in ids if i is not None})
@@ -226,7 +227,7 @@ def sharer_names(db: Session, ids: Iterable[int]) -> dict[int, str | None]:
         return {}
     rows = db.execute(
         select(User.id, User.display_name, User.username).where(User.id.in_(wanted))
-    ).tuples()
+    ).all()
     return {uid: (display or username) for uid, display, username in rows}
 
 
@@ -247,11 +248,11 @@ _FACTS = (Code.id, Code.kind, Code.offer_id, Code.parent_id, Code.holder_user_id
           Code.channel, Code.status, Code.created_at)  # fmt: skip
 
 
-def codes_by_id(db: Session, ids: Iterable[str]) -> dict[str, CodeFacts]:
+def codes_by_id(db: Session, ids: Iterable[str | None]) -> dict[str, CodeFacts]:
     wanted = sorted({i for i in ids if i is not None})
     if not wanted:
         return {}
-    rows = db.execute(select(*_FACTS).where(Code.id.in_(wanted))).tuples()
+    rows = db.execute(select(*_FACTS).where(Code.id.in_(wanted))).all()
     return {r[0]: CodeFacts(*r) for r in rows}
 
 
@@ -264,7 +265,7 @@ def offer_codes(db: Session, offer_id: int, limit: int) -> list[CodeFacts]:
         .order_by(Code.depth, Code.created_at, Code.id)
         .limit(limit)
     )
-    return [CodeFacts(*r) for r in db.execute(q).tuples()]
+    return [CodeFacts(*r) for r in db.execute(q).all()]
 
 
 def shares_of(db: Session, user_id: int, limit: int) -> list[CodeFacts]:
@@ -275,9 +276,8 @@ def shares_of(db: Session, user_id: int, limit: int) -> list[CodeFacts]:
         .order_by(Code.created_at.desc(), Code.id.desc())
         .limit(limit)
     )
-    return [CodeFacts(*r) for r in db.execute(q).tuples()]
+    return [CodeFacts(*r) for r in db.execute(q).all()]
 
 
 def day_of(value: Any) -> date:
     return date.fromisoformat(str(value)[:10])
-

@@ -13,7 +13,9 @@ Money = dict[str, int]
 
 
 class Figures(BaseModel):
-    scans: int = Field(description="Scans and link opens, bots and the merchant's staff not counted")
+    scans: int = Field(
+        description="Scans and link opens, bots and the merchant's staff not counted"
+    )
     unique_scanners: int = Field(
         description="Distinct users, else devices, else anonymous browsers (user agent)"
     )

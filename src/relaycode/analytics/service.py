@@ -188,8 +188,14 @@ def status_totals(db: Session, user_id: int) -> list[StatusTotal]:
     rows = repo.commission_status_totals(db, user_id)
     order = {s: i for i, s in enumerate(("available", "pending", "reversed", "blocked"))}
     return [
-        StatusTotal(status=s, currency=c, count=n, amount_minor=a, reversed_minor=r,
-                    net_minor=0 if s == "blocked" else a - r)  # fmt: skip
+        StatusTotal(
+            status=s,
+            currency=c,
+            count=n,
+            amount_minor=a,
+            reversed_minor=r,
+            net_minor=0 if s == "blocked" else a - r,
+        )
         for s, c, n, a, r in sorted(rows, key=lambda row: (order.get(row[0], 9), row[1]))
     ]
 
@@ -204,7 +210,7 @@ def my_earnings(
     truncated = len(shares) > limit
     shares = shares[:limit]
     accs = collect(db, scope, "code", period)
-    titles = repo.offer_titles(db, (s.offer_id for s in shares if s.offer_id is not None))
+    titles = repo.offer_titles(db, (s.offer_id for s in shares))
     rows = [
         ShareEarnings(
             code_id=s.id,
