@@ -13,6 +13,7 @@ from relaycode.codes import service as codes
 from relaycode.deps import DbDep, StateDep
 from relaycode.identity.auth import PrincipalDep
 from relaycode.web import (
+    analytics_pages,
     auth_pages,
     commission_pages,
     dashboard,
@@ -67,5 +68,6 @@ for module in (
     shares,
     shop,
     wallet,
+    analytics_pages,
 ):
     router.include_router(module.router)
