@@ -100,3 +100,75 @@ def build(app: Any) -> World:
             "alice": alice.id, "bob": bob.id,
         }  # fmt: skip
     return World(tokens=tokens, ids=ids)
+
+
+# ---- a livelier shop, for the pages and their screenshots -------------------------------
+
+
+def demo(app: Any, *, shares: int = 300, seed: int = 6) -> dict[str, Any]:
+    """A merchant with one offer shared ``shares`` times over the last 30 days, scans and
+    orders on many shares, commissions for their sharers; Alice is one of the sharers.
+    Returns ids and cookie-session secrets for "owner" and "alice"."""
+    import random
+    from datetime import timedelta
+
+    from relaycode.analytics.period import today
+
+    rnd = random.Random(seed)
+    first = today() - timedelta(days=29)
+
+    def when(day: int, hour: int = 12) -> Any:
+        return f.at((first + timedelta(days=day)).isoformat(), hour)
+
+    names = ["Alice Wang", "Bo Li", "陈晨", "Dana", "Eitan", "Fang Zhou", "Grace", "何静", "Ivan",
+             "Jun", "Kenji", "刘洋", "Mia", "Nora", "Omar", "Pia", "Qiang", "Rosa"]  # fmt: skip
+    with app.state.rc.db.transaction() as db:
+        owner = f.user(db, "owner", display_name="Spring Tea")
+        people = [f.user(db, f"u{i}", display_name=names[i % len(names)] + ("" if i < len(names)
+                  else f" {i}")) for i in range(shares)]  # fmt: skip
+        alice = people[0]
+        tea = f.merchant(db, "spring-tea", {owner: "owner"})
+        offer = f.offer(db, tea, "West Lake Longjing 250 g")
+        other = f.offer(db, tea, "Jasmine pearls 100 g")
+        pairs = ((offer, "poster"), (offer, "wechat"), (other, "poster"))
+        roots = [f.code(db, o, channel=ch, created=when(0)) for o, ch in pairs]
+        codes = roots[:2]
+        made = [f.code(db, offer, parent=roots[0], holder=alice, channel="wechat",
+                       created=when(1))]  # fmt: skip
+        codes += made
+        for person in people[1:shares]:
+            # Earlier shares are likelier parents: a few busy branches, a long tail.
+            parent = codes[min(int(rnd.paretovariate(1.2)) - 1, len(codes) - 1)]
+            if rnd.random() < 0.5:
+                parent = rnd.choice(codes)
+            channel = rnd.choice(["wechat", "weibo", None, "moments"])
+            share = f.code(db, offer, parent=parent, holder=person, channel=channel,
+                           created=when(rnd.randrange(2, 20)))  # fmt: skip
+            codes.append(share)
+        buyers = [f.user(db, f"buyer{i}") for i in range(40)]
+        for i, c in enumerate([*codes, roots[2]]):
+            for _ in range(rnd.choice([0, 0, 1, 2, 3, 5, 8]) + (20 if i < 3 else 0)):
+                d = rnd.randrange(30)
+                f.scan(db, c, when(d, rnd.randrange(24)), agent=f"UA{rnd.randrange(400)}")
+        for n in range(60):
+            c = codes[min(int(rnd.expovariate(0.05)), len(codes) - 1)]
+            amount = rnd.choice([3800, 7600, 11400])
+            o = f.order(db, offer, rnd.choice(buyers), via=c, amount=amount,
+                        paid=when(rnd.randrange(30)))  # fmt: skip
+            if n % 9 == 0:
+                o.status, o.amount_refunded_minor = "partially_refunded", 1900
+            if c.holder_user_id is not None:
+                holder = db.get(type(alice), c.holder_user_id)
+                f.commission(db, o, holder, via=c, amount=o.amount_minor // 10,
+                             status=rnd.choice(["pending", "available"]))  # fmt: skip
+        for n in range(4):
+            o = f.order(db, offer, buyers[n], via=made[0], amount=7600, paid=when(25 + n))
+            f.commission(db, o, alice, via=made[0], amount=760,
+                         status=["pending", "available", "reversed", "blocked"][n],
+                         reversed_minor=760 if n == 2 else 0)  # fmt: skip
+        device = identity.attach_device(db, owner, None, "test")
+        owner_cookie = identity.start_session(db, owner, device, kind="cookie", days=1).secret
+        device = identity.attach_device(db, alice, None, "test")
+        alice_cookie = identity.start_session(db, alice, device, kind="cookie", days=1).secret
+        return {"slug": tea.slug, "merchant_id": tea.id, "offer_id": offer.id,
+                "owner": owner_cookie, "alice": alice_cookie, "nodes": len(codes)}  # fmt: skip

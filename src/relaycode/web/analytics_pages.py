@@ -71,13 +71,24 @@ class Fmt:
     def percent(self, ratio: float | None) -> str:
         return "—" if ratio is None else f"{ratio * 100:.1f}%"
 
-    def node_detail(self, n: tree_view.Node) -> str:
-        parts = [self.t("analytics.n_scans", n=n.scans), self.t("analytics.n_orders", n=n.orders)]
-        if n.revenue:
+    def count(self, key: str, n: int) -> str:
+        """``key`` with ``n``; English says "1 scan", not "1 scans" (``<key>_one``)."""
+        one = key + "_one"
+        return self.t(one if n == 1 and self.t.has(one) else key, n=n)
+
+    def node_detail(self, n: tree_view.Node, *, revenue: bool = False) -> str:
+        """A tree node's figures: scans, orders, commission (and revenue, if asked)."""
+        parts = [self.count("analytics.n_scans", n.scans)]
+        if n.orders or n.kind == "offer":
+            parts.append(self.count("analytics.n_orders", n.orders))
+        if n.revenue and (revenue or n.kind == "offer"):
             parts.append(self.money(n.revenue))
         if n.commissions:
             parts.append(self.t("analytics.commission_is", amount=self.money(n.commissions)))
         return " · ".join(parts)
+
+    def list_detail(self, n: tree_view.Node) -> str:
+        return self.node_detail(n, revenue=True)
 
 
 def _presets(request: Request, period: Period) -> list[dict[str, Any]]:
@@ -121,8 +132,9 @@ def merchant_analytics_page(
     fmt = Fmt(request)
     data = service.merchant_analytics(db, merchant.id, period, group, PAGE_GROUPS)
     channels, _ = service.groups(db, Scope(merchant_id=merchant.id), "channel", period, 12)
+    channels.sort(key=lambda c: (c.scans, c.orders), reverse=True)
     bars = [Bar(c.label or fmt.t("analytics.no_channel"), c.scans,
-                fmt.t("analytics.n_orders", n=c.orders)) for c in channels]  # fmt: skip
+                fmt.count("analytics.n_orders", c.orders)) for c in channels]  # fmt: skip
     context = {
         "user": principal.user,
         "merchant": merchant,
@@ -172,7 +184,7 @@ def referral_tree_page(
         "full": full,
         "folded": folded,
         "picture": tree_view.svg(lines, fmt.node_detail, fmt.t("analytics.tree_title")),
-        "listing": tree_view.html_list(root, fmt.node_detail),
+        "listing": tree_view.html_list(root, fmt.list_detail),
         "device_key_missing": device_key_missing(principal),
     }
     return page(request, "referral_tree.html", context)
