@@ -175,6 +175,11 @@ def test_a_tree_of_500_nodes_is_served_whole_and_a_cap_cuts_generations(
     assert r.status_code == 200
     tree = r.json()
     assert len(tree["nodes"]) == 500 and tree["truncated"] is False
+    # The page draws it folded, and lists all 500.
+    page = client.get(f"/dashboard/offers/{offer_id}/tree", headers=auth(token))
+    assert page.status_code == 200
+    assert page.text.count('id="n-') == 500 and "data-truncated" not in page.text
+    assert 10 < page.text.count('<g class="node ') < 500
     with app.state.rc.db.transaction() as db:
         o = db.get(Offer, offer_id)
         assert o is not None

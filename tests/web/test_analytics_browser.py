@@ -65,6 +65,8 @@ def test_analytics_pages_in_a_phone_browser(
     fits(owner)
     owner.screenshot(path=str(out / f"{lang}-tree.png"), full_page=False)
     owner.locator(".an-tree-scroll").screenshot(path=str(out / f"{lang}-tree-picture.png"))
+    owner.evaluate("document.querySelector('.an-tree-scroll').style.maxHeight = 'none'")
+    owner.locator("svg.tree").screenshot(path=str(out / f"{lang}-tree-folded.png"))
     owner.goto(f"{base}/dashboard/offers/{world['offer_id']}/tree?all=1")
     assert owner.locator("svg.tree g.node").count() == world["nodes"] + 1  # + the offer
     owner.evaluate("document.querySelector('.an-tree-scroll').style.maxHeight = 'none'")

@@ -6,8 +6,9 @@ top-down Reingold–Tilford layout, whose width grows with the number of leaves 
 of shares make it metres wide), its width grows only with the depth, so it fits a
 phone's width and reads by scrolling down; every label sits on its own row, so none
 overlap. To stay readable with hundreds of nodes it folds, per parent, the children
-beyond the ``max_children`` busiest (most orders, then scans, in the whole subtree) into
-one "+N more" row carrying their summed figures, and the same below ``max_depth`` or once
+beyond the ``max_children`` busiest (most orders, then scans, in the whole subtree), and
+the quiet ones (no order in their subtree) beyond the ``max_quiet`` most scanned, into one
+"+N more" row carrying their summed figures; the same below ``max_depth`` or once
 ``max_drawn`` rows are drawn. The HTML list beside it has every node (up to the tree
 cap), folded with <details> below the first levels.
 
@@ -104,7 +105,8 @@ def rows(
     root: Node,
     more_title: Callable[[int], str],
     *,
-    max_children: int = 12,
+    max_children: int = 10,
+    max_quiet: int = 2,
     max_depth: int = 12,
     max_drawn: int = 600,
 ) -> list[Row]:
@@ -119,7 +121,11 @@ def rows(
         if not kids or node.kind == "more":
             continue
         room = max(max_drawn - len(out) - len(stack), 1)
-        keep = 0 if depth >= max_depth else min(max_children, len(kids), room)
+        # Children come busiest first: those that sold (in their subtree), then the
+        # quiet ones, of which only the most scanned few are drawn.
+        selling = sum(1 for c in kids if c.sub_orders)
+        wanted = selling + min(max_quiet, len(kids) - selling)
+        keep = 0 if depth >= max_depth else min(max_children, wanted, room)
         if keep == len(kids) - 1:  # folding a single row saves nothing
             keep = len(kids)
         shown: list[Node] = list(kids[:keep])

@@ -171,7 +171,8 @@ def referral_tree_page(
     tree = service.referral_tree(db, offer)
     root = tree_view.build(offer.title, tree.nodes, lambda n: _sharer(fmt, n))
     more = lambda n: fmt.t("analytics.n_more", n=n)  # noqa: E731
-    limits = {"max_children": 10_000, "max_depth": 10_000, "max_drawn": service.TREE_CAP + 1}
+    limits = {"max_children": 10_000, "max_quiet": 10_000, "max_depth": 10_000,
+              "max_drawn": service.TREE_CAP + 1}  # fmt: skip
     lines = tree_view.rows(root, more, **(limits if full else {}))
     folded = any(line.node.kind == "more" for line in lines)
     context = {
