@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # The resolve benchmark's baseline: no database, no templates.
         return JSONResponse({"ok": True})
 
+    from relaycode.analytics.endpoints import router as analytics_router
     from relaycode.catalog.endpoints import router as catalog_router
     from relaycode.codes.endpoints import router as codes_router
     from relaycode.codes.list_endpoints import router as code_lists_router
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(withdrawals_router, prefix="/api/v1")
     app.include_router(notify_router, prefix="/api/v1")
     app.include_router(orders_router, prefix="/api/v1")
+    app.include_router(analytics_router, prefix="/api/v1")
     app.include_router(pages_router)
     install_api_docs(app)
     install_openapi(app)

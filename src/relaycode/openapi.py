@@ -123,6 +123,16 @@ OPERATIONS: dict[str, Op] = {
     "POST /api/v1/orders/{order_id}/fulfil": Op("session_or_key", (403, 409)),
     "POST /api/v1/orders/{order_id}/cancel": Op("session_or_key", (403, 409, 503)),
     "POST /api/v1/orders/{order_id}/refund": Op("session_or_key", (403, 409, 503)),
+    # analytics/: merchants' owners and staff (403 otherwise); 422 invalid_range,
+    # range_too_long
+    "GET /api/v1/merchants/{merchant_id}/analytics": Op("session", (403,)),
+    "GET /api/v1/merchants/{merchant_id}/analytics.csv": Op("session", (403,)),
+    "GET /api/v1/offers/{offer_id}/analytics": Op("session", (403,)),
+    "GET /api/v1/offers/{offer_id}/analytics.csv": Op("session", (403,)),
+    "GET /api/v1/offers/{offer_id}/referral-tree": Op("session", (403,)),
+    "GET /api/v1/offers/{offer_id}/referral-tree.csv": Op("session", (403,)),
+    "GET /api/v1/me/earnings": Op("session"),
+    "GET /api/v1/me/earnings.csv": Op("session"),
 }
 
 SCHEMES = {

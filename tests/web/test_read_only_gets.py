@@ -20,6 +20,7 @@ from helpers import auth, issue, merchant_with_offer, register
 from PIL import Image
 from sqlalchemy import event
 
+from relaycode.analytics import endpoints as analytics_endpoints
 from relaycode.catalog import endpoints as catalog_endpoints
 from relaycode.codes import endpoints as code_endpoints
 from relaycode.codes import list_endpoints
@@ -31,6 +32,7 @@ from relaycode.payments import wallet as wallet_service
 from relaycode.referrals import commission_endpoints, withdrawal_endpoints
 from relaycode.referrals import endpoints as referral_endpoints
 from relaycode.web import (
+    analytics_pages,
     auth_pages,
     checkout,
     commission_pages,
@@ -78,6 +80,8 @@ ROUTERS = [
     ("/api/v1", withdrawal_endpoints.router),
     ("", withdrawal_pages.router),
     *(("", m.router) for m in (checkout, order_pages, merchant_orders)),
+    ("/api/v1", analytics_endpoints.router),
+    ("", analytics_pages.router),
 ]
 # A live event stream never ends: tests/notify/test_sse.py checks it reads only.
 STREAMS = {"/api/v1/me/events"}
@@ -173,7 +177,11 @@ def test_signed_in_gets_open_no_writable_transaction(client: TestClient, app: An
             "/api/v1/me/commissions", "/api/v1/me/commission-balances",
             "/api/v1/me/withdrawals",
             "/me/orders", f"/orders/{values['order_id']}", "/dashboard/m/shop/orders",
-            f"/dashboard/m/shop/orders/{values['order_id']}"]  # fmt: skip
+            f"/dashboard/m/shop/orders/{values['order_id']}",
+            "/dashboard/m/shop/analytics", f"/dashboard/offers/{oid}/tree", "/me/earnings",
+            f"/api/v1/merchants/{mid}/analytics", f"/api/v1/offers/{oid}/analytics",
+            f"/api/v1/offers/{oid}/referral-tree", "/api/v1/me/earnings",
+            f"/api/v1/merchants/{mid}/analytics.csv", "/api/v1/me/earnings.csv"]  # fmt: skip
     for path in main:
         assert served[path] == 200, (path, served[path])
     assert writes == [], sorted(set(writes))

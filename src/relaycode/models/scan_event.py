@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, false
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from relaycode.db.base import Base, UTCDateTime, utcnow
@@ -12,6 +12,9 @@ class ScanEvent(Base):
     """One scan or link open, for analytics. Stores no scanned text beyond a foreign host."""
 
     __tablename__ = "scan_events"
+    # Analytics read one code's (or an offer's codes') events over a period
+    # (analytics/repository.py): the code, then the time.
+    __table_args__ = (Index("ix_scan_events_code_time", "code_id", "created_at"),)
 
     # BIGINT on PostgreSQL; SQLite only auto-increments an INTEGER primary key.
     id: Mapped[int] = mapped_column(

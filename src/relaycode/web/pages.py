@@ -13,6 +13,7 @@ from relaycode.codes import service as codes
 from relaycode.deps import DbDep, StateDep
 from relaycode.identity.auth import PrincipalDep
 from relaycode.web import (
+    analytics_pages,
     auth_pages,
     checkout,
     commission_pages,
@@ -75,5 +76,6 @@ for module in (
     checkout,
     order_pages,
     merchant_orders,
+    analytics_pages,
 ):
     router.include_router(module.router)
