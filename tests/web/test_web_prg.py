@@ -22,8 +22,10 @@ from relaycode.models import (
     ShownFlash,
     WebhookDelivery,
     WebhookEndpoint,
+    Withdrawal,
 )
-from relaycode.payments import wallet
+from relaycode.payments import ledger, wallet
+from relaycode.referrals import withdrawals
 from relaycode.web import flash
 from relaycode.web.pages import router as pages_router
 
@@ -147,6 +149,7 @@ def test_every_page_form_redirects_with_303(pages: Any, client: TestClient, app:
     share_id = share.json()["id"]
     with app.state.rc.db.transaction() as db:  # alice buys from her own shop, with the wallet
         wallet.grant_to(db, "alice", 100_000, "CNY")
+        _commissions_available(db, "alice", 5_000)  # and withdraws, as an operator
     buy = {"code": shop.code_text, "offer_id": str(shop.offer_id), "quantity": "1",
            "payment_method": "wallet", "idempotency_key": "prg-buy", "back": "/"}  # fmt: skip
     orders = "/dashboard/m/tea-house/orders"
@@ -194,6 +197,12 @@ def test_every_page_form_redirects_with_303(pages: Any, client: TestClient, app:
          lambda: f"{HOOKS}/{_hook_id(app)}/rotate", {}),
         ("/dashboard/m/{slug}/webhooks/{webhook_id}/delete",
          lambda: f"{HOOKS}/{_hook_id(app)}/delete", {}),
+        ("/wallet/withdrawals", lambda: "/wallet/withdrawals",
+         {"amount": "10", "currency": "CNY", "payout_details": "IBAN DE00 1234", "key": "w1"}),
+        ("/admin/withdrawals/{withdrawal_id}/approve",
+         lambda: f"/admin/withdrawals/{_pending_withdrawal(app)}/approve", {"note": "paid"}),
+        ("/admin/withdrawals/{withdrawal_id}/reject",
+         lambda: f"/admin/withdrawals/{_pending_withdrawal(app)}/reject", {}),
         ("/me/codes/{code_id}/review", lambda: f"/me/codes/{share_id}/review",
          {"rating": "4", "text": "Good"}),
         ("/logout", lambda: "/logout", {}),
@@ -214,6 +223,31 @@ def test_every_page_form_redirects_with_303(pages: Any, client: TestClient, app:
 def _code_ids(app: Any) -> list[str]:
     with app.state.rc.db.transaction() as db:
         return list(db.scalars(select(Code.id).where(Code.status == "active").order_by(Code.id)))
+
+
+def _commissions_available(db: Any, username: str, amount: int) -> None:
+    """Seed ``username`` with withdrawable commissions (a balanced posting) and make them
+    an operator, so the withdrawal forms can be walked."""
+    user = id_repo.user_by_username(db, username)
+    assert user is not None
+    user.is_operator = True
+    source = ledger.account(db, "platform_grants", "CNY")
+    available = ledger.account(db, "commissions_available", "CNY", user_id=user.id)
+    ledger.post(db, kind="test_seed", lines=[(source, -amount), (available, amount)])
+
+
+def _pending_withdrawal(app: Any) -> int:
+    """A requested withdrawal of alice's: the newest, else a new one."""
+    with app.state.rc.db.transaction() as db:
+        found = db.scalar(
+            select(Withdrawal.id).where(Withdrawal.status == "requested").order_by(Withdrawal.id)
+        )
+        if found is not None:
+            return int(found)
+        alice = id_repo.user_by_username(db, "alice")
+        assert alice is not None
+        made = withdrawals.request(db, alice, 500, "CNY", "IBAN DE00 1234", "prg-second")
+        return int(made.withdrawal.id)
 
 
 def _order_id(app: Any) -> int:
