@@ -8,10 +8,11 @@ import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from helpers import register
-from live import clients, close_all, live_app, race
-from order_support import balance, fund, ledger_ok, order, shop
+from live import bearer, clients, close_all, live_app, race
+from order_support import balance, fund, ledger_ok, order, rules, share, shop
 from sqlalchemy import func, select
 from subprocess_env import server_env
 
@@ -77,3 +78,31 @@ def test_fifty_payments_beyond_the_balance_pay_what_fits(settings: Settings) -> 
         timeout=120, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_refunds_racing_payments_of_one_buyer_never_deadlock(settings: Settings) -> None:
+    n = 16
+    with live_app(settings) as (url, app):
+        db = app.state.rc.db
+        cs = clients(url, 2 * n)
+        try:
+            s = shop(cs[0])
+            rules(cs[0], s)
+            alice, bob = register(cs[0], "alice"), register(cs[0], "bob")
+            code = share(cs[0], alice, s.code)
+            fund(db, "bob", 1250 * 2 * n)
+            paid = [order(cs[0], bob, code, f"first-{i}").json()["id"] for i in range(n)]
+
+            def act(i: int) -> Any:
+                if i < n:
+                    return cs[i].post(f"/api/v1/orders/{paid[i]}/refund", headers=bearer(s.owner))
+                return order(cs[i], bob, code, f"second-{i}")
+
+            answers = race(2 * n, act)
+        finally:
+            close_all(cs)
+        assert sorted(r.status_code for r in answers) == [200] * n + [201] * n, [
+            r.text for r in answers if r.status_code >= 300
+        ][:3]
+        assert balance(db, "bob") == 1250 * n
+        ledger_ok(db)

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from relaycode.config import Settings
-from relaycode.models import PaymentAttempt
+from relaycode.db.locking import get_for_update
+from relaycode.models import LedgerAccount, PaymentAttempt
 from relaycode.payments import ledger
 from relaycode.payments.provider import (
     BadNotification,
@@ -34,6 +35,22 @@ REFUND = "order_refund"
 REF_PREFIX = "ledger:"  # provider_ref = "ledger:<transaction id>"
 
 
+def _accounts(
+    db: Session, currency: str, user_id: int, merchant_id: int
+) -> tuple[LedgerAccount, LedgerAccount]:
+    """The payer's wallet and the merchant's account, the merchant's locked first.
+
+    Created in a fixed order (wallet, then merchant: accounts.account). Every posting of
+    a merchant's orders (payments, commissions, refunds: orders/paying.py) takes the
+    merchant's lock before any other account's, so a payment never holds a buyer's
+    wallet while waiting for the merchant held by a refund to that same wallet."""
+    wallet = ledger.account(db, "user_wallet", currency, user_id=user_id)
+    merchant = ledger.account(db, "merchant", currency, merchant_id=merchant_id)
+    locked = get_for_update(db, LedgerAccount, merchant.id)
+    assert locked is not None
+    return wallet, locked
+
+
 class WalletProvider:
     name = "wallet"
 
@@ -46,9 +63,9 @@ class WalletProvider:
             raise PaymentRefused("a wallet payment needs a payer and a merchant")
         if request.purpose != "order":
             raise PaymentRefused("the wallet pays orders only", code="payment_method_unavailable")
-        # Accounts in a fixed order (the payer's, then the merchant's): see accounts.account.
-        wallet = ledger.account(db, "user_wallet", request.currency, user_id=request.payer_user_id)
-        merchant = ledger.account(db, "merchant", request.currency, merchant_id=request.merchant_id)
+        wallet, merchant = _accounts(
+            db, request.currency, request.payer_user_id, request.merchant_id
+        )
         txn = ledger.post(
             db,
             kind=PAY,
@@ -85,8 +102,9 @@ class WalletProvider:
         attempt = db.get(PaymentAttempt, request.attempt_id)
         if attempt is None or attempt.payer_user_id is None or attempt.merchant_id is None:
             raise ProviderFailed("no wallet payment to refund")
-        wallet = ledger.account(db, "user_wallet", request.currency, user_id=attempt.payer_user_id)
-        merchant = ledger.account(db, "merchant", request.currency, merchant_id=attempt.merchant_id)
+        wallet, merchant = _accounts(
+            db, request.currency, attempt.payer_user_id, attempt.merchant_id
+        )
         txn = ledger.post(
             db,
             kind=REFUND,
