@@ -16,6 +16,7 @@ from relaycode.web import (
     auth_pages,
     commission_pages,
     dashboard,
+    game_pages,
     inbox_page,
     offer_form,
     public,
@@ -67,5 +68,6 @@ for module in (
     shares,
     shop,
     wallet,
+    game_pages,
 ):
     router.include_router(module.router)
