@@ -52,6 +52,7 @@ class GamePanel:
     assignment: str
     mine: Chip | None  # the reader's attribute
     locked: bool  # the reader has shared: it is fixed
+    can_change: bool  # the reader may pick another (they chose it, and have not shared)
     signed_in: bool
     login_url: str
     join_action: str
@@ -86,13 +87,15 @@ def panel(
         return [Chip(k, labels.get(k, k), n) for k, n in counts.items()]
 
     user = principal.user
-    mine, locked = None, False
+    mine, locked, chosen = None, False, False
     if user is not None:
         row = games_repo.player(db, offer.id, user.id)
         if row is not None:
             mine = Chip(row.attribute, labels.get(row.attribute, row.attribute))
             locked = games_repo.has_shared(db, offer.id, user.id)
+            chosen = row.assigned_by == "player"
     back = back_path(request)
+    assignment = str(stored.get("assignment", "choose"))
     error = request.query_params.get("game_error")
     return GamePanel(
         composition=chips(game.composition),
@@ -101,9 +104,10 @@ def panel(
         hints=game.hints,
         attributes=[Chip(a.key, a.label) for a in game.attributes],
         on_code=result is not None and result.code is not None,
-        assignment=str(stored.get("assignment", "choose")),
+        assignment=assignment,
         mine=mine,
         locked=locked,
+        can_change=assignment == "choose" and chosen and not locked,
         signed_in=user is not None,
         login_url="/login?next=" + quote(back, safe="/"),
         join_action=f"/offers/{offer.id}/game/join",
