@@ -149,6 +149,12 @@ BODIES: dict[str, Any] = {
         "url": "https://hooks.example.com/2",
         "events": ["order.paid"],
     },
+    "PUT /api/v1/offers/{offer_id}/game": {
+        "attributes": [{"key": "O", "label": "Oxygen"}, {"key": "H", "label": "Hydrogen"}],
+        "recipes": [{"items": ["O", "H", "H"], "title": "Water"}],
+    },
+    "PUT /api/v1/offers/{offer_id}/game/players/{username}": {"attribute": "O"},
+    "POST /api/v1/offers/{offer_id}/game/join": {"attribute": "O"},
 }
 
 

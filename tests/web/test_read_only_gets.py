@@ -23,6 +23,7 @@ from sqlalchemy import event
 from relaycode.catalog import endpoints as catalog_endpoints
 from relaycode.codes import endpoints as code_endpoints
 from relaycode.codes import list_endpoints
+from relaycode.games import endpoints as game_endpoints
 from relaycode.identity import endpoints as identity_endpoints
 from relaycode.merchants import endpoints as merchant_endpoints
 from relaycode.notify import endpoints as notify_endpoints
@@ -34,6 +35,7 @@ from relaycode.web import (
     auth_pages,
     commission_pages,
     dashboard,
+    game_pages,
     inbox_page,
     offer_form,
     pages,
@@ -71,6 +73,8 @@ ROUTERS = [
     ),
     ("/api/v1", notify_endpoints.router),
     *(("", m.router) for m in (inbox_page, webhook_pages)),
+    ("/api/v1", game_endpoints.router),
+    ("", game_pages.router),
 ]
 # A live event stream never ends: tests/notify/test_sse.py checks it reads only.
 STREAMS = {"/api/v1/me/events"}
@@ -155,7 +159,8 @@ def test_signed_in_gets_open_no_writable_transaction(client: TestClient, app: An
             "/api/v1/me/inbox", f"/api/v1/merchants/{mid}/webhooks",
             "/api/v1/merchants/shop/offers", f"/api/v1/offers/{oid}/codes", "/me/codes",
             "/shop/shop", f"/C/{values['token']}/qr.png", "/api/v1/me/shares",
-            "/wallet", "/api/v1/me/wallet", "/api/v1/me/wallet/entries"]  # fmt: skip
+            "/wallet", "/api/v1/me/wallet", "/api/v1/me/wallet/entries",
+            f"/dashboard/offers/{oid}/game"]  # fmt: skip
     for path in main:
         assert served[path] == 200, (path, served[path])
     assert writes == [], sorted(set(writes))

@@ -141,9 +141,10 @@ def demo(
             "operator": {"id": operator.id, "username": operator.username},
             "password": DEMO_PASSWORD,
             "offers": offers,
-            # Added by the combining game (docs/games.md); the keys above stay as they were.
-            "game": demo_game.seed(db, s, ring, merchant, lambda name: _user(db, pw, name)),
         }
+        # Added by the combining game (docs/games.md); the keys above stay as they were.
+        game = demo_game.seed(db, s, ring, merchant, lambda name: _user(db, pw, name))
+        result["game"] = game
     if tokens != saved:
         with one_line_errors():
             demo_accounts.save_tokens(s, tokens)
@@ -155,7 +156,6 @@ def demo(
     console.print(f"operator (administers every merchant): [bold]{OPERATOR}[/bold], same password")
     for o in offers:
         console.print(f"  offer {o['id']}: {o['title']}\n    {o['code']}")
-    game = result["game"]
     console.print(f"  combining game, offer {game['offer_id']}: {game['title']}")
     console.print(f"    O + H + H → water: {game['water']}")
     topped = format_minor(balance, demo_accounts.TOPUP[1], "en")
