@@ -77,9 +77,13 @@ def seed(live: Any) -> dict[str, Any]:
             db, state.passwords, RegisterIn(username="merchant", password=PASSWORD)
         )
         people = {
-            n: identity.register(db, state.passwords, RegisterIn(username=n, password=PASSWORD, display_name=n.title()))
+            n: identity.register(
+                db,
+                state.passwords,
+                RegisterIn(username=n, password=PASSWORD, display_name=n.title()),
+            )
             for n in ("olga", "hugo", "hana", "reader")
-        }  # fmt: skip
+        }
         merchant = merchants.create_merchant(db, owner, "lab-tea", "Lab Tea")
         offer = catalog.create_offer(
             db, merchant, OfferCreate(title="Make water", price_minor=1800)

@@ -23,7 +23,7 @@ def test_the_form_reads_both_spellings_and_round_trips() -> None:
     again = read(ATTRS, recipes_text(parsed.payload), "choose", True)
     assert again.payload == parsed.payload
     recipes, errors = parse_recipes("O + H\n= Water\nO = a | b | c | d")
-    assert recipes == [] and [e[1][0][1] for e in errors] == ["1", "2", "3"]  # type: ignore[index]
+    assert recipes == [] and [e[1][0][1] for e in errors] == ["1", "2", "3"]
     assert read("O = " + "x" * 41, "", "choose", True).errors == [
         ("game.form.bad_attribute", (("line", "1"),))
     ]
