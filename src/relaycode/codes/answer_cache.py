@@ -8,8 +8,8 @@ building the answer). How stale an answer may be:
   withdraw, edit, status change, image, rename — whatever the endpoint), to a share's
   review, to a combining game's player, or to the name a sharer shows (a user's
   username or display name) is seen by the session hooks ``watch`` installs and drops
-  the affected answers when the transaction commits. An ``epoch`` counter makes a read that raced with such a commit not store its
-  (possibly old) answer.
+  the affected answers when the transaction commits. An ``epoch`` counter makes a read
+  that raced with such a commit not store its (possibly old) answer.
 - **Across instances (and the CLI): at most the TTL** (``RELAYCODE_SCAN_CACHE_TTL``,
   2 s by default, at most; 0 turns the cache off), as every entry expires on its own.
 - **By the clock**: an entry never outlives the instant its answer changes by itself
