@@ -221,3 +221,10 @@ def test_a_player_added_late_changes_old_codes_at_once(client: TestClient) -> No
     )
     assert r.status_code == 200 and r.json()["locked"] is True
     assert (scan_game(client, code) or {})["composition"] == {"C": 1}
+
+
+def test_the_offer_says_its_kind(client: TestClient) -> None:
+    world = water_game(client)
+    listed = client.get("/api/v1/merchants/shop/offers", headers=auth(world["owner"])).json()
+    assert [o["kind"] for o in listed["items"]] == ["combine"]
+    assert world["game"]["kind"] == "combine" and world["game"]["assignment"] == "merchant"

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Path, Response, status
 from sqlalchemy.orm import Session
 
+from relaycode.catalog.service import get_offer
 from relaycode.deps import DbDep, ReadDbDep
 from relaycode.errors import NotFound
 from relaycode.games import repository as repo
@@ -146,8 +147,6 @@ def join_game(
     Refusals: ``not_a_game`` (409), ``not_yours_to_pick`` (403: staff assign, or the
     game deals in turn), ``attribute_required``, ``unknown_attribute`` (422),
     ``attribute_locked`` (409: you have shared already)."""
-    from relaycode.catalog.service import get_offer
-
     offer = get_offer(db, offer_id)
     row, changed = service.join(db, offer, user, data.attribute if data else None)
     if not changed:
@@ -160,8 +159,6 @@ def join_game(
 @router.get("/offers/{offer_id}/game/me")
 def my_attribute(offer_id: int, user: UserDep, db: ReadDbDep) -> PlayerOut:
     """Your attribute in this game; ``not_playing`` (404) if you have none yet."""
-    from relaycode.catalog.service import get_offer
-
     offer = get_offer(db, offer_id)
     row = repo.player(db, offer.id, user.id) if service.game_of(offer) else None
     if row is None:
