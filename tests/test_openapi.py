@@ -164,6 +164,12 @@ BODIES: dict[str, Any] = {
     },
     "POST /api/v1/orders": {"code": "hello", "quantity": 1, "payment_method": "wallet"},
     "POST /api/v1/orders/{order_id}/refund": {"amount": 1},
+    "PUT /api/v1/offers/{offer_id}/game": {
+        "attributes": [{"key": "O", "label": "Oxygen"}, {"key": "H", "label": "Hydrogen"}],
+        "recipes": [{"items": ["O", "H", "H"], "title": "Water"}],
+    },
+    "PUT /api/v1/offers/{offer_id}/game/players/{username}": {"attribute": "O"},
+    "POST /api/v1/offers/{offer_id}/game/join": {"attribute": "O"},
 }
 
 

@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from relaycode.catalog.endpoints import router as catalog_router
     from relaycode.codes.endpoints import router as codes_router
     from relaycode.codes.list_endpoints import router as code_lists_router
+    from relaycode.games.endpoints import router as games_router
     from relaycode.identity.endpoints import router as identity_router
     from relaycode.merchants.endpoints import router as merchants_router
     from relaycode.notify.endpoints import router as notify_router
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(notify_router, prefix="/api/v1")
     app.include_router(orders_router, prefix="/api/v1")
     app.include_router(analytics_router, prefix="/api/v1")
+    app.include_router(games_router, prefix="/api/v1")
     app.include_router(pages_router)
     install_api_docs(app)
     install_openapi(app)

@@ -133,6 +133,15 @@ OPERATIONS: dict[str, Op] = {
     "GET /api/v1/offers/{offer_id}/referral-tree.csv": Op("session", (403,)),
     "GET /api/v1/me/earnings": Op("session"),
     "GET /api/v1/me/earnings.csv": Op("session"),
+    # games/: the combining game (docs/games.md); staff and scoped keys, players join
+    "GET /api/v1/offers/{offer_id}/game": Op("session_or_key"),
+    "PUT /api/v1/offers/{offer_id}/game": Op("session_or_key", (409,)),
+    "DELETE /api/v1/offers/{offer_id}/game": Op("session_or_key", (409,)),
+    "GET /api/v1/offers/{offer_id}/game/players": Op("session_or_key", (400,)),
+    "PUT /api/v1/offers/{offer_id}/game/players/{username}": Op("session_or_key", (409,)),
+    "DELETE /api/v1/offers/{offer_id}/game/players/{username}": Op("session_or_key", (409,)),
+    "POST /api/v1/offers/{offer_id}/game/join": Op("session", (403, 404, 409)),
+    "GET /api/v1/offers/{offer_id}/game/me": Op("session"),
 }
 
 SCHEMES = {

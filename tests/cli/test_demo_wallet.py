@@ -43,8 +43,15 @@ def test_the_demo_names_the_tour_and_its_tokens(
     offers = client.get(
         f"/api/v1/merchants/{merchant['slug']}/offers", headers=auth(merchant["token"])
     )
-    assert offers.status_code == 200 and len(offers.json()["items"]) == 3
+    # The three of "offers", and the combining game's (under "game": docs/games.md).
+    assert offers.status_code == 200 and len(offers.json()["items"]) == 4
+    assert len(demo["offers"]) == 3 and demo["game"]["offer_id"] not in {
+        o["id"] for o in demo["offers"]
+    }
     assert demo["offers"][0]["id"] and demo["offers"][0]["code"]  # still there
+    water = client.post("/api/v1/scan", json={"text": demo["game"]["water"]}).json()["game"]
+    assert water["composition"] == {"O": 1, "H": 2}
+    assert water["result"]["title"] == "Water · 水"
     wallet = client.get("/api/v1/me/wallet", headers=auth(buyer["token"])).json()
     assert wallet == {"balances": [{"currency": "CNY", "balance_minor": 100_000}]}
     assert buyer["wallet"] == {"currency": "CNY", "balance_minor": 100_000}

@@ -152,7 +152,8 @@ def test_import_refuses_a_keyring_lacking_the_codes_keys(
     assert not _keyring_path(settings).exists()
     result = cli.invoke(app, ["keys", "import", str(other.path), "--force"])
     assert result.exit_code == 0, result.output
-    assert "installed" in result.output and "warning: 3 codes" in result.output
+    # The demo's codes: three offers', the game's and its three shares (docs/games.md).
+    assert "installed" in result.output and "warning: 7 codes" in result.output
     assert cli.invoke(app, ["codes", "inspect", code]).exit_code == 1  # as it said
 
 

@@ -24,6 +24,7 @@ from relaycode.analytics import endpoints as analytics_endpoints
 from relaycode.catalog import endpoints as catalog_endpoints
 from relaycode.codes import endpoints as code_endpoints
 from relaycode.codes import list_endpoints
+from relaycode.games import endpoints as game_endpoints
 from relaycode.identity import endpoints as identity_endpoints
 from relaycode.merchants import endpoints as merchant_endpoints
 from relaycode.notify import endpoints as notify_endpoints
@@ -37,6 +38,7 @@ from relaycode.web import (
     checkout,
     commission_pages,
     dashboard,
+    game_pages,
     inbox_page,
     merchant_orders,
     offer_form,
@@ -82,6 +84,8 @@ ROUTERS = [
     *(("", m.router) for m in (checkout, order_pages, merchant_orders)),
     ("/api/v1", analytics_endpoints.router),
     ("", analytics_pages.router),
+    ("/api/v1", game_endpoints.router),
+    ("", game_pages.router),
 ]
 # A live event stream never ends: tests/notify/test_sse.py checks it reads only.
 STREAMS = {"/api/v1/me/events"}
@@ -181,7 +185,8 @@ def test_signed_in_gets_open_no_writable_transaction(client: TestClient, app: An
             "/dashboard/m/shop/analytics", f"/dashboard/offers/{oid}/tree", "/me/earnings",
             f"/api/v1/merchants/{mid}/analytics", f"/api/v1/offers/{oid}/analytics",
             f"/api/v1/offers/{oid}/referral-tree", "/api/v1/me/earnings",
-            f"/api/v1/merchants/{mid}/analytics.csv", "/api/v1/me/earnings.csv"]  # fmt: skip
+            f"/api/v1/merchants/{mid}/analytics.csv", "/api/v1/me/earnings.csv",
+            f"/dashboard/offers/{oid}/game"]  # fmt: skip
     for path in main:
         assert served[path] == 200, (path, served[path])
     assert writes == [], sorted(set(writes))

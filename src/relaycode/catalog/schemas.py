@@ -118,6 +118,10 @@ class OfferOut(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+    kind: str = Field(
+        default="standard",
+        description="standard, or combine: a combining game (PUT /offers/{id}/game)",
+    )
 
 
 class PublicOfferOut(BaseModel):

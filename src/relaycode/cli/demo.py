@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from relaycode.catalog import repository as catalog_repo
 from relaycode.catalog.schemas import OfferCreate
 from relaycode.catalog.service import create_offer
-from relaycode.cli import demo_accounts
+from relaycode.cli import demo_accounts, demo_game
 from relaycode.cli.common import console, keyring, one_line_errors, transaction
 from relaycode.cli.serve import follow_served_address, settings_for_codes
 from relaycode.codes import repository as code_repo
@@ -143,6 +143,9 @@ def demo(
             "password": DEMO_PASSWORD,
             "offers": offers,
         }
+        # Added by the combining game (docs/games.md); the keys above stay as they were.
+        game = demo_game.seed(db, s, ring, merchant, lambda name: _user(db, pw, name))
+        result["game"] = game
     if tokens != saved:
         with one_line_errors():
             demo_accounts.save_tokens(s, tokens)
@@ -154,5 +157,7 @@ def demo(
     console.print(f"operator (administers every merchant): [bold]{OPERATOR}[/bold], same password")
     for o in offers:
         console.print(f"  offer {o['id']}: {o['title']}\n    {o['code']}")
+    console.print(f"  combining game, offer {game['offer_id']}: {game['title']}")
+    console.print(f"    O + H + H → water: {game['water']}")
     topped = format_minor(balance, demo_accounts.TOPUP[1], "en")
     console.print(f"{BUYER} buys (wallet {topped}), {REFERRER} refers; API tokens: demo --json")

@@ -6,10 +6,10 @@ building the answer). How stale an answer may be:
 
 - **In this process: never.** Every ORM write to a code, an offer or a merchant (revoke,
   withdraw, edit, status change, image, rename — whatever the endpoint), to a share's
-  review, or to the name a sharer shows (a user's username or display name) is seen by
-  the session hooks ``watch`` installs and drops the affected answers when the
-  transaction commits. An ``epoch`` counter makes a read that raced with such a commit not store its
-  (possibly old) answer.
+  review, to a combining game's player, or to the name a sharer shows (a user's
+  username or display name) is seen by the session hooks ``watch`` installs and drops
+  the affected answers when the transaction commits. An ``epoch`` counter makes a read
+  that raced with such a commit not store its (possibly old) answer.
 - **Across instances (and the CLI): at most the TTL** (``RELAYCODE_SCAN_CACHE_TTL``,
   2 s by default, at most; 0 turns the cache off), as every entry expires on its own.
 - **By the clock**: an entry never outlives the instant its answer changes by itself
@@ -32,7 +32,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from relaycode.codes.answers import ScanFacts
 from relaycode.codes.tokens import OnlineToken
-from relaycode.models import Code, Merchant, Offer, ShareReview, User
+from relaycode.models import Code, GamePlayer, Merchant, Offer, ShareReview, User
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +160,9 @@ def _note_flush(session: Session, _context: Any) -> None:
             pending.add(("offer", obj.id))
         elif isinstance(obj, ShareReview):
             pending.add(("code", obj.code_id))
+        elif isinstance(obj, GamePlayer):
+            # A player's attribute is in the composition of the game's codes.
+            pending.add(("offer", obj.offer_id))
         elif isinstance(obj, Merchant):
             pending.add(_ALL)
         elif isinstance(obj, User) and obj not in session.new and _renamed(obj):
@@ -175,7 +178,8 @@ def _renamed(user: User) -> bool:
 def _note_bulk(state: ORMExecuteState) -> None:
     # update(Offer)… / delete(Code)… through the session: rows unknown, drop all.
     if (state.is_update or state.is_delete) and any(
-        m.class_ in (Code, Offer, Merchant, ShareReview, User) for m in state.all_mappers
+        m.class_ in (Code, Offer, Merchant, ShareReview, User, GamePlayer)
+        for m in state.all_mappers
     ):
         _pending(state.session).add(_ALL)
 

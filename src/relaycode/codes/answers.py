@@ -21,6 +21,7 @@ from relaycode.codes.repository import CodeRow, GtinRow, OfferRow, ResolveRow, S
 from relaycode.codes.tokens import OnlineToken, code_url, encode_token
 from relaycode.config import Settings
 from relaycode.db.base import utcnow
+from relaycode.games.present import game_doc
 from relaycode.models import Code, Offer
 
 Doc = dict[str, Any]
@@ -101,7 +102,7 @@ def offer_doc(
 def _doc(verdict: str, **fields: Any) -> Doc:
     doc: Doc = {"verdict": verdict, "reason": None, "message": None, "code": None,
                 "offer": None, "sharer": None, "review": None, "link": None, "gtin": None,
-                "target": None}  # fmt: skip
+                "target": None, "game": None}  # fmt: skip
     doc.update(fields)
     return doc
 
@@ -141,7 +142,13 @@ def _ours(
     public = offer_doc(offer, row.merchant_name or "", offer_status) if offer else None
     page_or_none = _code_page(out["text"]) if out["text"] else None
     sharer, review = sharer_docs(row.sharer) if code.kind == "share" else (None, None)
-    doc = _doc("ours", code=out, offer=public, sharer=sharer, review=review, target=page_or_none)
+    game = (
+        game_doc(offer.game, row.moves or ())
+        if offer is not None and offer.kind == "combine"
+        else None
+    )
+    doc = _doc("ours", code=out, offer=public, sharer=sharer, review=review,
+               target=page_or_none, game=game)  # fmt: skip
     return doc, code
 
 

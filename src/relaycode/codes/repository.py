@@ -52,6 +52,8 @@ class OfferRow:
     status: str
     valid_from: datetime | None
     valid_until: datetime | None
+    kind: str = "standard"
+    game: dict[str, Any] | None = None  # a "combine" offer's game (games/)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,12 +76,15 @@ _NM = _NC + _NO  # the merchant's name, then the sharer's columns
 @dataclass(frozen=True, slots=True)
 class ResolveRow:
     """A code, its offer (if any), the offer's merchant name and, for a share, its
-    sharer and review: one round trip."""
+    sharer and review: one round trip. ``moves``: for a code of a combining game, the
+    attributes its chain of sharers added (a second read, ``games.repository.CHAIN``,
+    made only for such codes: see ``wants_chain``)."""
 
     code: CodeRow
     offer: OfferRow | None
     merchant_name: str | None
     sharer: SharerRow | None = None
+    moves: tuple[str, ...] | None = None
 
     @classmethod
     def from_values(cls, v: Sequence[Any]) -> ResolveRow:
@@ -87,6 +92,18 @@ class ResolveRow:
         offer = OfferRow(*v[_NC:_NM]) if v[_NC] is not None else None
         sharer = SharerRow(*v[_NM + 1 :]) if code.holder_user_id is not None else None
         return cls(code, offer, v[_NM], sharer)
+
+
+def wants_chain(row: ResolveRow | None) -> bool:
+    """Whether the answer for ``row`` needs its chain's attributes (a combining game's
+    code that has none read yet)."""
+    return (
+        row is not None
+        and row.moves is None
+        and row.offer is not None
+        and row.offer.kind == "combine"
+        and bool(row.offer.game)
+    )
 
 
 @dataclass(frozen=True, slots=True)

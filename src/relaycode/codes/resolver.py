@@ -7,6 +7,7 @@ lookups of concurrent scans coalesced) → the answer built as a dict and serial
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from pydantic_core import to_json
@@ -17,11 +18,12 @@ from relaycode.codes.canonical import canonical_prefix, classify_canonical
 from relaycode.codes.classify import Classification, classify
 from relaycode.codes.keys import Keyring
 from relaycode.codes.lookup import CoalescingCodeLookup
-from relaycode.codes.repository import BY_GTIN, RESOLVE, GtinRow, ResolveRow
+from relaycode.codes.repository import BY_GTIN, RESOLVE, GtinRow, ResolveRow, wants_chain
 from relaycode.config import Settings
 from relaycode.db.base import utcnow
 from relaycode.db.raw import PgAsyncReader, RawReader
 from relaycode.db.session import Database
+from relaycode.games.repository import CHAIN
 
 
 def classify_text(
@@ -67,6 +69,8 @@ class Resolver:
                 return hit
             epoch = self.cache.epoch
             row = await self._code_row(token.code_hex)
+            if row is not None and wants_chain(row):
+                row = replace(row, moves=await self._chain(token.code_hex))
             now = utcnow()
             scanned = self._answer(c, row, text, now)
             offer_id = row.code.offer_id if row is not None else None
@@ -88,6 +92,15 @@ class Resolver:
         # SQLite: a WAL read by primary key takes microseconds and never waits for the
         # writer, so it is cheaper inline than a hop to a worker thread.
         return self._db.read_raw(lambda r: _first_code(r, code_hex))
+
+    async def _chain(self, code_hex: str) -> tuple[str, ...]:
+        """A combining game's code: the attributes along its chain (one more read)."""
+        values = {"code_id": code_hex}
+        if self._async is not None:
+            found = await self._async.first(CHAIN, values)
+        else:
+            found = self._db.read_raw(lambda r: r.first(CHAIN, values))
+        return found or ()
 
     async def _gtin_row(self, gtin: str, now: datetime) -> GtinRow | None:
         """The offer on sale now with this GTIN (never cached: read on every scan)."""

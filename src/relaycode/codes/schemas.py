@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from relaycode.catalog.schemas import PublicOfferOut
+from relaycode.games.schemas import ScanGameOut
 from relaycode.referrals.schemas import ReviewOut, SharerOut
 
 Verdict = Literal["ours", "ours_invalid", "foreign_url", "gtin", "text"]
@@ -62,6 +63,11 @@ class ScanOut(BaseModel):
     gtin: str | None = None
     target: str | None = Field(
         default=None, description="Where a scanner page should go next (a path of this site)"
+    )
+    game: ScanGameOut | None = Field(
+        default=None,
+        description="A combining game's code: its composition, the result it makes, if "
+        "any, and the recipes still reachable (docs/games.md)",
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Connection
@@ -15,7 +15,14 @@ from relaycode.codes.answers import code_text as code_text  # re-exported for ca
 from relaycode.codes.classify import Classification
 from relaycode.codes.keys import Keyring
 from relaycode.codes.listing import search_prefix
-from relaycode.codes.repository import BY_GTIN, RESOLVE, CodeRow, GtinRow, ResolveRow
+from relaycode.codes.repository import (
+    BY_GTIN,
+    RESOLVE,
+    CodeRow,
+    GtinRow,
+    ResolveRow,
+    wants_chain,
+)
 from relaycode.codes.resolver import classify_text
 from relaycode.codes.scanlog import Row, ScanRecorder
 from relaycode.codes.schemas import CodeOut, ScanOut
@@ -26,6 +33,7 @@ from relaycode.db.locking import get_for_update, get_many_for_update
 from relaycode.db.pagination import Page
 from relaycode.db.raw import Reader, SqlReader
 from relaycode.errors import Conflict, NotFound
+from relaycode.games.repository import CHAIN
 from relaycode.models import Code, Offer
 from relaycode.referrals.bots import is_preview_bot
 
@@ -125,7 +133,11 @@ def read_for(reader: Reader, c: Classification, now: datetime) -> ResolveRow | G
     """The one database read a classified text needs, if any (a GTIN: the offer live
     at ``now``)."""
     if c.verdict == "ours" and c.token is not None:
-        return reader.first(RESOLVE, {"code_id": c.token.code_hex})
+        row = reader.first(RESOLVE, {"code_id": c.token.code_hex})
+        if row is not None and wants_chain(row):
+            moves = reader.first(CHAIN, {"code_id": c.token.code_hex})
+            row = replace(row, moves=moves or ())
+        return row
     if c.verdict == "gtin" and c.gtin:
         return reader.first(BY_GTIN, {"gtin": c.gtin, "now": now})
     return None

@@ -6,6 +6,7 @@ from relaycode.models.commission import Commission
 from relaycode.models.commission_rules import MerchantCommissionRules, OfferCommissionRules
 from relaycode.models.device import Device
 from relaycode.models.flash import ShownFlash
+from relaycode.models.game_player import GamePlayer
 from relaycode.models.inbox import InboxItem
 from relaycode.models.ledger_account import LedgerAccount
 from relaycode.models.ledger_entry import LedgerEntry
@@ -26,6 +27,7 @@ __all__ = [
     "Code",
     "Commission",
     "Device",
+    "GamePlayer",
     "InboxItem",
     "LedgerAccount",
     "LedgerEntry",

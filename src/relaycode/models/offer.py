@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from relaycode.db.base import Base, UTCDateTime, utcnow
 
 OFFER_STATUSES = ("active", "paused", "archived")
+# "combine": the combining game of [0187]–[0190] (games/, docs/games.md).
+OFFER_KINDS = ("standard", "combine")
 
 
 class Offer(Base):
@@ -37,6 +39,10 @@ class Offer(Base):
     valid_from: Mapped[datetime | None] = mapped_column(UTCDateTime())
     valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(16), default="active")
+    kind: Mapped[str] = mapped_column(String(16), default="standard", server_default="standard")
+    # A "combine" offer's game: attributes and recipes (games/schemas.GameIn, validated
+    # before it is stored); None for a standard offer.
+    game: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -33,7 +33,8 @@ def create_share(
     Refusals: ``not_signed_in`` (401); ``foreign_code``, ``not_a_code``,
     ``invalid_code`` (with ``details.reason``), ``not_shareable`` (422);
     ``unknown_code`` (404); ``code_revoked``, ``code_expired`` (410);
-    ``offer_archived``, ``offer_expired`` (409)."""
+    ``offer_archived``, ``offer_expired`` (409); on a combining game, ``no_attribute``
+    (409) for a sharer with no attribute (docs/games.md)."""
     parent = service.parent_for_text(db, state.settings, state.keyring, data.code)
     device_id = principal.device.id if principal.device is not None else None
     shared = service.share(

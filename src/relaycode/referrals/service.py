@@ -28,6 +28,7 @@ from relaycode.config import Settings
 from relaycode.db.base import utcnow
 from relaycode.db.locking import get_for_update
 from relaycode.errors import AppError, Conflict, Forbidden, InvalidInput, NotFound
+from relaycode.games import service as games
 from relaycode.models import Code, Offer, ShareReview, User
 from relaycode.referrals import repository as repo
 
@@ -108,6 +109,9 @@ def share(
         return Shared(existing, created=False)
     if locked.depth + 1 > MAX_DEPTH:
         raise Conflict("this chain of shares is too long", code="too_deep")
+    # A combining game: the share adds the sharer's attribute, so they need one
+    # (round robin deals it now; otherwise 409 no_attribute). The offer is locked.
+    games.before_share(db, offer, sharer)
     kid, _secret = keyring.active_hmac()
     child = Code(
         id=new_code_id().hex(),

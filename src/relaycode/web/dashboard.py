@@ -30,6 +30,7 @@ from relaycode.referrals import repository as referrals_repo
 from relaycode.web import i18n
 from relaycode.web.commission_example import offer_section
 from relaycode.web.flash import FLASH_COOKIE, clear_flash, set_flash, take_flash
+from relaycode.web.game_panel import admin_section as game_admin_section
 from relaycode.web.paging import CODES_PER_PAGE, PAGE_SIZE, cursor_of, pager
 from relaycode.web.render import page, redirect
 from relaycode.web.session import (
@@ -177,6 +178,7 @@ def offer_admin(
         "commission": offer_section(
             request, db, principal, offer, merchant, state.settings.commission_max_depth
         ),
+        "game_section": game_admin_section(db, offer),
     }
     return clear_flash(request, page(request, "offer_admin.html", context))
 

@@ -18,6 +18,7 @@ from relaycode.web import (
     checkout,
     commission_pages,
     dashboard,
+    game_pages,
     inbox_page,
     merchant_orders,
     offer_form,
@@ -77,5 +78,6 @@ for module in (
     order_pages,
     merchant_orders,
     analytics_pages,
+    game_pages,
 ):
     router.include_router(module.router)

@@ -24,7 +24,7 @@ from relaycode.media import content_type
 from relaycode.merchants import repository as merchant_repo
 from relaycode.models import Offer
 from relaycode.state import AppState
-from relaycode.web import buy, shares
+from relaycode.web import buy, game_panel, shares
 from relaycode.web.dashboard import can_edit
 from relaycode.web.links import check_link
 from relaycode.web.render import CODE_REASONS, page, render_error
@@ -82,6 +82,7 @@ def offer_page(
         "methods": list(offer.payment_methods or []),
         "code": code,
         "status": effective_status(offer, utcnow()),
+        "game": game_panel.panel(request, db, offer, principal, result),
         **parts,
         # The buy form; on a share page the order goes through the share (its sharer is
         # credited), unless the reader is the sharer.

@@ -87,6 +87,10 @@ function show(panel, share) {
 
 function messageFor(panel, error) {
   if (error instanceof NetworkDown) return panel.dataset.errorOffline;
+  // A combining game: sharing adds one's attribute, and the reader has none yet.
+  if (error.code === "no_attribute" && panel.dataset.errorNoAttribute) {
+    return panel.dataset.errorNoAttribute;
+  }
   if (error.status === 410 || error.status === 409) return panel.dataset.errorGone;
   return panel.dataset.errorGeneric;
 }
