@@ -1,6 +1,6 @@
 """Share code made on the phone, format version 2 (claim 5; docs/code-format.md §4).
 
-    head   = version(1)=0x02 ‖ kid(1) ‖ parent(16) ‖ pid(8) ‖ counter(4)     34 bytes
+    head   = version(1)=0x02 ‖ kid(1) ‖ parent(16) ‖ pid(8) ‖ counter(4)     30 bytes
     tag    = HMAC-SHA256(device_key, "rc/S" ‖ head)[:8]
     bytes  = head ‖ tag                                                   38 bytes
     text   = SCHEME "://" HOST "/S/" BASE32(bytes)                         61 chars
@@ -32,7 +32,7 @@ PARENT_BYTES = 16
 PID_BYTES = 8
 COUNTER_BYTES = 4
 TAG_BYTES = 8
-HEAD_BYTES = 2 + PARENT_BYTES + PID_BYTES + COUNTER_BYTES  # 34
+HEAD_BYTES = 2 + PARENT_BYTES + PID_BYTES + COUNTER_BYTES  # 30
 TOKEN_BYTES = HEAD_BYTES + TAG_BYTES  # 38
 TOKEN_CHARS = 61  # ceil(38 * 8 / 5): 305 bits for 304, one padding bit
 MAX_COUNTER = 2**32 - 1

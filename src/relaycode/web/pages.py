@@ -50,7 +50,8 @@ def scan_pasted(
     pasted = text(form, "text")[:4096]
     if not pasted:
         return page(request, "scan.html", {"user": principal.user, "pasted": ""}, status=422)
-    result, _code = codes.resolve_text(db, state.settings, state.keyring, pasted)
+    register = state.resolver.register  # a phone-made code pasted: registered first
+    result, _code = codes.resolve_text(db, state.settings, state.keyring, pasted, register)
     codes.record_scan(state.scans, result, scan_context(request, principal, "paste"))
     return redirect(request, scan_target(result))
 

@@ -36,6 +36,10 @@ CODE_REASONS = {
     "bad_tag": 400,
     "unknown_key": 400,
     "malformed": 400,
+    # A share made on a phone, refused when first resolved (referrals/offline.py).
+    "device_revoked": 403,
+    "unknown_parent": 404,
+    "too_deep": 409,
 }
 
 env = Environment(

@@ -22,6 +22,7 @@ from relaycode.merchants import repository as merchant_repo
 from relaycode.models import Code, Offer, ShareReview
 from relaycode.referrals import repository as repo
 from relaycode.referrals import service
+from relaycode.codes.tokens import code_path
 from relaycode.referrals.present import qr_path, token_of
 from relaycode.referrals.schemas import ReviewIn
 from relaycode.state import AppState
@@ -64,6 +65,7 @@ class MyShare:
     token: str | None
     qr: str | None
     scans: int
+    path: str | None = None  # "/C/<token>", or "/S/<token>" for one made on a phone
 
 
 def _my_codes(
@@ -90,6 +92,7 @@ def _my_codes(
                 token=token_of(text_) if text_ else None,
                 qr=qr_path(text_) if text_ else None,
                 scans=counts.get(code.id, 0),
+                path=code_path(text_) if text_ else None,
             )
         )
     context = {
