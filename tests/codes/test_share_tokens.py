@@ -65,7 +65,9 @@ def test_budget_fits_qr_version_5_at_m_with_a_24_character_host() -> None:
 
 def test_the_phone_and_the_server_make_the_same_text() -> None:
     key, pid = device_share_key(MASTER, 9), device_pid(MASTER, 9)
-    assert make_share_body(1, key, pid, b"p" * 16, 3) == encode_share_token(1, MASTER, 9, b"p" * 16, 3)
+    assert make_share_body(1, key, pid, b"p" * 16, 3) == encode_share_token(
+        1, MASTER, 9, b"p" * 16, 3
+    )
 
 
 @given(st.integers(min_value=0, max_value=2**64 - 1))

@@ -39,7 +39,7 @@ def pid(master: bytes, device: int) -> bytes:
     left, right = x[:4], x[4:]
     for i in range(4):
         f = hmac.new(master, b"rc/S/pid" + bytes([i]) + right, hashlib.sha256).digest()[:4]
-        left, right = right, bytes(a ^ b for a, b in zip(left, f))
+        left, right = right, bytes(a ^ b for a, b in zip(left, f, strict=True))
     return left + right
 
 
@@ -124,7 +124,7 @@ def parse(name: str, text: str, verdict: str, reason: str | None = None, **facts
 
 
 body = child.rsplit("/", 1)[-1]
-facts = {"code_id": code_id(body).hex(), "parent_id": parent_id(root).hex(),
+facts: dict[str, Any] = {"code_id": code_id(body).hex(), "parent_id": parent_id(root).hex(),
          "device_id": 4242, "counter": 1}  # fmt: skip
 parse("parse-child", child, "ours", **facts)
 parse("parse-child-lowercase", child.lower(), "ours", **facts)

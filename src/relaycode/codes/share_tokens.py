@@ -124,9 +124,7 @@ def _tag(device_key: bytes, head: bytes) -> bytes:
     return hmac.new(device_key, _TAG_DOMAIN + head, hashlib.sha256).digest()[:TAG_BYTES]
 
 
-def make_share_body(
-    kid: int, device_key: bytes, pid: bytes, parent_id: bytes, counter: int
-) -> str:
+def make_share_body(kid: int, device_key: bytes, pid: bytes, parent_id: bytes, counter: int) -> str:
     """What the phone computes: the 61-character body, from the share key and pid alone."""
     head = _head(kid, parent_id, pid, counter)
     return base64.b32encode(head + _tag(device_key, head)).decode("ascii").rstrip("=")

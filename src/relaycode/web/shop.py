@@ -14,6 +14,7 @@ from starlette.datastructures import FormData
 
 from relaycode.catalog.service import image_url
 from relaycode.codes.answers import code_text
+from relaycode.codes.tokens import code_path
 from relaycode.db.base import utcnow
 from relaycode.deps import DbDep, ReadDbDep, StateDep
 from relaycode.errors import NotFound
@@ -22,7 +23,6 @@ from relaycode.merchants import repository as merchant_repo
 from relaycode.models import Code, Offer, ShareReview
 from relaycode.referrals import repository as repo
 from relaycode.referrals import service
-from relaycode.codes.tokens import code_path
 from relaycode.referrals.present import qr_path, token_of
 from relaycode.referrals.schemas import ReviewIn
 from relaycode.state import AppState
