@@ -36,6 +36,7 @@ from relaycode.web import (
     dashboard,
     inbox_page,
     offer_form,
+    offline,
     pages,
     public,
     shares,
@@ -67,6 +68,7 @@ ROUTERS = [
             team,
             commission_pages,
             wallet,
+            offline,
         )
     ),
     ("/api/v1", notify_endpoints.router),
@@ -155,7 +157,8 @@ def test_signed_in_gets_open_no_writable_transaction(client: TestClient, app: An
             "/api/v1/me/inbox", f"/api/v1/merchants/{mid}/webhooks",
             "/api/v1/merchants/shop/offers", f"/api/v1/offers/{oid}/codes", "/me/codes",
             "/shop/shop", f"/C/{values['token']}/qr.png", "/api/v1/me/shares",
-            "/wallet", "/api/v1/me/wallet", "/api/v1/me/wallet/entries"]  # fmt: skip
+            "/wallet", "/api/v1/me/wallet", "/api/v1/me/wallet/entries",
+            "/sw.js", "/manifest.webmanifest"]  # fmt: skip
     for path in main:
         assert served[path] == 200, (path, served[path])
     assert writes == [], sorted(set(writes))

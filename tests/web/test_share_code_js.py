@@ -68,7 +68,7 @@ def test_share_code_js_under_node() -> None:
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_share_code_js_refuses_what_it_cannot_share() -> None:
     script = """
-import * as sc from %s;
+import * as sc from MODULE;
 const key = await sc.importShareKey(new Uint8Array(32));
 const share = { kid: 1, key, pid: "0011223344556677", prefix: "HTTPS://RC.TEST/S/" };
 const out = [];
@@ -78,7 +78,7 @@ for (const parent of ["hello", "https://rc.test/C/AAAA", "https://rc.test/X/" + 
   catch (e) { out.push(e.code); }
 }
 console.log(JSON.stringify(out));
-""" % json.dumps(MODULE.as_uri())
+""".replace("MODULE", json.dumps(MODULE.as_uri()))
     done = subprocess.run(
         ["node", "--input-type=module", "-e", script],
         capture_output=True, text=True, timeout=60, check=True,

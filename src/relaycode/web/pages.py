@@ -18,6 +18,7 @@ from relaycode.web import (
     dashboard,
     inbox_page,
     offer_form,
+    offline,
     public,
     shares,
     shop,
@@ -68,5 +69,6 @@ for module in (
     shares,
     shop,
     wallet,
+    offline,
 ):
     router.include_router(module.router)

@@ -26,6 +26,7 @@ from relaycode.web import i18n, security
 
 _HERE = Path(__file__).parent
 _STATIC = _HERE / "static"
+STATIC_DIR = _STATIC  # for web/offline.py
 _UNSAFE_IN_PATH = re.compile(r"[\t\n\r]")
 TZ_COOKIE = "rc_tz"  # minutes west of UTC, as JavaScript's getTimezoneOffset() says
 # Reasons a code of ours is refused (codes.classify / codes.service), and their status.

@@ -21,6 +21,7 @@ from relaycode.codes.answers import code_text
 from relaycode.codes.repository import CodeRow
 from relaycode.codes.resolver import classify_text
 from relaycode.codes.schemas import CodeOut, ScanOut
+from relaycode.codes.share_tokens import device_pid
 from relaycode.codes.tokens import code_path, code_url
 from relaycode.config import Settings
 from relaycode.db.base import utcnow
@@ -48,6 +49,9 @@ class ShareButton:
 
     parent_text: str | None
     login_url: str | None
+    # The reader's device's pseudonymous id (hex) when this browser may make codes
+    # offline (static/offline-share.js fetches its share key when it has none for it).
+    device_pid: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,7 +119,16 @@ def share_button(
         return None
     if principal.user is None:
         return ShareButton(None, "/login?next=" + quote(_here(request, True), safe="/"))
-    return ShareButton(parent_text, None)
+    return ShareButton(parent_text, None, offline_pid(state, principal))
+
+
+def offline_pid(state: AppState, principal: Principal) -> str | None:
+    """The pid the browser's share key must be for: a cookie session's own device."""
+    device = principal.device
+    if not principal.via_cookie or device is None or device.revoked_at is not None:
+        return None
+    _kid, master = state.keyring.active_hmac()
+    return device_pid(master, device.id).hex()
 
 
 def shared_by(

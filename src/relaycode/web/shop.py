@@ -29,7 +29,7 @@ from relaycode.state import AppState
 from relaycode.web.paging import CODES_PER_PAGE, PAGE_SIZE, cursor_of, pager
 from relaycode.web.render import page, redirect
 from relaycode.web.session import FormDep, SignedInDep, safe_next, text
-from relaycode.web.shares import public_base
+from relaycode.web.shares import offline_pid, public_base
 
 router = APIRouter()
 CodeId = Annotated[str, Path(pattern=r"^[0-9a-fA-F]{32}$")]
@@ -100,6 +100,7 @@ def _my_codes(
         "shares": shares,
         "shares_pager": pager(request, found, anchor="shares-h"),
         "errors": errors or {},
+        "offline_pid": offline_pid(state, principal),
     }
     return page(request, "my_codes.html", context, status=status)
 

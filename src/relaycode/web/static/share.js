@@ -87,6 +87,7 @@ function show(panel, share) {
 
 function messageFor(panel, error) {
   if (error instanceof NetworkDown) return panel.dataset.errorOffline;
+  if (error.code === "no_key") return panel.dataset.errorNoKey || panel.dataset.errorOffline;
   if (error.status === 410 || error.status === 409) return panel.dataset.errorGone;
   return panel.dataset.errorGeneric;
 }
