@@ -101,13 +101,27 @@ function pageDevice() {
   return marked ? marked.dataset.devicePid : "";
 }
 
-window.rcOfflineShare = {
+// (A hook already installed, by a test or an embedding app, is left in place.)
+window.rcOfflineShare ??= {
   async make(parentText) {
     const pid = pageDevice();
     if (!pid) throw new ShareCodeError("no_key", "this page has no device");
     return make(parentText, pid);
   },
 };
+
+// A page the service worker served from its copy says so.
+function noteSaved() {
+  const marked = document.querySelector("[data-saved-note]");
+  const main = document.querySelector("main");
+  if (!marked || !main || navigator.onLine !== false) return;
+  const note = document.createElement("p");
+  note.className = "alert alert-warn";
+  note.setAttribute("role", "status");
+  note.dataset.offlineSaved = "";
+  note.textContent = marked.dataset.savedNote;
+  main.prepend(note);
+}
 
 // "My codes": the children made on this phone, from IndexedDB (they are the server's
 // only once resolved).
@@ -159,6 +173,7 @@ async function keepOffline() {
 }
 
 async function start() {
+  noteSaved();
   const root = document.documentElement;
   const pid = pageDevice();
   if (!pid || !window.isSecureContext || !crypto.subtle || !window.indexedDB) {
