@@ -64,7 +64,7 @@ def qr_of(page: Any) -> tuple[str, int, str]:
     assert src and src.startswith("data:image/gif;base64,"), src
     image = Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1]))).convert("L")
     [found] = zxingcpp.read_barcodes(image)
-    extra: dict[str, Any] = dict(found.extra)
+    extra: Any = found.extra
     return found.text, int(extra["Version"]), str(extra["ECLevel"])
 
 
