@@ -239,3 +239,20 @@ def test_the_share_page_registers_and_shows_the_sharer(client: TestClient, app: 
     # /out of our own /S/ link goes to its page.
     r = client.get("/out", params={"url": child}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/S/" + token
+
+
+def test_the_merchant_finds_a_phone_made_share_by_its_text(client: TestClient, app: Any) -> None:
+    w = world(client, app)
+    child = phone_made(w["key"], w["parent"])
+    code_id = scan(client, child)["code"]["id"]
+    oid = w["offer"]["id"]
+    found = client.get(
+        f"/api/v1/offers/{oid}/codes", params={"q": child.lower()}, headers=auth(w["owner"])
+    ).json()["items"]
+    assert [c["id"] for c in found] == [code_id]
+    assert found[0]["text"] == child
+    forged = child[:-2] + ("AA" if not child.endswith("AA") else "BA")
+    none = client.get(
+        f"/api/v1/offers/{oid}/codes", params={"q": forged}, headers=auth(w["owner"])
+    ).json()["items"]
+    assert none == []
