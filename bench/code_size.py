@@ -16,6 +16,7 @@ import sys
 from dataclasses import asdict, dataclass
 
 from relaycode.codes.render import Ecc, qr_version
+from relaycode.codes.share_tokens import encode_share_token, share_url
 from relaycode.codes.tokens import code_url, encode_token, new_code_id
 
 DEFAULT_HOST = "RC-PROD.EXAMPLE.COM:8443"  # exactly 24 characters
@@ -57,12 +58,16 @@ class Kind:
 def kinds(host: str) -> list[Kind]:
     base = f"HTTPS://{host}"
     offer = code_url("https", host, encode_token(1, secrets.token_bytes(32), new_code_id()))
-    share = f"{base}/S/" + b32(secrets.token_bytes(1 + 1 + 16 + 10 + 8))
+    # The longest a device id and counter can make it (the length is fixed anyway).
+    share_body = encode_share_token(
+        255, secrets.token_bytes(32), 2**63 - 1, new_code_id(), 2**32 - 1
+    )
+    share = share_url("https", host, share_body)
     credential = f"{base}/V/" + base45(secrets.token_bytes(170))
     presentation = f"{base}/P/" + base45(secrets.token_bytes(170 + 4 + 64))
     return [
         Kind("offer (online)", "/C/ + base32(26 B), real encode_token", offer, 4, False),
-        Kind("share (phone)", "/S/ + base32(1+1+16+10+8 = 36 B)", share, 5, True),
+        Kind("share (phone)", "/S/ + base32(38 B), real encode_share_token", share, 5, False),
         Kind(
             "credential", "/V/ + base45(170 B); base45 has ' ' (not URL-safe)", credential, 9, True
         ),

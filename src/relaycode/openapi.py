@@ -74,6 +74,7 @@ OPERATIONS: dict[str, Op] = {
     "PUT /api/v1/offers/{offer_id}/image": Op("session_or_key", (409,)),
     "POST /api/v1/shares": Op("session", (404, 409, 410)),
     "GET /api/v1/me/shares": Op("session", (400,)),
+    "POST /api/v1/me/device/share-key": Op("session", (400, 503)),
     "PUT /api/v1/shares/{code_id}/review": Op("session", (403,)),
     "DELETE /api/v1/shares/{code_id}/review": Op("session", (403,)),
     # No credentials: the Stripe-Signature header (400 bad_signature); 503 Stripe is off.

@@ -22,6 +22,7 @@ from relaycode.identity.throttle import SignInThrottle
 from relaycode.media import MediaStore
 from relaycode.media import store_from_settings as media_store
 from relaycode.payments.registry import PaymentProviders
+from relaycode.referrals.offline import registrar
 
 
 @dataclass
@@ -68,7 +69,7 @@ class AppState:
         cache.watch(db.sessionmaker)  # every committed write drops what it made stale
         return cls(
             async_reader=async_reader,
-            resolver=Resolver(settings, keyring, db, cache, async_reader),
+            resolver=Resolver(settings, keyring, db, cache, async_reader, registrar(db)),
             settings=settings,
             db=db,
             keyring=keyring,

@@ -60,7 +60,7 @@ def test_bad_code_texts(client: TestClient, world: dict[str, Any]) -> None:
         f"https://rc.test.evil.example/C/{token}": "foreign_code",
         f"https://x@rc.test/C/{token}": "invalid_code",
         f"HTTPS://RC.TEST/C/{token}extra": "invalid_code",
-        f"HTTPS://RC.TEST/S/{token}": "foreign_code",
+        f"HTTPS://RC.TEST/S/{token}": "invalid_code",  # /S/ is format 2: not 42 chars
         "data:text/html,<script>alert(1)</script>": "not_a_code",
         "file:///etc/passwd": "not_a_code",
         "https://例え.jp/C/" + token: "foreign_code",

@@ -42,6 +42,7 @@ from relaycode.web import (
     inbox_page,
     merchant_orders,
     offer_form,
+    offline,
     order_pages,
     pages,
     public,
@@ -75,6 +76,7 @@ ROUTERS = [
             team,
             commission_pages,
             wallet,
+            offline,
         )
     ),
     ("/api/v1", notify_endpoints.router),
@@ -186,7 +188,8 @@ def test_signed_in_gets_open_no_writable_transaction(client: TestClient, app: An
             f"/api/v1/merchants/{mid}/analytics", f"/api/v1/offers/{oid}/analytics",
             f"/api/v1/offers/{oid}/referral-tree", "/api/v1/me/earnings",
             f"/api/v1/merchants/{mid}/analytics.csv", "/api/v1/me/earnings.csv",
-            f"/dashboard/offers/{oid}/game"]  # fmt: skip
+            f"/dashboard/offers/{oid}/game",
+            "/sw.js", "/manifest.webmanifest"]  # fmt: skip
     for path in main:
         assert served[path] == 200, (path, served[path])
     assert writes == [], sorted(set(writes))

@@ -31,7 +31,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from relaycode.codes.answers import ScanFacts
-from relaycode.codes.tokens import OnlineToken
+from relaycode.codes.classify import Token
 from relaycode.models import Code, GamePlayer, Merchant, Offer, ShareReview, User
 
 
@@ -69,7 +69,7 @@ class AnswerCache:
         self._lock = threading.Lock()  # invalidations come from worker threads
         self.epoch = 0
 
-    def get(self, token: OnlineToken) -> Scanned | None:
+    def get(self, token: Token) -> Scanned | None:
         entry = self._entries.get(token.code_id)
         if entry is None or entry.token_body != token.body:
             return None
@@ -79,7 +79,7 @@ class AnswerCache:
 
     def put(
         self,
-        token: OnlineToken,
+        token: Token,
         scanned: Scanned,
         offer_id: int | None,
         epoch: int,

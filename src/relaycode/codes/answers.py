@@ -15,10 +15,11 @@ from typing import Any
 from urllib.parse import quote
 
 from relaycode.catalog.status import EffectiveStatus, effective_status
-from relaycode.codes.classify import Classification
+from relaycode.codes.classify import Classification, Token
 from relaycode.codes.keys import Keyring
 from relaycode.codes.repository import CodeRow, GtinRow, OfferRow, ResolveRow, SharerRow
-from relaycode.codes.tokens import OnlineToken, code_url, encode_token
+from relaycode.codes.share_tokens import encode_share_token
+from relaycode.codes.tokens import code_path, code_url, encode_token
 from relaycode.config import Settings
 from relaycode.db.base import utcnow
 from relaycode.games.present import game_doc
@@ -48,10 +49,17 @@ class ScanFacts:
 
 
 def code_text(settings: Settings, keyring: Keyring, code: Code | CodeRow) -> str | None:
-    """Recompute the code's text from its id; None once its key is retired."""
+    """Recompute the code's text from its row; None once its key is retired (or, for a
+    phone-made share, once the device it names is gone)."""
     secret = keyring.hmac_key(code.key_id)
     if secret is None:
         return None
+    if code.format_version == 2:
+        if code.device_id is None or code.parent_id is None or code.share_counter is None:
+            return None
+        parent = bytes.fromhex(code.parent_id)
+        body = encode_share_token(code.key_id, secret, code.device_id, parent, code.share_counter)
+        return code_url(settings.public_scheme, settings.public_host, body, "S")
     body = encode_token(code.key_id, secret, bytes.fromhex(code.id))
     return code_url(settings.public_scheme, settings.public_host, body)
 
@@ -60,7 +68,8 @@ def code_doc(
     settings: Settings, keyring: Keyring, code: Code | CodeRow, *, body: str | None = None
 ) -> Doc:
     """``CodeOut``'s fields. ``body``: the verified token text, saving a re-encode."""
-    text = code_url(settings.public_scheme, settings.public_host, body) if body else None
+    path = "S" if code.format_version == 2 else "C"
+    text = code_url(settings.public_scheme, settings.public_host, body, path) if body else None
     return {
         "id": code.id,
         "kind": code.kind,
@@ -109,7 +118,7 @@ def _doc(verdict: str, **fields: Any) -> Doc:
 
 def _code_page(text: str) -> str:
     # seen=1: the scan was recorded by the API; opening the page must not count it twice.
-    return f"/C/{text.rsplit('/', 1)[-1]}?seen=1"
+    return f"{code_path(text)}?seen=1"
 
 
 def _invalid_page(reason: str | None) -> str:
@@ -117,7 +126,7 @@ def _invalid_page(reason: str | None) -> str:
 
 
 def _ours(
-    row: ResolveRow | None, settings: Settings, keyring: Keyring, token: OnlineToken, now: datetime
+    row: ResolveRow | None, settings: Settings, keyring: Keyring, token: Token, now: datetime
 ) -> tuple[Doc, CodeRow | None]:
     if row is None:
         # Tag verified but no row: issued by a database we no longer have.

@@ -13,11 +13,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from relaycode.codes.gtin import normalize_gtin
+from relaycode.codes.share_tokens import ShareToken, decode_share_token
 from relaycode.codes.tokens import OnlineToken, TokenError, decode_token
 from relaycode.urls import whatwg
 from relaycode.urls.idn import view_host
 
 MAX_TEXT = 4096
+# A verified code of ours: an online reference code (``/C/``, format 1) or a share made on
+# a phone (``/S/``, format 2). Both carry ``code_id``, ``code_hex``, ``body`` and ``path``.
+Token = OnlineToken | ShareToken
 # Any "scheme://", and "http:"/"https:" alone: a browser opens "https:\\evil.example" and
 # "https:evil.example" as https://evil.example/, so they are links too.
 _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|https?:)", re.ASCII | re.IGNORECASE)
@@ -28,7 +32,8 @@ _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|https?:)", re.ASCII | re.IGNORECASE
 # the browser keeps it as written. Such texts skip the parser: this is the scan hot path.
 # tests/codes/test_classify_urls.py checks that both ways always agree.
 _OUR_SHAPE = re.compile(
-    r"(https?)://([a-z0-9.-]+(?::[1-9][0-9]{0,4})?)/c/([a-z2-7]+)/?", re.ASCII | re.IGNORECASE
+    r"(https?)://([a-z0-9.-]+(?::[1-9][0-9]{0,4})?)/([cs])/([a-z2-7]+)/?",
+    re.ASCII | re.IGNORECASE,
 )
 _DEFAULT_PORT = {"HTTP": ":80", "HTTPS": ":443"}
 
@@ -38,7 +43,7 @@ class Classification:
     verdict: str
     reason: str | None = None
     message: str | None = None
-    token: OnlineToken | None = None
+    token: Token | None = None
     host: str | None = None
     url: str | None = None
     gtin: str | None = None
@@ -69,18 +74,19 @@ def _classify_url(
     if shape is not None:
         host = shape.group(2).upper()
         if host in our_hosts and not host.endswith(_DEFAULT_PORT[shape.group(1).upper()]):
-            return _ours(shape.group(3), lookup_key)
+            return _ours(shape.group(4), lookup_key, shape.group(3).upper())
     url = whatwg.parse(text)
     if url is None or url.protocol not in ("http:", "https:") or not url.hostname:
         # mailto:, WIFI:, javascript: … are not links we would open.
         return Classification("text")
-    if url.host.upper() in our_hosts and url.pathname[:3].upper() == "/C/":
+    path = url.pathname[:3].upper()
+    if url.host.upper() in our_hosts and path in ("/C/", "/S/"):
         if url.has_credentials:
             # The browser would open our page, but no code of ours is written this way.
             return Classification(
                 "ours_invalid", reason="malformed", message="a code never carries a user name"
             )
-        return _ours(url.pathname[3:].rstrip("/"), lookup_key)
+        return _ours(url.pathname[3:].rstrip("/"), lookup_key, path[1])
     shown = view_host(url.hostname, our_names(our_hosts)).shown
     return Classification("foreign_url", host=shown, url=url.href)
 
@@ -94,9 +100,11 @@ def our_names(our_hosts: frozenset[str]) -> frozenset[str]:
     return frozenset(h.partition(":")[0].lower() for h in our_hosts)
 
 
-def _ours(body: str, lookup_key: Callable[[int], bytes | None]) -> Classification:
+def _ours(body: str, lookup_key: Callable[[int], bytes | None], path: str) -> Classification:
     try:
-        token = decode_token(body, lookup_key)
+        token: Token = (
+            decode_share_token(body, lookup_key) if path == "S" else decode_token(body, lookup_key)
+        )
     except TokenError as err:
         return Classification("ours_invalid", reason=err.reason, message=str(err))
     return Classification("ours", token=token)

@@ -14,10 +14,12 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 
+from relaycode.codes.share_tokens import decode_share_token
 from relaycode.codes.tokens import TokenError, decode_token
 
 CSV_COLUMNS = ("id", "text", "status", "channel", "depth", "created_at", "expires_at")
 _TOKEN = re.compile(r"(?:^|/C/)([A-Z2-7]{42})/?$", re.IGNORECASE)
+_SHARE = re.compile(r"/S/([A-Z2-7]{61})/?$", re.IGNORECASE)  # made on a phone
 _HEX = re.compile(r"^[0-9a-f]{1,32}$")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _MAX_QUERY = 200
@@ -30,6 +32,12 @@ def search_prefix(query: str, lookup_key: Callable[[int], bytes | None]) -> str 
     A code text must verify (its tag) to be searched for: a forged one names nothing.
     """
     text = query.strip()[:_MAX_QUERY]
+    share = _SHARE.search(text)
+    if share is not None:
+        try:
+            return decode_share_token(share.group(1), lookup_key).code_hex
+        except TokenError:
+            return None
     match = _TOKEN.search(text)
     if match is not None:
         try:

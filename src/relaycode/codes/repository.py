@@ -32,6 +32,8 @@ class CodeRow:
     format_version: int
     created_at: datetime
     expires_at: datetime | None
+    device_id: int | None = None
+    share_counter: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,10 +7,12 @@ lookups of concurrent scans coalesced) → the answer built as a dict and serial
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
 from pydantic_core import to_json
+from starlette.concurrency import run_in_threadpool
 
 from relaycode.codes.answer_cache import AnswerCache, Scanned
 from relaycode.codes.answers import ScanFacts, answer_doc, valid_for
@@ -19,11 +21,16 @@ from relaycode.codes.classify import Classification, classify
 from relaycode.codes.keys import Keyring
 from relaycode.codes.lookup import CoalescingCodeLookup
 from relaycode.codes.repository import BY_GTIN, RESOLVE, GtinRow, ResolveRow, wants_chain
+from relaycode.codes.share_tokens import ShareToken
 from relaycode.config import Settings
 from relaycode.db.base import utcnow
 from relaycode.db.raw import PgAsyncReader, RawReader
 from relaycode.db.session import Database
 from relaycode.games.repository import CHAIN
+
+# Registers a phone-made code the first time it is resolved (referrals/offline.py):
+# None once its row exists, else the refusal's (reason, message).
+Register = Callable[[ShareToken], tuple[str, str] | None]
 
 
 def classify_text(
@@ -44,8 +51,10 @@ class Resolver:
         db: Database,
         cache: AnswerCache,
         async_reader: PgAsyncReader | None = None,
+        register: Register | None = None,
     ) -> None:
         self.settings = settings
+        self.register = register
         self.cache = cache
         self._keyring = keyring
         self._db = db
@@ -69,6 +78,14 @@ class Resolver:
                 return hit
             epoch = self.cache.epoch
             row = await self._code_row(token.code_hex)
+            if row is None and isinstance(token, ShareToken) and self.register is not None:
+                # A phone-made code resolved for the first time: register it (a write, in
+                # a worker thread; rare), then answer from its new row.
+                refused = await run_in_threadpool(self.register, token)
+                if refused is not None:
+                    return self._answer(refused_as(refused), None, text, utcnow())
+                epoch = self.cache.epoch
+                row = await self._code_row(token.code_hex)
             if row is not None and wants_chain(row):
                 row = replace(row, moves=await self._chain(token.code_hex))
             now = utcnow()
@@ -108,6 +125,11 @@ class Resolver:
         if self._async is not None:
             return await self._async.first(BY_GTIN, values)
         return self._db.read_raw(lambda r: r.first(BY_GTIN, values))
+
+
+def refused_as(refused: tuple[str, str]) -> Classification:
+    """A refused phone-made code, answered like any code of ours that does not verify."""
+    return Classification("ours_invalid", reason=refused[0], message=refused[1])
 
 
 def _first_code(reader: RawReader, code_hex: str) -> ResolveRow | None:

@@ -23,9 +23,10 @@ from relaycode.codes.repository import (
     ResolveRow,
     wants_chain,
 )
-from relaycode.codes.resolver import classify_text
+from relaycode.codes.resolver import Register, classify_text, refused_as
 from relaycode.codes.scanlog import Row, ScanRecorder
 from relaycode.codes.schemas import CodeOut, ScanOut
+from relaycode.codes.share_tokens import ShareToken
 from relaycode.codes.tokens import new_code_id
 from relaycode.config import Settings
 from relaycode.db.base import utcnow
@@ -144,12 +145,24 @@ def read_for(reader: Reader, c: Classification, now: datetime) -> ResolveRow | G
 
 
 def resolve_text(
-    db: Reader | Session | Connection, settings: Settings, keyring: Keyring, text: str
+    db: Reader | Session | Connection,
+    settings: Settings,
+    keyring: Keyring,
+    text: str,
+    register: Register | None = None,
 ) -> tuple[ScanOut, CodeRow | None]:
     """What a scanned or opened text stands for (pages, CLI); reads only (the caller
-    records the scan). The same answer as the scan API's, as a model."""
+    records the scan). The same answer as the scan API's, as a model.
+
+    ``register`` (``state.resolver``'s, referrals/offline.py): a phone-made code seen
+    for the first time is registered first, in its own transaction; so ``db`` must not
+    have begun one yet (its reads must see that commit)."""
     reader = SqlReader(db) if isinstance(db, Session | Connection) else db
     c = classify_text(text, settings, keyring)
+    if register is not None and isinstance(c.token, ShareToken):
+        refused = register(c.token)
+        if refused is not None:
+            c = refused_as(refused)
     now = utcnow()
     doc, code = answer_doc(c, read_for(reader, c, now), settings, keyring, text, now)
     return ScanOut.model_validate(doc), code

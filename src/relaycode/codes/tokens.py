@@ -49,6 +49,11 @@ class OnlineToken:
     def code_hex(self) -> str:
         return self.code_id.hex()
 
+    @property
+    def path(self) -> str:
+        """The path letter of this format's URLs (``/C/``; format 2 is ``/S/``)."""
+        return "C"
+
 
 def new_code_id() -> bytes:
     return secrets.token_bytes(ID_BYTES)
@@ -106,6 +111,13 @@ def decode_token(body: str, lookup_key: Callable[[int], bytes | None]) -> Online
     return OnlineToken(version=version, kid=kid, code_id=raw[2 : 2 + ID_BYTES], body=text)
 
 
-def code_url(scheme: str, host: str, body: str) -> str:
-    """The full code text and hyperlink, e.g. ``HTTPS://RC.EXAMPLE/C/AE...``."""
-    return f"{scheme.upper()}://{host.upper()}/C/{body}"
+def code_url(scheme: str, host: str, body: str, path: str = "C") -> str:
+    """The full code text and hyperlink, e.g. ``HTTPS://RC.EXAMPLE/C/AE...`` (``path``
+    "S" for a phone-made share, format 2)."""
+    return f"{scheme.upper()}://{host.upper()}/{path}/{body}"
+
+
+def code_path(text: str) -> str:
+    """``/C/<BODY>`` (or ``/S/<BODY>``): a code text's path on this site."""
+    head, _, body = text.rpartition("/")
+    return f"/{head.rpartition('/')[2].upper()}/{body}"

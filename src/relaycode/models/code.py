@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, SmallInteger, String, text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, SmallInteger, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from relaycode.db.base import Base, UTCDateTime, utcnow
@@ -51,5 +51,9 @@ class Code(Base):
     status: Mapped[str] = mapped_column(String(16), default="active")
     key_id: Mapped[int] = mapped_column(Integer)
     format_version: Mapped[int] = mapped_column(SmallInteger, default=1)
+    # Format 2 (made on a phone, docs/code-format.md): the counter inside its text. With
+    # parent_id, device_id and key_id it is all the text is made of, so the text can be
+    # written out again (format 1 needs only the id and key_id).
+    share_counter: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -6,12 +6,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
 
-from relaycode.deps import DbDep, ReadDbDep, StateDep
+from relaycode.deps import DbDep, NoStore, ReadDbDep, StateDep
+from relaycode.errors import AppError
 from relaycode.identity.auth import PrincipalDep, UserDep
 from relaycode.lists import DEFAULT_LIMIT, CursorQuery, LimitQuery, ListOut
-from relaycode.referrals import present, service
+from relaycode.referrals import offline, present, service
 from relaycode.referrals import repository as repo
-from relaycode.referrals.schemas import MyShareOut, ReviewIn, ReviewOut, ShareIn, ShareOut
+from relaycode.referrals.schemas import (
+    MyShareOut,
+    ReviewIn,
+    ReviewOut,
+    ShareIn,
+    ShareKeyOut,
+    ShareOut,
+)
 
 router = APIRouter(tags=["shares"])
 CodeId = Annotated[str, Path(pattern=r"^[0-9a-fA-F]{32}$", description="The share's code id")]
@@ -88,3 +96,21 @@ def put_review(code_id: CodeId, data: ReviewIn, user: UserDep, db: DbDep) -> Rev
 def delete_review(code_id: CodeId, user: UserDep, db: DbDep) -> None:
     """Take your review of a share down (nothing to take down is fine too)."""
     service.delete_review(db, code_id=code_id, user=user)
+
+
+@router.post("/me/device/share-key", dependencies=[NoStore])
+def device_share_key(user: UserDep, principal: PrincipalDep, state: StateDep) -> ShareKeyOut:
+    """This device's share key, for making share codes on the phone with no network
+    (format 2): derived from the keyring and the device, never stored. Ask again after
+    a key rotation (``kid`` changes). Needs a session from a device: ``no_device``."""
+    device = principal.device
+    if device is None or device.user_id != user.id or device.revoked_at is not None:
+        raise AppError("sign in from a device first", code="no_device", status=400)
+    key = offline.share_key(state.settings, state.keyring, device)
+    return ShareKeyOut(
+        format_version=2,
+        kid=key.kid,
+        key=offline.b64url(key.key),
+        device_pid=key.pid.hex(),
+        prefix=key.prefix,
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from relaycode.codes.answers import code_text
 from relaycode.codes.keys import Keyring
+from relaycode.codes.tokens import code_path
 from relaycode.config import Settings
 from relaycode.errors import NotFound
 from relaycode.models import Code, ShareReview
@@ -16,12 +17,13 @@ def token_of(text: str) -> str:
 
 def browser_url(settings: Settings, text: str) -> str:
     """The same code as a link written the way browsers show one (lower-case host)."""
-    return f"{settings.public_scheme.lower()}://{settings.public_host.lower()}/C/{token_of(text)}"
+    base = f"{settings.public_scheme.lower()}://{settings.public_host.lower()}"
+    return base + code_path(text)
 
 
 def qr_path(text: str, fmt: str = "svg") -> str:
     """Where anyone holding the code may fetch its picture (web/shares.py)."""
-    return f"/C/{token_of(text)}/qr.{fmt}"
+    return f"{code_path(text)}/qr.{fmt}"
 
 
 def review_out(review: ShareReview | None) -> ReviewOut | None:

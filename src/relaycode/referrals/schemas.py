@@ -62,3 +62,15 @@ class ShareOut(BaseModel):
 class MyShareOut(ShareOut):
     scans: int = Field(description="Scans and opens, not counting bots and the merchant's staff")
     offer_title: str | None
+
+
+class ShareKeyOut(BaseModel):
+    """What a device keeps to make share codes offline (format 2, docs/code-format.md).
+    Shown to that device only; the browser imports ``key`` as a non-extractable
+    WebCrypto HMAC key and forgets the text."""
+
+    format_version: int = Field(description="2: the format of the codes it makes")
+    kid: int = Field(description="The keyring key the share key was derived from (1–255)")
+    key: str = Field(description="The HMAC-SHA-256 share key, base64url without padding")
+    device_pid: str = Field(description="The device's pseudonymous id, 16 hex digits")
+    prefix: str = Field(description="What each code's text starts with: SCHEME://HOST/S/")

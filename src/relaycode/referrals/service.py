@@ -23,6 +23,7 @@ from relaycode.catalog.status import effective_status
 from relaycode.codes import repository as code_repo
 from relaycode.codes.keys import Keyring
 from relaycode.codes.resolver import classify_text
+from relaycode.codes.share_tokens import ShareToken
 from relaycode.codes.tokens import new_code_id
 from relaycode.config import Settings
 from relaycode.db.base import utcnow
@@ -30,11 +31,12 @@ from relaycode.db.locking import get_for_update
 from relaycode.errors import AppError, Conflict, Forbidden, InvalidInput, NotFound
 from relaycode.games import service as games
 from relaycode.models import Code, Offer, ShareReview, User
+from relaycode.referrals import offline
 from relaycode.referrals import repository as repo
 
-SHAREABLE_KINDS = ("offer", "share")
+SHAREABLE_KINDS = offline.SHAREABLE_KINDS
 # codes.depth is a SMALLINT; no chain gets near this in practice.
-MAX_DEPTH = 32_000
+MAX_DEPTH = offline.MAX_DEPTH
 
 
 class Gone(AppError):
@@ -64,6 +66,10 @@ def parent_for_text(db: Session, settings: Settings, keyring: Keyring, text: str
     if c.verdict != "ours" or c.token is None:
         raise InvalidInput("that is not a code of ours", code="not_a_code")
     code = code_repo.code_by_id(db, c.token.code_hex)
+    if code is None and isinstance(c.token, ShareToken):
+        # A phone-made share, re-shared before anyone resolved it: register it now (in
+        # this transaction; refusals such as ``device_revoked`` are errors here).
+        code = offline.register(db, c.token)
     if code is None:
         raise NotFound("this code is not registered here", code="unknown_code")
     return code

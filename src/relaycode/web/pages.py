@@ -22,6 +22,7 @@ from relaycode.web import (
     inbox_page,
     merchant_orders,
     offer_form,
+    offline,
     order_pages,
     public,
     shares,
@@ -56,7 +57,8 @@ def scan_pasted(
     pasted = text(form, "text")[:4096]
     if not pasted:
         return page(request, "scan.html", {"user": principal.user, "pasted": ""}, status=422)
-    result, _code = codes.resolve_text(db, state.settings, state.keyring, pasted)
+    register = state.resolver.register  # a phone-made code pasted: registered first
+    result, _code = codes.resolve_text(db, state.settings, state.keyring, pasted, register)
     codes.record_scan(state.scans, result, scan_context(request, principal, "paste"))
     return redirect(request, scan_target(result))
 
@@ -79,5 +81,6 @@ for module in (
     merchant_orders,
     analytics_pages,
     game_pages,
+    offline,
 ):
     router.include_router(module.router)

@@ -101,11 +101,19 @@ def offer_page(
 
 
 def _code_page(
-    request: Request, token: str, db: Session, state: AppState, principal: Principal
+    request: Request,
+    token: str,
+    db: Session,
+    state: AppState,
+    principal: Principal,
+    path: str = "C",
 ) -> Response:
+    """``path`` "S": a share made on a phone, registered here the first time it is opened
+    (referrals/offline.py) — before ``db`` reads anything, so that it sees the row."""
     settings = state.settings
-    text = f"{settings.public_scheme}://{settings.public_host}/C/{token[:_MAX_TOKEN]}"
-    result, code = codes.resolve_text(db, settings, state.keyring, text)
+    text = f"{settings.public_scheme}://{settings.public_host}/{path}/{token[:_MAX_TOKEN]}"
+    register = state.resolver.register if path == "S" else None
+    result, code = codes.resolve_text(db, settings, state.keyring, text, register)
     request.state.switch_query = {"seen": "1"}
     if request.query_params.get("seen") != "1":
         codes.record_scan(state.scans, result, scan_context(request, principal, "link"))
@@ -134,6 +142,21 @@ def code_lower(
     return _code_page(request, token, db, state, principal)
 
 
+@router.get("/S/{token}")
+def share_upper(
+    request: Request, token: str, db: ReadDbDep, state: StateDep, principal: PrincipalDep
+) -> Response:
+    """A share code made on a phone, offline (format 2)."""
+    return _code_page(request, token, db, state, principal, "S")
+
+
+@router.get("/s/{token}")
+def share_lower(
+    request: Request, token: str, db: ReadDbDep, state: StateDep, principal: PrincipalDep
+) -> Response:
+    return _code_page(request, token, db, state, principal, "S")
+
+
 @router.get("/offers/{offer_id}")
 def public_offer(
     request: Request, offer_id: int, db: ReadDbDep, principal: PrincipalDep
@@ -152,7 +175,7 @@ def foreign_link(request: Request, state: StateDep, url: str = "") -> Response:
     the "not ours" warning."""
     c = classify_text(url, state.settings, state.keyring)
     if c.verdict == "ours" and c.token is not None:
-        return RedirectResponse(f"/C/{c.token.body}", status_code=303)
+        return RedirectResponse(f"/{c.token.path}/{c.token.body}", status_code=303)
     if c.verdict == "ours_invalid":
         reason = quote(c.reason or "malformed", safe="")
         return RedirectResponse(f"/scan/invalid?reason={reason}", status_code=303)

@@ -26,6 +26,7 @@ from relaycode.web import i18n, security
 
 _HERE = Path(__file__).parent
 _STATIC = _HERE / "static"
+STATIC_DIR = _STATIC  # for web/offline.py
 _UNSAFE_IN_PATH = re.compile(r"[\t\n\r]")
 TZ_COOKIE = "rc_tz"  # minutes west of UTC, as JavaScript's getTimezoneOffset() says
 # Reasons a code of ours is refused (codes.classify / codes.service), and their status.
@@ -36,6 +37,10 @@ CODE_REASONS = {
     "bad_tag": 400,
     "unknown_key": 400,
     "malformed": 400,
+    # A share made on a phone, refused when first resolved (referrals/offline.py).
+    "device_revoked": 403,
+    "unknown_parent": 404,
+    "too_deep": 409,
 }
 
 env = Environment(

@@ -21,7 +21,8 @@ from relaycode.codes.answers import code_text
 from relaycode.codes.repository import CodeRow
 from relaycode.codes.resolver import classify_text
 from relaycode.codes.schemas import CodeOut, ScanOut
-from relaycode.codes.tokens import code_url
+from relaycode.codes.share_tokens import device_pid
+from relaycode.codes.tokens import code_path, code_url
 from relaycode.config import Settings
 from relaycode.db.base import utcnow
 from relaycode.deps import StateDep
@@ -48,6 +49,9 @@ class ShareButton:
 
     parent_text: str | None
     login_url: str | None
+    # The reader's device's pseudonymous id (hex) when this browser may make codes
+    # offline (static/offline-share.js fetches its share key when it has none for it).
+    device_pid: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,7 @@ def _here(request: Request, share: bool) -> str:
     """This page's address, to come back to after signing in (without counting a scan)."""
     path = request.url.path
     query = [(k, v) for k, v in request.query_params.multi_items() if k not in ("seen", "share")]
-    if path.upper().startswith("/C/"):
+    if path.upper().startswith(("/C/", "/S/")):
         query.append(("seen", "1"))
     if share:
         query.append(("share", "1"))
@@ -115,7 +119,16 @@ def share_button(
         return None
     if principal.user is None:
         return ShareButton(None, "/login?next=" + quote(_here(request, True), safe="/"))
-    return ShareButton(parent_text, None)
+    return ShareButton(parent_text, None, offline_pid(state, principal))
+
+
+def offline_pid(state: AppState, principal: Principal) -> str | None:
+    """The pid the browser's share key must be for: a cookie session's own device."""
+    device = principal.device
+    if not principal.via_cookie or device is None or device.revoked_at is not None:
+        return None
+    _kid, master = state.keyring.active_hmac()
+    return device_pid(master, device.id).hex()
 
 
 def shared_by(
@@ -136,7 +149,7 @@ def shared_by(
         db, holder, except_code=row.id, limit=OTHER_REVIEWS
     ):
         text = code_text(state.settings, state.keyring, code)
-        link = f"/C/{text.rsplit('/', 1)[-1]}" if text else None
+        link = code_path(text) if text else None
         others.append(OtherReview(offer.title, review.rating, review.text, link))
     mine = principal.user is not None and principal.user.id == holder
     name = sharer_name(result.sharer.username, result.sharer.display_name)
@@ -224,15 +237,15 @@ def _picture(text: str, fmt: str) -> bytes:
     return render.render_png(text, opts) if fmt == "png" else render.render_svg(text, opts)
 
 
-def _qr(token: str, fmt: str, state: AppState, download: bool) -> Response:
+def _qr(token: str, fmt: str, state: AppState, download: bool, path: str = "C") -> Response:
     settings = state.settings
-    text = f"{settings.public_scheme}://{settings.public_host}/C/{token[:128]}"
+    text = f"{settings.public_scheme}://{settings.public_host}/{path}/{token[:128]}"
     c = classify_text(text, settings, state.keyring)
     if c.verdict != "ours" or c.token is None or fmt not in _MEDIA:
         raise NotFound("no such code", code="code_not_found")
     # Drawn from the verified token alone: the picture of a code says nothing its text
     # does not, so whoever has the text may have it (link previews fetch it too).
-    canonical = code_url(settings.public_scheme, settings.public_host, c.token.body)
+    canonical = code_url(settings.public_scheme, settings.public_host, c.token.body, path)
     headers = {"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"}
     if download:
         headers["Content-Disposition"] = (
@@ -250,3 +263,14 @@ def code_picture(token: str, fmt: str, state: StateDep, download: bool = False) 
 @router.get("/c/{token}/qr.{fmt}")
 def code_picture_lower(token: str, fmt: str, state: StateDep, download: bool = False) -> Response:
     return _qr(token, fmt, state, download)
+
+
+@router.get("/S/{token}/qr.{fmt}")
+def share_picture(token: str, fmt: str, state: StateDep, download: bool = False) -> Response:
+    """A phone-made share's picture, drawn from its verified text (registered or not)."""
+    return _qr(token, fmt, state, download, "S")
+
+
+@router.get("/s/{token}/qr.{fmt}")
+def share_picture_lower(token: str, fmt: str, state: StateDep, download: bool = False) -> Response:
+    return _qr(token, fmt, state, download, "S")

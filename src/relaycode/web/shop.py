@@ -14,6 +14,7 @@ from starlette.datastructures import FormData
 
 from relaycode.catalog.service import image_url
 from relaycode.codes.answers import code_text
+from relaycode.codes.tokens import code_path
 from relaycode.db.base import utcnow
 from relaycode.deps import DbDep, ReadDbDep, StateDep
 from relaycode.errors import NotFound
@@ -28,7 +29,7 @@ from relaycode.state import AppState
 from relaycode.web.paging import CODES_PER_PAGE, PAGE_SIZE, cursor_of, pager
 from relaycode.web.render import page, redirect
 from relaycode.web.session import FormDep, SignedInDep, safe_next, text
-from relaycode.web.shares import public_base
+from relaycode.web.shares import offline_pid, public_base
 
 router = APIRouter()
 CodeId = Annotated[str, Path(pattern=r"^[0-9a-fA-F]{32}$")]
@@ -64,6 +65,7 @@ class MyShare:
     token: str | None
     qr: str | None
     scans: int
+    path: str | None = None  # "/C/<token>", or "/S/<token>" for one made on a phone
 
 
 def _my_codes(
@@ -90,6 +92,7 @@ def _my_codes(
                 token=token_of(text_) if text_ else None,
                 qr=qr_path(text_) if text_ else None,
                 scans=counts.get(code.id, 0),
+                path=code_path(text_) if text_ else None,
             )
         )
     context = {
@@ -97,6 +100,7 @@ def _my_codes(
         "shares": shares,
         "shares_pager": pager(request, found, anchor="shares-h"),
         "errors": errors or {},
+        "offline_pid": offline_pid(state, principal),
     }
     return page(request, "my_codes.html", context, status=status)
 

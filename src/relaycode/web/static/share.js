@@ -91,6 +91,7 @@ function messageFor(panel, error) {
   if (error.code === "no_attribute" && panel.dataset.errorNoAttribute) {
     return panel.dataset.errorNoAttribute;
   }
+  if (error.code === "no_key") return panel.dataset.errorNoKey || panel.dataset.errorOffline;
   if (error.status === 410 || error.status === 409) return panel.dataset.errorGone;
   return panel.dataset.errorGeneric;
 }
