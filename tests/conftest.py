@@ -16,6 +16,15 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+# No per-example deadline: on a shared 2-core machine under a parallel suite one example
+# can take longer than Hypothesis' default 200 ms, and a timed test is a flaky test.
+hypothesis_settings.register_profile(
+    "relaycode", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("relaycode")
 
 warnings.filterwarnings("ignore", message=".*httpx.*", category=DeprecationWarning)
 
