@@ -289,8 +289,13 @@ def main() -> None:
             f"{'ok' if r['ledger_check_exit'] == 0 else 'FAIL':>7}"
         )
     pg = [r for r in results if r["db"] == "postgresql"]
-    ok = all(r["ratio"] >= 0.2 for r in pg) and all(r["ledger_check_exit"] == 0 for r in results)
-    print("target (>= 0.2 x /healthz on PostgreSQL, ledger consistent):", "PASS" if ok else "FAIL")
+    consistent = all(r["ledger_check_exit"] == 0 for r in results)
+    print("ledger consistent after the run:", "PASS" if consistent else "FAIL")
+    if pg:
+        fast = all(r["ratio"] >= 0.2 for r in pg)
+        print("target >= 0.2 x /healthz on PostgreSQL:", "PASS" if fast else "FAIL")
+    else:
+        print("target >= 0.2 x /healthz on PostgreSQL: not measured (no PostgreSQL run)")
 
 
 if __name__ == "__main__":
