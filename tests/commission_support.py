@@ -215,3 +215,33 @@ def ledger_ok(db: Database) -> None:
 
 def later(days: float) -> datetime:
     return utcnow() + timedelta(days=days)
+
+
+def adopt(db: Database, shop: Shop, username: str) -> int:
+    """Put a user registered through the API into ``shop.users`` (with a device)."""
+    with db.transaction() as s:
+        user = s.scalar(select(User).where(User.username == username))
+        assert user is not None
+        device = s.scalar(select(Device).where(Device.user_id == user.id).limit(1))
+        if device is None:
+            device = Device(device_uid=secrets.token_hex(8), user_id=user.id)
+            s.add(device)
+            s.flush()
+        shop.users[username], shop.devices[username] = user.id, device.id
+        return user.id
+
+
+def make_operator(db: Database, username: str) -> None:
+    with db.transaction() as s:
+        user = s.scalar(select(User).where(User.username == username))
+        assert user is not None
+        user.is_operator = True
+
+
+def earned_available(db: Database, shop: Shop, referrer: str, amount: int, times: int = 1) -> None:
+    """``times`` paid orders through ``referrer`` (10 % each, no hold), then released."""
+    with db.transaction() as s:
+        for _ in range(times):
+            pay_order(s, shop, "buyer", [referrer], amount)
+    with db.transaction() as s:
+        commissions.release_due(s, now=later(0.01))

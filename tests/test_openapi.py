@@ -135,6 +135,7 @@ def world(client: TestClient) -> dict[str, str]:
         "key_id": str(r.json()["id"]),
         "username": "alice",
         "device_uid": "no-such-device",
+        "withdrawal_id": "1",
         "key": r.json()["key"],
     }
 
@@ -152,6 +153,7 @@ BODIES: dict[str, Any] = {
     "POST /api/v1/shares": {"code": "hello"},
     "PUT /api/v1/shares/{code_id}/review": {"rating": 5, "text": "Good"},
     "POST /api/v1/admin/wallet-grants": {"username": "alice", "amount_minor": 1, "currency": "CNY"},
+    "POST /api/v1/me/withdrawals": {"amount": 1, "currency": "CNY", "payout_details": "x"},
     "PUT /api/v1/merchants/{slug}/commission-rules": {"currency": "CNY"},
     "PUT /api/v1/offers/{offer_id}/commission-rules": {"currency": "CNY"},
     "POST /api/v1/me/inbox/read": {"all": True},

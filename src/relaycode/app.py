@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from relaycode.payments.stripe_endpoints import router as stripe_router
     from relaycode.referrals.commission_endpoints import router as commission_router
     from relaycode.referrals.endpoints import router as referrals_router
+    from relaycode.referrals.withdrawal_endpoints import router as withdrawals_router
     from relaycode.web.pages import router as pages_router
 
     # Codes first: routes are matched in order and /api/v1/scan is the hot path.
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(stripe_router, prefix="/api/v1")
     app.include_router(wallet_router, prefix="/api/v1")
     app.include_router(commission_router, prefix="/api/v1")
+    app.include_router(withdrawals_router, prefix="/api/v1")
     app.include_router(notify_router, prefix="/api/v1")
     app.include_router(orders_router, prefix="/api/v1")
     app.include_router(pages_router)

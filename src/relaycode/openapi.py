@@ -83,6 +83,14 @@ OPERATIONS: dict[str, Op] = {
     # 403 not_operator, 404 user_not_found, 422 invalid_amount / unknown_currency /
     # idempotency_key_reused
     "POST /api/v1/admin/wallet-grants": Op("session", (403, 404)),
+    "GET /api/v1/me/commissions": Op("session", (400,)),
+    "GET /api/v1/me/commission-balances": Op("session"),
+    "POST /api/v1/me/withdrawals": Op("session", (409,)),
+    "GET /api/v1/me/withdrawals": Op("session", (400,)),
+    "GET /api/v1/admin/withdrawals": Op("session", (400, 403)),
+    "GET /api/v1/admin/withdrawals.csv": Op("session", (403,)),
+    "POST /api/v1/admin/withdrawals/{withdrawal_id}/approve": Op("session", (403, 404, 409)),
+    "POST /api/v1/admin/withdrawals/{withdrawal_id}/reject": Op("session", (403, 404, 409)),
     "GET /api/v1/merchants/{slug}/commission-rules": Op("session"),
     "PUT /api/v1/merchants/{slug}/commission-rules": Op("session", (409,)),
     "GET /api/v1/offers/{offer_id}/commission-rules": Op("session"),

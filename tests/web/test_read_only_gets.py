@@ -28,7 +28,7 @@ from relaycode.merchants import endpoints as merchant_endpoints
 from relaycode.notify import endpoints as notify_endpoints
 from relaycode.payments import endpoints as wallet_endpoints
 from relaycode.payments import wallet as wallet_service
-from relaycode.referrals import commission_endpoints
+from relaycode.referrals import commission_endpoints, withdrawal_endpoints
 from relaycode.referrals import endpoints as referral_endpoints
 from relaycode.web import (
     auth_pages,
@@ -43,6 +43,7 @@ from relaycode.web import (
     team,
     wallet,
     webhook_pages,
+    withdrawal_pages,
 )
 
 ROUTERS = [
@@ -71,6 +72,8 @@ ROUTERS = [
     ),
     ("/api/v1", notify_endpoints.router),
     *(("", m.router) for m in (inbox_page, webhook_pages)),
+    ("/api/v1", withdrawal_endpoints.router),
+    ("", withdrawal_pages.router),
 ]
 # A live event stream never ends: tests/notify/test_sse.py checks it reads only.
 STREAMS = {"/api/v1/me/events"}
@@ -155,7 +158,9 @@ def test_signed_in_gets_open_no_writable_transaction(client: TestClient, app: An
             "/api/v1/me/inbox", f"/api/v1/merchants/{mid}/webhooks",
             "/api/v1/merchants/shop/offers", f"/api/v1/offers/{oid}/codes", "/me/codes",
             "/shop/shop", f"/C/{values['token']}/qr.png", "/api/v1/me/shares",
-            "/wallet", "/api/v1/me/wallet", "/api/v1/me/wallet/entries"]  # fmt: skip
+            "/wallet", "/api/v1/me/wallet", "/api/v1/me/wallet/entries",
+            "/api/v1/me/commissions", "/api/v1/me/commission-balances",
+            "/api/v1/me/withdrawals"]  # fmt: skip
     for path in main:
         assert served[path] == 200, (path, served[path])
     assert writes == [], sorted(set(writes))

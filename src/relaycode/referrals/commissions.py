@@ -259,9 +259,14 @@ def _take(
 
 
 def _lock_accounts(db: Session, order: Order, rows: Sequence[Commission]) -> None:
-    """Every account the reversal may touch, locked (primary-key order) before their
-    balances are read: a withdrawal racing it waits, so what is read stays true."""
-    accounts = [ledger.account(db, "merchant", order.currency, merchant_id=order.merchant_id)]
+    """Every account the reversal may touch, locked before their balances are read: a
+    withdrawal racing it waits, so what is read stays true. The merchant's account
+    first (as a payment and the refund's own posting take it: merchant before the
+    referrers' accounts, so no two of them ever wait on each other in a circle), then
+    the referrers' in primary-key order."""
+    merchant = ledger.account(db, "merchant", order.currency, merchant_id=order.merchant_id)
+    get_many_for_update(db, LedgerAccount, [merchant.id])
+    accounts: list[LedgerAccount] = []
     for c in sorted(rows, key=lambda c: (c.beneficiary == "platform", c.user_id or 0)):
         accounts.append(account_of(db, c, "pending" if c.status == "pending" else "available"))
         if c.beneficiary == "user":

@@ -24,6 +24,7 @@ from relaycode.web import (
     team,
     wallet,
     webhook_pages,
+    withdrawal_pages,
 )
 from relaycode.web.public import scan_context, scan_target
 from relaycode.web.render import page, redirect
@@ -67,5 +68,6 @@ for module in (
     shares,
     shop,
     wallet,
+    withdrawal_pages,
 ):
     router.include_router(module.router)
