@@ -98,6 +98,11 @@ def test_refunds_full_partial_and_double_clicks(client: TestClient, app: Any) ->
     done = client.post(refund, json={"amount": 7}, headers=auth(s.owner))
     assert done.status_code == 409 and error(done) == "not_refundable"
     ledger_ok(db)
+    # The buyer heard of each refund once (three refunds; the double click made none).
+    with db.read_transaction() as session:
+        told = session.scalars(select(InboxItem).where(InboxItem.kind == "order_refunded"))
+        amounts = sorted(item.data["amount_minor"] for item in told)
+    assert amounts == [1000, 1000, 3000]
 
 
 def test_fulfil_and_cancel(client: TestClient, app: Any) -> None:

@@ -37,6 +37,7 @@ INBOX_KINDS: tuple[str, ...] = (
     "withdrawal_approved",
     "withdrawal_rejected",
     "order_new",
+    "order_refunded",
     "test",
 )
 _LOCAL_PATH = re.compile(r"^/(?![/\\])[\x21-\x7e]{0,500}$")

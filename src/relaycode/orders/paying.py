@@ -106,7 +106,7 @@ def tell(db: Session, order: Order, event_type: str, **extra: Any) -> None:
     )
 
 
-def _inbox(order: Order, offer: Offer | None, **extra: Any) -> dict[str, Any]:
+def inbox_data(order: Order, offer: Offer | None, **extra: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "order_id": order.id,
         "amount_minor": order.amount_minor,
@@ -152,11 +152,15 @@ def mark_paid(db: Session, order: Order, attempt: PaymentAttempt) -> bool:
         db,
         order.buyer_user_id,
         "payment_succeeded",
-        _inbox(order, offer),
+        inbox_data(order, offer),
         dedupe_key=f"payment_succeeded:{order.id}",
     )
     notify_merchant_staff(
-        db, order.merchant_id, "order_new", _inbox(order, offer), dedupe_key=f"order_new:{order.id}"
+        db,
+        order.merchant_id,
+        "order_new",
+        inbox_data(order, offer),
+        dedupe_key=f"order_new:{order.id}",
     )
     tell(db, order, "order.paid")
     tell(db, order, "payment.succeeded", provider=attempt.provider)
@@ -167,7 +171,7 @@ def payment_failed(db: Session, order: Order, attempt: PaymentAttempt) -> None:
     """Tell the buyer (the order stays pending: they may try again)."""
     offer = db.get(Offer, order.offer_id)
     reason = attempt.failure_code or "failed"
-    notify_user(db, order.buyer_user_id, "payment_failed", _inbox(order, offer, reason=reason))
+    notify_user(db, order.buyer_user_id, "payment_failed", inbox_data(order, offer, reason=reason))
     emit(
         db,
         merchant_id=order.merchant_id,

@@ -18,7 +18,8 @@ from relaycode.db.base import utcnow
 from relaycode.db.locking import get_for_update
 from relaycode.errors import Conflict, InvalidInput
 from relaycode.identity.auth import Principal
-from relaycode.models import Order, OrderRefund, PaymentAttempt
+from relaycode.models import Offer, Order, OrderRefund, PaymentAttempt
+from relaycode.notify.service import notify_user
 from relaycode.orders import access, paying, pricing
 from relaycode.orders import repository as repo
 from relaycode.payments import ledger
@@ -152,6 +153,13 @@ def book_refund(
             idempotency_key=f"order:{order.id}:refund:{refund.id}",
         )
     db.flush()
+    notify_user(  # the buyer learns of it (an open order page updates itself)
+        db,
+        order.buyer_user_id,
+        "order_refunded",
+        paying.inbox_data(order, db.get(Offer, order.offer_id), amount_minor=amount),
+        dedupe_key=f"order_refunded:{order.id}:{refund.id}",
+    )
     paying.tell(
         db,
         order,
