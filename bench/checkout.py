@@ -224,8 +224,9 @@ def measure(
             cpu0 = cpu_seconds(server.proc.pid)
             result = wrk(server.url, path, script, args.seconds, args.connections)
             done = result["rps"] * args.seconds
-            if done:
-                result["cpu_us"] = (cpu_seconds(server.proc.pid) - cpu0) / done * 1e6
+            result["cpu_us"] = (
+                (cpu_seconds(server.proc.pid) - cpu0) / done * 1e6 if done else float("nan")
+            )
             runs[kind].append(result)
     ratios = [o["rps"] / h["rps"] for h, o in zip(runs["hello"], runs["order"], strict=True)]
 
