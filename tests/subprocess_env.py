@@ -6,6 +6,13 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
 
 from relaycode.config import Settings
 
@@ -27,3 +34,34 @@ def server_env(settings: Settings, **extra: str) -> dict[str, str]:
         **extra,
     )
     return env
+
+
+@contextmanager
+def serving(
+    env: dict[str, str], port: int, *, startup_seconds: float = 90.0
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A real ``relaycode serve`` on ``port`` until the block ends (then killed, if it
+    still runs): for tests that kill it themselves, or need a process of its own."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "relaycode.cli.main", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + startup_seconds
+        while True:
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            assert time.monotonic() < deadline, "the server did not start"
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=10)
+        if proc.stderr:
+            proc.stderr.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +16,7 @@ from notify_support import SSE, Receiver
 from sqlalchemy import select
 from standardwebhooks import Webhook
 from subprocess_env import free_port, server_env
+from subprocess_env import serving as serve_process
 
 from relaycode.config import Settings
 from relaycode.db.engine import make_engine
@@ -42,29 +42,8 @@ def _env(settings: Settings) -> dict[str, str]:
 
 @contextmanager
 def serving(settings: Settings, port: int) -> Iterator[subprocess.Popen[bytes]]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "relaycode.cli.main", "serve", "--port", str(port)],
-        env=_env(settings),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            assert time.monotonic() < deadline, "the server did not start"
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+    with serve_process(_env(settings), port) as proc:
         yield proc
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=10)
-        if proc.stderr:
-            proc.stderr.close()
 
 
 def _rows(settings: Settings) -> list[WebhookDelivery]:

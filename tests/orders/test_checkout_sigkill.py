@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from helpers import auth, issue, register
 from notify_support import Receiver, start_receiver
 from sqlalchemy import func, select
 from subprocess_env import free_port, server_env
+from subprocess_env import serving as serve_process
 
 from relaycode.config import Settings
 from relaycode.db.engine import make_engine
@@ -33,9 +33,8 @@ PRICE = 1250
 GRANT = 1_000_000
 
 
-@contextmanager
-def serving(settings: Settings, port: int) -> Iterator[subprocess.Popen[bytes]]:
-    env = server_env(
+def _env(settings: Settings) -> dict[str, str]:
+    return server_env(
         settings,
         RELAYCODE_SIGNUPS_PER_ADDRESS="1000 per minute",
         # One address for both runs (each listens on a new port): the codes stay ours.
@@ -47,29 +46,12 @@ def serving(settings: Settings, port: int) -> Iterator[subprocess.Popen[bytes]]:
         RELAYCODE_WEBHOOK_TIMEOUT_SECONDS="1",
         RELAYCODE_WEBHOOK_LEASE_SECONDS="2",
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "relaycode.cli.main", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while True:
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            assert time.monotonic() < deadline, "the server did not start"
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+
+
+@contextmanager
+def serving(settings: Settings, port: int) -> Iterator[subprocess.Popen[bytes]]:
+    with serve_process(_env(settings), port, startup_seconds=STARTUP_SECONDS) as proc:
         yield proc
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(timeout=10)
-        if proc.stderr:
-            proc.stderr.close()
 
 
 @pytest.fixture
