@@ -190,7 +190,7 @@ def test_notifications_and_webhooks(client: TestClient, app: Any) -> None:
     with app.state.rc.db.read_transaction() as db:
         kinds = sorted(i.kind for i in db.scalars(select(InboxItem)))
         events = sorted(d.event_type for d in db.scalars(select(WebhookDelivery)))
-    assert kinds == ["order_new", "payment_succeeded"]
+    assert kinds == ["order_new", "order_refunded", "payment_succeeded"]
     assert events == ["order.created", "order.fulfilled", "order.paid", "order.refunded"]
 
 
