@@ -24,6 +24,19 @@ def free_port() -> int:
         return port
 
 
+# A real server with quick webhook retries, loopback receivers allowed and sign-ups
+# unthrottled: for the tests that kill one mid-stream and restart it.
+QUICK_WEBHOOKS = {
+    "RELAYCODE_SIGNUPS_PER_ADDRESS": "1000 per minute",
+    "RELAYCODE_WEBHOOK_ALLOW_PRIVATE": "true",
+    "RELAYCODE_WEBHOOK_RETRY_BASE_SECONDS": "0.3",
+    "RELAYCODE_WEBHOOK_RETRY_MAX_SECONDS": "1",
+    "RELAYCODE_WEBHOOK_POLL_SECONDS": "0.1",
+    "RELAYCODE_WEBHOOK_TIMEOUT_SECONDS": "1",
+    "RELAYCODE_WEBHOOK_LEASE_SECONDS": "2",
+}
+
+
 def server_env(settings: Settings, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RELAYCODE_")}
     env.update(

@@ -15,7 +15,7 @@ from helpers import auth, register
 from notify_support import SSE, Receiver
 from sqlalchemy import select
 from standardwebhooks import Webhook
-from subprocess_env import free_port, server_env
+from subprocess_env import QUICK_WEBHOOKS, free_port, server_env
 from subprocess_env import serving as serve_process
 
 from relaycode.config import Settings
@@ -27,17 +27,7 @@ STARTUP_SECONDS = 30.0
 
 
 def _env(settings: Settings) -> dict[str, str]:
-    return server_env(
-        settings,
-        RELAYCODE_SIGNUPS_PER_ADDRESS="1000 per minute",
-        RELAYCODE_WEBHOOK_ALLOW_PRIVATE="true",
-        RELAYCODE_WEBHOOK_RETRY_BASE_SECONDS="0.3",
-        RELAYCODE_WEBHOOK_RETRY_MAX_SECONDS="1",
-        RELAYCODE_WEBHOOK_POLL_SECONDS="0.1",
-        RELAYCODE_WEBHOOK_TIMEOUT_SECONDS="1",
-        RELAYCODE_WEBHOOK_LEASE_SECONDS="2",
-        RELAYCODE_SSE_HEARTBEAT_SECONDS="30",
-    )
+    return server_env(settings, **QUICK_WEBHOOKS, RELAYCODE_SSE_HEARTBEAT_SECONDS="30")
 
 
 @contextmanager

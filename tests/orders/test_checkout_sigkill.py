@@ -19,7 +19,7 @@ import pytest
 from helpers import auth, issue, register
 from notify_support import Receiver, start_receiver
 from sqlalchemy import func, select
-from subprocess_env import free_port, server_env
+from subprocess_env import QUICK_WEBHOOKS, free_port, server_env
 from subprocess_env import serving as serve_process
 
 from relaycode.config import Settings
@@ -34,18 +34,8 @@ GRANT = 1_000_000
 
 
 def _env(settings: Settings) -> dict[str, str]:
-    return server_env(
-        settings,
-        RELAYCODE_SIGNUPS_PER_ADDRESS="1000 per minute",
-        # One address for both runs (each listens on a new port): the codes stay ours.
-        RELAYCODE_PUBLIC_URL="https://shop.example.test",
-        RELAYCODE_WEBHOOK_ALLOW_PRIVATE="true",
-        RELAYCODE_WEBHOOK_RETRY_BASE_SECONDS="0.3",
-        RELAYCODE_WEBHOOK_RETRY_MAX_SECONDS="1",
-        RELAYCODE_WEBHOOK_POLL_SECONDS="0.1",
-        RELAYCODE_WEBHOOK_TIMEOUT_SECONDS="1",
-        RELAYCODE_WEBHOOK_LEASE_SECONDS="2",
-    )
+    # One address for both runs (each listens on a new port): the codes stay ours.
+    return server_env(settings, **QUICK_WEBHOOKS, RELAYCODE_PUBLIC_URL="https://shop.example.test")
 
 
 @contextmanager
