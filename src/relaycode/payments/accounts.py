@@ -10,13 +10,16 @@ Use these through ``payments.ledger``, which re-exports them.
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Engine, Table, create_engine, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from relaycode.db.base import utcnow
 from relaycode.errors import InvalidInput
@@ -114,10 +117,12 @@ def account(
     """The owner's account of ``kind`` in ``currency``, created (empty) if missing.
 
     Race-safe: the row is made with ``INSERT … ON CONFLICT DO NOTHING`` on the unique
-    (kind, owner, currency), so of two transactions creating it at once the second waits
-    for the first and then finds its row. Needs a writable transaction when it creates.
-    A transaction that creates several accounts should create them in a fixed order (two
-    that create the same two new accounts in opposite orders can deadlock on PostgreSQL).
+    (kind, owner, currency). On PostgreSQL it is made in a short transaction of its own,
+    committed at once (``_insert_apart``): an uncommitted row in the unique index makes
+    every other transaction creating the same account wait for this one to end, and two
+    long transactions that each made an account the other needs (a commission release
+    and a refund reversal, two releases of different referrers) deadlock. An empty
+    account is harmless to keep if the caller then rolls back.
     """
     code = _currency(currency)
     found = find_account(
@@ -126,24 +131,61 @@ def account(
     if found is not None:
         return found
     key = owner_key(kind, user_id=user_id, merchant_id=merchant_id, provider=provider)
-    dialect = db.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    table = cast(Table, LedgerAccount.__table__)
-    db.execute(
-        insert(table)
-        .values(
-            kind=kind,
-            owner_key=key,
-            user_id=user_id,
-            merchant_id=merchant_id,
-            currency=code,
-            balance_minor=0,
-            allow_negative=KINDS[kind].allow_negative,
-            created_at=utcnow(),
-        )
-        .on_conflict_do_nothing(index_elements=["kind", "owner_key", "currency"])
-    )
+    values = {
+        "kind": kind,
+        "owner_key": key,
+        "user_id": user_id,
+        "merchant_id": merchant_id,
+        "currency": code,
+        "balance_minor": 0,
+        "allow_negative": KINDS[kind].allow_negative,
+        "created_at": utcnow(),
+    }
+    if not _insert_apart(db, values):
+        dialect = db.get_bind().dialect.name
+        db.execute(_insert(dialect, values))
     made = find_account(db, kind, code, user_id=user_id, merchant_id=merchant_id, provider=provider)
     if made is None:  # not possible: the row was inserted or another transaction's is seen
         raise RuntimeError("ledger account vanished after it was created")
     return made
+
+
+def _insert(dialect: str, values: dict[str, Any]) -> Any:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = cast(Table, LedgerAccount.__table__)
+    return (
+        insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["kind", "owner_key", "currency"])
+    )
+
+
+# One unpooled engine per application engine: the side connections of _insert_apart
+# never hold a pooled connection a request is waiting for, nor keep a database open.
+_SIDE: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+SIDE_LOCK_TIMEOUT = "1s"
+
+
+def _insert_apart(db: Session, values: dict[str, Any]) -> bool:
+    """PostgreSQL: commit the new account in a connection of its own; True when done.
+
+    False (the caller then inserts it in its own transaction) on SQLite, where one
+    writer at a time cannot deadlock and a second connection would wait on the first;
+    when the owner is not committed yet (a user made in this very transaction: the side
+    connection cannot see it, and no other transaction can be making its accounts); and
+    when the insert waits on a lock this transaction holds (the owner's row locked
+    ``FOR UPDATE``), which ``lock_timeout`` turns into an error instead of a hang."""
+    bind = db.get_bind()
+    engine = cast(Engine, getattr(bind, "engine", bind))
+    if engine.dialect.name != "postgresql":
+        return False
+    side = _SIDE.get(engine)
+    if side is None:
+        side = _SIDE[engine] = create_engine(engine.url, poolclass=NullPool)
+    try:
+        with side.begin() as conn:
+            conn.execute(text(f"SET LOCAL lock_timeout = '{SIDE_LOCK_TIMEOUT}'"))
+            conn.execute(_insert("postgresql", values))
+    except DBAPIError:
+        return False
+    return True

@@ -65,11 +65,16 @@ def credit_available(
     return lines
 
 
-def lock_user_accounts(db: Session, user_id: int, currency: str, *kinds: str) -> None:
-    """Lock the user's accounts of ``kinds`` (made if missing), and their
-    ``commissions_owed`` if they have one, in primary-key order."""
+def user_account_ids(db: Session, user_id: int, currency: str, *kinds: str) -> list[int]:
+    """The ids of the user's accounts of ``kinds`` (made if missing), and of their
+    ``commissions_owed`` if they have one: what to lock before ``credit_available``."""
     ids = [ledger.account(db, k, currency, user_id=user_id).id for k in sorted(kinds)]
     owed = ledger.find_account(db, "commissions_owed", currency, user_id=user_id)
     if owed is not None:
         ids.append(owed.id)
-    get_many_for_update(db, LedgerAccount, ids)
+    return ids
+
+
+def lock_user_accounts(db: Session, user_id: int, currency: str, *kinds: str) -> None:
+    """Lock ``user_account_ids`` in primary-key order."""
+    get_many_for_update(db, LedgerAccount, user_account_ids(db, user_id, currency, *kinds))

@@ -16,19 +16,20 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from relaycode.db.locking import ensure_write_lock
-from relaycode.models import Commission, Offer, Order
+from relaycode.db.locking import ensure_write_lock, get_many_for_update
+from relaycode.models import Commission, LedgerAccount, Offer, Order
 from relaycode.notify.service import emit, notify_user
 from relaycode.payments import ledger
 from relaycode.referrals.commission_common import (
     credit_available,
     event_data,
     inbox_data,
-    lock_user_accounts,
+    user_account_ids,
 )
 
 KIND_RELEASED = "commission_release"
 BATCH = 100
+KINDS_MOVED = ("commissions_pending", "commissions_available")
 
 
 def release_key(commission_id: int) -> str:
@@ -52,14 +53,23 @@ def _claim(db: Session, now: datetime, limit: int) -> list[Commission]:
     return list(db.scalars(q))
 
 
+def _lock_accounts(db: Session, claimed: list[Commission]) -> None:
+    """Every account the batch moves, locked at once in primary-key order (before any of
+    them is posted to): a batch that locked each referrer's accounts in turn would hold
+    alice's while waiting for bob's, as another batch does the reverse: a deadlock."""
+    owners = sorted({(c.user_id, c.currency) for c in claimed if c.user_id is not None})
+    ids: list[int] = []
+    for user_id, currency in owners:
+        ids += user_account_ids(db, user_id, currency, *KINDS_MOVED)
+    get_many_for_update(db, LedgerAccount, ids)
+
+
 def release_one(db: Session, c: Commission, now: datetime) -> None:
-    """Release ``c`` (locked by the caller, status pending, hold over)."""
+    """Release ``c`` (locked by the caller, status pending, hold over; its referrer's
+    accounts locked too, ``_lock_accounts``)."""
     assert c.user_id is not None
     left = c.amount_minor - c.reversed_minor
     if left > 0:
-        lock_user_accounts(
-            db, c.user_id, c.currency, "commissions_pending", "commissions_available"
-        )
         pending = ledger.account(db, "commissions_pending", c.currency, user_id=c.user_id)
         lines = [(pending, -left), *credit_available(db, c.user_id, c.currency, left)]
         ledger.post(
@@ -94,8 +104,11 @@ def release_one(db: Session, c: Commission, now: datetime) -> None:
 
 def release_due(db: Session, *, now: datetime, limit: int = BATCH) -> int:
     """Release up to ``limit`` commissions whose hold ended by ``now``; how many were.
-    Call again (a new transaction) while it returns ``limit``."""
+    Call again while it returns ``limit``, each time in a new transaction: two
+    transactions that each released several batches would hold the accounts of the
+    first while locking those of the next, and could deadlock."""
     claimed = _claim(db, now, limit)
+    _lock_accounts(db, claimed)
     for c in claimed:
         release_one(db, c, now)
     return len(claimed)
