@@ -49,17 +49,19 @@ def notify_user(
     commit. With ``dedupe_key``, the existing item for that key is returned instead."""
     _check(kind, data, dedupe_key)
     if dedupe_key is not None:
-        existing = repo.item_by_key(db, user_id, dedupe_key)
-        if existing is not None:
-            return existing
-        values = {"user_id": user_id, "kind": kind, "data": data, "dedupe_key": dedupe_key}
-        new_id = repo.insert_item_once(db, values)
-        if new_id is None:  # a concurrent transaction made it first (and pushes it)
+        values = {
+            "user_id": user_id,
+            "kind": kind,
+            "data": data,
+            "dedupe_key": dedupe_key,
+            "created_at": utcnow(),
+        }
+        made = repo.insert_item_once(db, values)
+        if made is None:  # there already (or a concurrent transaction made it and pushes it)
             existing = repo.item_by_key(db, user_id, dedupe_key)
             assert existing is not None
             return existing
-        item = db.get(InboxItem, new_id)
-        assert item is not None
+        item = made
     else:
         item = InboxItem(user_id=user_id, kind=kind, data=data, created_at=utcnow())
         db.add(item)

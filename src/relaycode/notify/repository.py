@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -26,19 +26,19 @@ DELIVERY_ORDER = Order("deliveries", (WebhookDelivery.id,), (int,), descending=T
 # ---- inbox ---------------------------------------------------------------------------
 
 
-def insert_item_once(db: Session, values: dict[str, Any]) -> int | None:
-    """INSERT … ON CONFLICT (user_id, dedupe_key) DO NOTHING: the new id, or None when
-    an item with that key is already there (or a concurrent transaction just made it)."""
+def insert_item_once(db: Session, values: dict[str, Any]) -> InboxItem | None:
+    """INSERT … ON CONFLICT (user_id, dedupe_key) DO NOTHING RETURNING the new item, or
+    None when an item with that key is already there (or a concurrent transaction just
+    made it). One statement: the usual case, a new item, needs no lookup first."""
     dialect = db.get_bind().dialect
     insert = pg_insert if dialect.name == "postgresql" else sqlite_insert
-    table = cast(Table, InboxItem.__table__)
     stmt = (
-        insert(table)
+        insert(InboxItem)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["user_id", "dedupe_key"])
+        .returning(InboxItem)
     )
-    row = db.execute(stmt.returning(table.c.id)).first()
-    return int(row[0]) if row is not None else None
+    return db.scalars(stmt).first()
 
 
 def item_by_key(db: Session, user_id: int, dedupe_key: str) -> InboxItem | None:

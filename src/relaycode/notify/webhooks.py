@@ -30,12 +30,15 @@ from sqlalchemy.orm import Session
 
 from relaycode.db.base import utcnow
 from relaycode.db.locking import get_for_update
+from relaycode.db.txcache import tx_cache
 from relaycode.errors import Conflict, InvalidInput, NotFound
 from relaycode.models import Merchant, WebhookDelivery, WebhookEndpoint
 from relaycode.notify import outbox
 from relaycode.notify import repository as repo
 from relaycode.notify.events import EVENT_TYPES, TEST_EVENT, unknown_events
 from relaycode.notify.ssrf import parse_webhook_url
+
+ENDPOINTS_CACHE = "webhook_endpoints"
 
 MAX_ENDPOINTS = 20  # per merchant
 MAX_PAYLOAD_BYTES = 64 * 1024
@@ -87,6 +90,7 @@ def create_endpoint(
     )
     db.add(endpoint)
     db.flush()
+    tx_cache(db, ENDPOINTS_CACHE).clear()
     return endpoint, secret
 
 
@@ -95,6 +99,7 @@ def delete_endpoint(db: Session, merchant: Merchant, endpoint_id: int) -> None:
     endpoint = _endpoint(db, merchant, endpoint_id)
     now = utcnow()
     endpoint.deleted_at = now
+    tx_cache(db, ENDPOINTS_CACHE).clear()
     db.execute(
         update(WebhookDelivery)
         .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.status == "pending")
@@ -145,6 +150,17 @@ def _insert_once(db: Session, values: dict[str, Any]) -> int | None:
     return int(row[0]) if row is not None else None
 
 
+def _subscriptions(db: Session, merchant_id: int) -> list[tuple[int, frozenset[str]]]:
+    """The merchant's live endpoints and their events, read once per transaction (a
+    checkout emits several events; the endpoint functions above clear it)."""
+    known = tx_cache(db, ENDPOINTS_CACHE)
+    subs: list[tuple[int, frozenset[str]]] | None = known.get(merchant_id)
+    if subs is None:
+        endpoints = repo.live_endpoints(db, merchant_id)
+        subs = known[merchant_id] = [(e.id, frozenset(e.events.split())) for e in endpoints]
+    return subs
+
+
 def emit(
     db: Session,
     *,
@@ -164,12 +180,12 @@ def emit(
     event_id = event_id or new_event_id()
     body = payload(event_id, event_type, merchant_id, data)
     made: list[int] = []
-    for endpoint in repo.live_endpoints(db, merchant_id):
-        chosen = endpoint.id in endpoint_ids if endpoint_ids is not None else True
-        if not chosen or event_type not in endpoint.events.split():
+    for endpoint_id, events in _subscriptions(db, merchant_id):
+        chosen = endpoint_id in endpoint_ids if endpoint_ids is not None else True
+        if not chosen or event_type not in events:
             continue
         new_id = _insert_once(db, {
-            "endpoint_id": endpoint.id, "merchant_id": merchant_id, "event_id": event_id,
+            "endpoint_id": endpoint_id, "merchant_id": merchant_id, "event_id": event_id,
             "event_type": event_type, "replay": 0, "payload": body, "status": "pending",
             "attempts": 0, "next_attempt_at": utcnow(), "created_at": utcnow(),
         })  # fmt: skip

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from relaycode.db.base import utcnow
+from relaycode.db.txcache import tx_cache
 from relaycode.errors import InvalidInput
 from relaycode.models import LedgerAccount
 from relaycode.money import MoneyError, currency_code
@@ -94,15 +95,29 @@ def find_account(
     merchant_id: int | None = None,
     provider: str | None = None,
 ) -> LedgerAccount | None:
-    """The account if it exists (never creates one: for read-only transactions)."""
+    """The account if it exists (never creates one: for read-only transactions).
+
+    Looked up once per transaction: later calls take the row from the session (a
+    checkout asks for the same few accounts many times)."""
     key = owner_key(kind, user_id=user_id, merchant_id=merchant_id, provider=provider)
-    return db.scalar(
+    code = _currency(currency)
+    known = tx_cache(db, "ledger_accounts")
+    cached_id = known.get((kind, key, code))
+    if cached_id is not None:
+        hit = db.get(LedgerAccount, cached_id)
+        # Re-checked: a rolled-back savepoint may have undone the row, its id reused.
+        if hit is not None and (hit.kind, hit.owner_key, hit.currency) == (kind, key, code):
+            return hit
+    found = db.scalar(
         select(LedgerAccount).where(
             LedgerAccount.kind == kind,
             LedgerAccount.owner_key == key,
-            LedgerAccount.currency == _currency(currency),
+            LedgerAccount.currency == code,
         )
     )
+    if found is not None:
+        known[(kind, key, code)] = found.id
+    return found
 
 
 def account(

@@ -17,9 +17,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from relaycode.db.base import utcnow
 from relaycode.db.locking import get_many_for_update
 from relaycode.errors import AppError
 from relaycode.models import LedgerAccount, LedgerEntry, LedgerTransaction
@@ -98,15 +100,12 @@ def post(
     """
     net = _validate(kind, lines, reference, idempotency_key, memo)
     ref_type, ref_id = (reference[0], str(reference[1])) if reference else (None, None)
-    if idempotency_key is not None:
-        earlier = _by_key(db, idempotency_key)
-        if earlier is not None:
-            return _same_or_refuse(db, earlier, kind, net, ref_type, ref_id)
     locked = {a.id: a for a in get_many_for_update(db, LedgerAccount, net)}
     if len(locked) != len(net):
         raise InvalidPosting("a ledger account of this posting does not exist")
     if idempotency_key is not None:
-        # Asked again under the locks: a twin posting that held them has committed now.
+        # Asked under the locks (a twin posting that held them has committed now), and
+        # before the balances: a retry must find its first result, not be refused.
         earlier = _by_key(db, idempotency_key)
         if earlier is not None:
             return _same_or_refuse(db, earlier, kind, net, ref_type, ref_id)
@@ -120,25 +119,20 @@ def post(
             )
         if abs(after) > MAX_BALANCE:
             raise InvalidPosting("this would take a balance beyond what the ledger holds")
-    txn = LedgerTransaction(
-        kind=kind,
-        memo=memo,
-        reference_type=ref_type,
-        reference_id=ref_id,
-        idempotency_key=idempotency_key,
-    )
-    if idempotency_key is None:
-        db.add(txn)
-        db.flush()
-    else:
-        try:
-            with db.begin_nested():  # a twin over other accounts may hold the key
-                db.add(txn)
-        except IntegrityError:
-            earlier = _by_key(db, idempotency_key)
-            if earlier is None:
-                raise
-            return _same_or_refuse(db, earlier, kind, net, ref_type, ref_id)
+    values: dict[str, object] = {
+        "kind": kind,
+        "memo": memo,
+        "reference_type": ref_type,
+        "reference_id": ref_id,
+        "idempotency_key": idempotency_key,
+        "created_at": utcnow(),
+    }
+    txn = _insert_once(db, values)
+    if txn is None:  # a twin over other accounts (not queued behind ours) made the key
+        earlier = _by_key(db, str(idempotency_key))
+        if earlier is None:
+            raise RuntimeError("a ledger idempotency key conflicted but no row holds it")
+        return _same_or_refuse(db, earlier, kind, net, ref_type, ref_id)
     for acct, amount in lines:
         row = locked[acct.id]
         row.balance_minor += amount
@@ -191,6 +185,19 @@ def _validate(
     if unbalanced:
         raise InvalidPosting(f"the lines do not balance in {', '.join(unbalanced)}")
     return net
+
+
+def _insert_once(db: Session, values: dict[str, object]) -> LedgerTransaction | None:
+    """The new transaction row, or None when its idempotency key is taken: one
+    ``INSERT … ON CONFLICT DO NOTHING RETURNING`` (no savepoint round trips)."""
+    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = (
+        insert(LedgerTransaction)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(LedgerTransaction)
+    )
+    return db.scalars(stmt).first()
 
 
 def _by_key(db: Session, key: str) -> LedgerTransaction | None:
