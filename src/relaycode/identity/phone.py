@@ -65,7 +65,7 @@ def run_phone_hooks(db: Session, user: User) -> None:
 def normalise_phone(text: str, region: str | None = None) -> str:
     """``text`` as E.164, when it is a valid number that can receive a text message."""
     if not isinstance(text, str) or not text.strip() or len(text) > _MAX_INPUT:
-        raise BadPhone("enter a mobile phone number, e.g. +86 138 0013 8000")
+        raise BadPhone("enter a mobile phone number, e.g. +86 139 1234 5678")
     region = (region or get_settings().default_phone_region).upper()
     try:
         number = phonenumbers.parse(text.strip(), region)

@@ -33,9 +33,9 @@ def _page(
     status: int = 200,
 ) -> Response:  # fmt: skip
     state = phone_codes.state_of(db, user)
-    # The owner may see what they typed; a verified number only masked, as everywhere.
-    prefill = typed or (user.phone if user.phone and not state.verified else "")
-    context: dict[str, Any] = {"user": user, "phone": state, "typed": prefill, "errors": errors}
+    # Only what was just typed is shown back in full (to correct it); a stored number,
+    # verified or only claimed, is shown masked, as everywhere.
+    context: dict[str, Any] = {"user": user, "phone": state, "typed": typed, "errors": errors}
     return page(request, "account_phone.html", context, status=status)
 
 
@@ -59,8 +59,10 @@ def send_code(
     request: Request, form: FormDep, db: DbDep, state: StateDep, principal: SignedInDep
 ) -> Response:
     user, typed = principal.signed_in_user(), text(form, "phone")[:40]
+    claimed = not typed and bool(text(form, "claim")) and user.phone
+    number = user.phone if claimed and user.phone else typed  # "the number I gave at sign-up"
     try:
-        verifier(state).request_code(db, user, typed, i18n.pick_lang(request))
+        verifier(state).request_code(db, user, number, i18n.pick_lang(request))
     except AppError as err:
         db.rollback()  # nothing of a refused request is kept
         return _error(request, db, user, err, typed)
