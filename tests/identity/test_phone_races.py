@@ -71,7 +71,9 @@ def test_two_accounts_prove_one_number_at_once(settings: Settings) -> None:
                 assert r.status_code == 200, r.text
                 codes.append(last_code(settings.data_dir, number))
 
-            def attempt(i: int, number: str = number) -> str:
+            def attempt(
+                i: int, number: str = number, codes: list[str] = codes, tokens: list[str] = tokens
+            ) -> str:
                 r = racers[i].post(
                     "/api/v1/me/phone/verify",
                     json={"phone": number, "code": codes[i]},

@@ -14,8 +14,8 @@ from relaycode.models.ledger_transaction import LedgerTransaction
 from relaycode.models.merchant import Membership, Merchant, MerchantApiKey
 from relaycode.models.offer import Offer
 from relaycode.models.order import Order, OrderRefund
-from relaycode.models.phone_code import PhoneCode
 from relaycode.models.payment_attempt import PaymentAttempt, PaymentRefund
+from relaycode.models.phone_code import PhoneCode
 from relaycode.models.provider_event import ProviderEvent
 from relaycode.models.review import ShareReview
 from relaycode.models.scan_event import ScanEvent

@@ -20,9 +20,7 @@ class PhoneCode(Base):
     __tablename__ = "phone_codes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), unique=True
-    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     phone: Mapped[str] = mapped_column(String(32))  # E.164
     key_id: Mapped[int] = mapped_column(Integer)
     code_hash: Mapped[str] = mapped_column(String(64))
