@@ -4,7 +4,9 @@ the same instant exactly one gets it. Both databases (RELAYCODE_TEST_DATABASE)."
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
+from typing import Any
 
 import httpx
 from helpers import auth, register
@@ -13,7 +15,12 @@ from phone_support import PHONE, last_code
 from sqlalchemy import func, select
 
 from relaycode.config import Settings
+from relaycode.db.base import utcnow
+from relaycode.db.session import Database
+from relaycode.errors import AppError
+from relaycode.identity.phone import find_user_by_verified_phone
 from relaycode.identity.phone_codes import MAX_ATTEMPTS
+from relaycode.identity.phone_endpoints import verifier
 from relaycode.models import PhoneCode, User
 
 RACERS = 20
@@ -91,3 +98,57 @@ def test_two_accounts_prove_one_number_at_once(settings: Settings) -> None:
                 assert holders == 1
         for c in racers:
             c.close()
+
+
+def test_the_unique_index_decides_when_no_claim_is_visible(app: Any, settings: Settings) -> None:
+    """Two proofs of one number where neither account's row shows the claim (each holds
+    another verified number): the first is left uncommitted while the second runs on its
+    own connection. On PostgreSQL the second waits on the unique index, then fails it; on
+    SQLite it waits for the writer gate, then sees the holder. Either way: phone_taken."""
+    state = app.state.rc
+    db: Database = state.db
+    check = verifier(state)
+    ids = []
+    with db.transaction() as s:
+        for i in range(2):
+            made = User(kind="registered", username=f"ix{i}", pseudonym=f"ixpseudo{i}",
+                        phone=f"+861390013900{i}", phone_verified_at=utcnow())  # fmt: skip
+            s.add(made)
+            s.flush()
+            ids.append(made.id)
+    codes = []
+    for user_id in ids:
+        with db.transaction() as s:
+            found = s.get(User, user_id)
+            assert found is not None
+            check.request_code(s, found, PHONE, "en")
+        codes.append(last_code(settings.data_dir))
+    first = db.sessionmaker()
+    try:
+        user = first.get(User, ids[0])
+        assert user is not None
+        check.verify_code(first, user, PHONE, codes[0])  # flushed, not committed
+        outcome: list[str] = []
+
+        def second() -> None:
+            try:
+                with db.transaction() as s:
+                    other = s.get(User, ids[1])
+                    assert other is not None
+                    check.verify_code(s, other, PHONE, codes[1])
+                outcome.append("ok")
+            except AppError as err:
+                outcome.append(err.code)
+
+        thread = threading.Thread(target=second)
+        thread.start()
+        thread.join(timeout=1.0)
+        assert thread.is_alive()  # waiting for the first
+        first.commit()
+        thread.join(timeout=30)
+        assert outcome == ["phone_taken"]
+    finally:
+        first.close()
+    with db.transaction() as s:
+        holder = find_user_by_verified_phone(s, PHONE)
+        assert holder is not None and holder.id == ids[0]

@@ -129,9 +129,13 @@ class PhoneVerifier:
         holder = find_user_by_verified_phone(db, e164)
         if holder is not None and holder.id != me.id:
             raise _taken()
-        me.phone, me.phone_verified_at = e164, utcnow()
         try:
-            with db.begin_nested():  # a concurrent proof of the same number: the index decides
+            # A concurrent proof of the same number that this read could not see yet: the
+            # unique index decides (PostgreSQL waits for the other to commit, then fails
+            # this). Changed inside the savepoint: begin_nested() flushes what is pending
+            # before it starts, and this change must be rolled back with it.
+            with db.begin_nested():
+                me.phone, me.phone_verified_at = e164, utcnow()
                 db.flush()
         except IntegrityError:
             raise _taken() from None
