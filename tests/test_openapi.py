@@ -158,6 +158,8 @@ BODIES: dict[str, Any] = {
     "PUT /api/v1/offers/{offer_id}/commission-rules": {"currency": "CNY"},
     "POST /api/v1/me/inbox/read": {"all": True},
     "POST /api/v1/me/inbox/test": {"message": "hi"},
+    "POST /api/v1/me/phone": {"phone": "+8613800138000"},
+    "POST /api/v1/me/phone/verify": {"phone": "+8613800138000", "code": "123456"},
     "POST /api/v1/merchants/{merchant_id}/webhooks": {
         "url": "https://hooks.example.com/2",
         "events": ["order.paid"],

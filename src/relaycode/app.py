@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from relaycode.codes.list_endpoints import router as code_lists_router
     from relaycode.games.endpoints import router as games_router
     from relaycode.identity.endpoints import router as identity_router
+    from relaycode.identity.phone_endpoints import router as phone_router
     from relaycode.merchants.endpoints import router as merchants_router
     from relaycode.notify.endpoints import router as notify_router
     from relaycode.orders.endpoints import router as orders_router
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(codes_router, prefix="/api/v1")
     app.include_router(code_lists_router, prefix="/api/v1")
     app.include_router(identity_router, prefix="/api/v1")
+    app.include_router(phone_router, prefix="/api/v1")
     app.include_router(merchants_router, prefix="/api/v1")
     app.include_router(catalog_router, prefix="/api/v1")
     app.include_router(referrals_router, prefix="/api/v1")

@@ -102,6 +102,14 @@ class Settings(BaseSettings):
     webhook_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     webhook_concurrency: int = Field(default=4, ge=1, le=64)
 
+    # Phone numbers (docs/phone.md): the region a number without "+<country>" is read in
+    # (ISO 3166 alpha-2), where codes go (a built-in name, "file", or "package.module:
+    # Class"), and how many codes may be sent per account and per number.
+    default_phone_region: str = Field(default="CN", pattern=r"^[A-Z]{2}$")
+    sms_backend: str = "file"
+    phone_codes_per_user: str = "5 per hour"
+    phone_codes_per_number: str = "3 per 10 minutes; 10 per day"
+
     @field_validator("public_url")
     @classmethod
     def _public_url_is_a_web_url(cls, value: str) -> str:

@@ -56,6 +56,12 @@ OPERATIONS: dict[str, Op] = {
     "GET /api/v1/me/devices": Op("session", (400,)),
     "DELETE /api/v1/me/devices/{device_uid}": Op("session"),
     "PUT /api/v1/me/device/public-key": Op("session", (400,)),
+    # identity/phone_endpoints.py (docs/phone.md): 422 bad_phone; 429 limits / too many
+    # wrong codes; 400 bad_code, 410 code_expired, 409 phone_taken
+    "GET /api/v1/me/phone": Op("session"),
+    "POST /api/v1/me/phone": Op("session", (429,)),
+    "POST /api/v1/me/phone/verify": Op("session", (400, 409, 410, 429)),
+    "DELETE /api/v1/me/phone": Op("session"),
     "GET /api/v1/merchants": Op("session", (400,)),
     "POST /api/v1/merchants": Op("session", (409,)),
     "PUT /api/v1/merchants/{slug}/members": Op("session", (409,)),

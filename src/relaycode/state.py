@@ -21,6 +21,7 @@ from relaycode.identity.ratelimit import store_from_settings
 from relaycode.identity.throttle import SignInThrottle
 from relaycode.media import MediaStore
 from relaycode.media import store_from_settings as media_store
+from relaycode.notify.sms import SmsBackend, bind_database, sms_from_settings
 from relaycode.payments.registry import PaymentProviders
 from relaycode.referrals.offline import registrar
 
@@ -39,6 +40,8 @@ class AppState:
     media: MediaStore
     # Payment providers by method and merchant (payments/registry.py).
     payments: PaymentProviders
+    # Text messages: one-time codes for phone numbers (notify/sms.py, docs/phone.md).
+    sms: SmsBackend
     # PostgreSQL only: the scan hot path reads through asyncio (see codes/lookup.py).
     async_reader: PgAsyncReader | None = None
 
@@ -47,15 +50,15 @@ class AppState:
         return secure_cookies(self.settings)
 
     @staticmethod
-    def backends(settings: Settings) -> tuple[SignInThrottle, MediaStore]:
+    def backends(settings: Settings) -> tuple[SignInThrottle, MediaStore, SmsBackend]:
         """The configured backends; a wrong setting raises ``ValueError`` (one line)."""
         throttle = SignInThrottle.from_settings(store_from_settings(settings), settings)
-        return throttle, media_store(settings)
+        return throttle, media_store(settings), sms_from_settings(settings)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AppState:
         # Backends first: a wrong setting stops here, before anything is opened.
-        throttle, media = cls.backends(settings)
+        throttle, media, sms = cls.backends(settings)
         settings.ensure_data_dir()
         payments = PaymentProviders.from_settings(settings)  # may make its webhook secret
         url = settings.resolved_database_url
@@ -65,6 +68,7 @@ class AppState:
         if not db.is_sqlite:
             conninfo = db.engine.url.set(drivername="postgresql").render_as_string(False)
             async_reader = PgAsyncReader(conninfo, db.compiled)
+        bind_database(sms, db)  # the file backend writes the recipient's inbox
         cache = AnswerCache(settings.scan_cache_ttl)
         cache.watch(db.sessionmaker)  # every committed write drops what it made stale
         return cls(
@@ -79,6 +83,7 @@ class AppState:
             throttle=throttle,
             media=media,
             payments=payments,
+            sms=sms,
         )
 
 

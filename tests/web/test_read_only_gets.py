@@ -26,6 +26,7 @@ from relaycode.codes import endpoints as code_endpoints
 from relaycode.codes import list_endpoints
 from relaycode.games import endpoints as game_endpoints
 from relaycode.identity import endpoints as identity_endpoints
+from relaycode.identity import phone_endpoints
 from relaycode.merchants import endpoints as merchant_endpoints
 from relaycode.notify import endpoints as notify_endpoints
 from relaycode.payments import endpoints as wallet_endpoints
@@ -45,6 +46,7 @@ from relaycode.web import (
     offline,
     order_pages,
     pages,
+    phone_pages,
     public,
     shares,
     shop,
@@ -88,6 +90,8 @@ ROUTERS = [
     ("", analytics_pages.router),
     ("/api/v1", game_endpoints.router),
     ("", game_pages.router),
+    ("/api/v1", phone_endpoints.router),
+    ("", phone_pages.router),
 ]
 # A live event stream never ends: tests/notify/test_sse.py checks it reads only.
 STREAMS = {"/api/v1/me/events"}

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from phone_support import last_code
 from sqlalchemy import func, select
 
 from relaycode.identity import repository as id_repo
@@ -153,6 +154,10 @@ def test_every_page_form_redirects_with_303(pages: Any, client: TestClient, app:
     buy = {"code": shop.code_text, "offer_id": str(shop.offer_id), "quantity": "1",
            "payment_method": "wallet", "idempotency_key": "prg-buy", "back": "/"}  # fmt: skip
     orders = "/dashboard/m/tea-house/orders"
+    sent = client.post("/api/v1/me/phone", json={"phone": "138 0013 8000"},
+                       headers={"X-CSRF-Token": client.cookies["rc_csrf"]})  # fmt: skip
+    assert sent.status_code == 200, sent.text
+    phone_code = last_code(app.state.rc.settings.data_dir)  # from the SMS file
     # Paths are made when their step runs: a key is revoked after it was created.
     steps: list[tuple[str, Callable[[], str], dict[str, Any]]] = [
         # Before the offer is paused and its code withdrawn (below).
@@ -194,6 +199,10 @@ def test_every_page_form_redirects_with_303(pages: Any, client: TestClient, app:
          {"currency": "CNY", "max_depth": "1", "level_1_percent": "20", "version": "0"}),
         ("/account/devices/{device_uid}/revoke", lambda: f"/account/devices/{token}/revoke", {}),
         ("/inbox/test", lambda: "/inbox/test", {}),
+        # The phone section: the code sent above proved, another sent, then removed.
+        ("/account/phone/verify", lambda: "/account/phone/verify", {"code": phone_code}),
+        ("/account/phone", lambda: "/account/phone", {"phone": "139 0013 9000"}),
+        ("/account/phone/remove", lambda: "/account/phone/remove", {}),
         ("/inbox/read", lambda: "/inbox/read", {"all": "1"}),
         ("/dashboard/m/{slug}/webhooks", lambda: HOOKS,
          {"url": "https://hooks.example.com/in", "events": ["order.paid"]}),

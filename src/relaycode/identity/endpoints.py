@@ -34,9 +34,13 @@ def _token_out(sign_in: service.SignIn) -> TokenOut:
 def register(data: RegisterIn, request: Request, db: DbDep, state: StateDep) -> TokenOut:
     """Create an account with a username and password; answers with a session token.
 
+    A ``phone`` is kept unverified (422 ``bad_phone`` if it is not a mobile number);
+    prove it with ``POST /api/v1/me/phone`` and ``/me/phone/verify``.
+
     Limited per client address (``RELAYCODE_SIGNUPS_PER_ADDRESS``)."""
     address = state.throttle.signup(request, "register")
-    user = service.register(db, state.passwords, data)
+    region = state.settings.default_phone_region
+    user = service.register(db, state.passwords, data, phone_region=region)
     state.throttle.remember(user.username or "", address)
     device = service.attach_device(db, user, None, data.device_label)
     return _token_out(

@@ -14,7 +14,8 @@ class RegisterIn(BaseModel):
     username: Line = Field(min_length=3, max_length=32)
     password: str = Field(min_length=8, max_length=256)  # hashed, never stored as text
     display_name: Line | None = Field(default=None, max_length=120)
-    phone: str | None = Field(default=None, max_length=32, pattern=r"^\+?[0-9 ()-]{5,31}$")
+    # Normalised to E.164 by the service (identity/phone.py), kept unverified.
+    phone: str | None = Field(default=None, max_length=40)
     email: Line | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     address: Text | None = Field(default=None, max_length=500)
     payment_account: Line | None = Field(default=None, max_length=120)
@@ -74,3 +75,23 @@ class DeviceOut(BaseModel):
 
 
 TokenOut.model_rebuild()
+
+
+class PhoneIn(BaseModel):
+    # Any way a person writes it ("138 0013 8000", "+86-138…"); E.164 after normalising.
+    phone: str = Field(min_length=1, max_length=40)
+
+
+class PhoneVerifyIn(BaseModel):
+    phone: str = Field(min_length=1, max_length=40)
+    code: str = Field(pattern=r"^\s*[0-9]{6}\s*$", max_length=16)
+
+
+class PhoneOut(BaseModel):
+    """The caller's own number: in full for them only, masked for showing."""
+
+    phone: str | None = Field(description="E.164, or what was typed before verification")
+    masked: str | None = Field(description="e.g. +86 138****8000")
+    verified: bool
+    pending: str | None = Field(description="The masked number a live code was sent to")
+    expires_at: datetime | None = Field(description="When that code stops working")

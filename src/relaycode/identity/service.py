@@ -15,6 +15,7 @@ from relaycode.db.base import utcnow
 from relaycode.errors import AppError, Conflict, NotFound, Unauthorized
 from relaycode.identity import repository as repo
 from relaycode.identity.passwords import Passwords
+from relaycode.identity.phone import normalise_phone
 from relaycode.identity.schemas import RegisterIn
 from relaycode.identity.tokens import USER_TOKEN_PREFIX, hash_secret, new_public_id, new_secret
 from relaycode.models import AuthSession, Device, User
@@ -29,7 +30,12 @@ class SignIn:
     secret: str
 
 
-def register(db: Session, pw: Passwords, data: RegisterIn) -> User:
+def register(
+    db: Session, pw: Passwords, data: RegisterIn, *, phone_region: str | None = None
+) -> User:
+    """A new account. A phone number given here is normalised (422 ``bad_phone``) and
+    kept as an unverified claim: it is proved later with a code (identity/phone_codes.py)."""
+    phone = normalise_phone(data.phone, phone_region) if data.phone else None
     if repo.user_by_username(db, data.username) is not None:
         raise Conflict("that username is taken", code="username_taken")
     user = User(
@@ -38,7 +44,7 @@ def register(db: Session, pw: Passwords, data: RegisterIn) -> User:
         password_hash=pw.hash(data.password),
         pseudonym=new_public_id(),
         display_name=data.display_name,
-        phone=data.phone,
+        phone=phone,
         email=data.email,
         address=data.address,
         payment_account=data.payment_account,

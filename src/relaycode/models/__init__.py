@@ -15,6 +15,7 @@ from relaycode.models.merchant import Membership, Merchant, MerchantApiKey
 from relaycode.models.offer import Offer
 from relaycode.models.order import Order, OrderRefund
 from relaycode.models.payment_attempt import PaymentAttempt, PaymentRefund
+from relaycode.models.phone_code import PhoneCode
 from relaycode.models.provider_event import ProviderEvent
 from relaycode.models.review import ShareReview
 from relaycode.models.scan_event import ScanEvent
@@ -42,6 +43,7 @@ __all__ = [
     "OrderRefund",
     "PaymentAttempt",
     "PaymentRefund",
+    "PhoneCode",
     "ProviderEvent",
     "ScanEvent",
     "ShareReview",

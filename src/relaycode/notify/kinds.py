@@ -27,7 +27,8 @@ from relaycode.money import MoneyError, format_minor
 from relaycode.web import i18n
 
 # Who gets which: the buyer (payment_*), each referrer (commission_*), the merchant's
-# staff (order_new); "test" is the one a person sends themselves to try the inbox.
+# staff (order_new); "test" is the one a person sends themselves to try the inbox;
+# "sms" is a text message the development SMS backend delivered (notify/sms.py).
 INBOX_KINDS: tuple[str, ...] = (
     "payment_succeeded",
     "payment_failed",
@@ -39,6 +40,7 @@ INBOX_KINDS: tuple[str, ...] = (
     "order_new",
     "order_refunded",
     "test",
+    "sms",
 )
 _LOCAL_PATH = re.compile(r"^/(?![/\\])[\x21-\x7e]{0,500}$")
 

@@ -78,13 +78,13 @@ def register_form(request: Request, principal: PrincipalDep) -> Response:
     return page(request, "register.html", {"values": {}, "errors": []})
 
 
-_REGISTER_FIELDS = ("username", "password", "display_name")
+_REGISTER_FIELDS = ("username", "password", "display_name", "phone")
 
 
 @router.post("/register")
 def register(request: Request, form: FormDep, db: DbDep, state: StateDep) -> Response:
     values = {name: text(form, name) for name in _REGISTER_FIELDS}
-    shown = {"username": values["username"], "display_name": values["display_name"]}
+    shown = {k: values[k] for k in ("username", "display_name", "phone")}
     errors: list[str] = []
     if values["password"] != text(form, "password2"):
         errors.append("auth.password_mismatch")
@@ -93,6 +93,7 @@ def register(request: Request, form: FormDep, db: DbDep, state: StateDep) -> Res
             username=values["username"],
             password=values["password"],
             display_name=values["display_name"] or None,
+            phone=values["phone"] or None,
         )
     except ValidationError as exc:
         fields = {str(e["loc"][0]) for e in exc.errors() if e.get("loc")}
@@ -101,11 +102,13 @@ def register(request: Request, form: FormDep, db: DbDep, state: StateDep) -> Res
         return page(request, "register.html", {"values": shown, "errors": errors}, status=422)
     try:
         address = state.throttle.signup(request, "register")
-        user = service.register(db, state.passwords, data)
+        region = state.settings.default_phone_region
+        user = service.register(db, state.passwords, data, phone_region=region)
     except AppError as err:
         return _auth_error(request, "register.html", {"values": shown}, err)
     state.throttle.remember(user.username or "", address)
-    return sign_in(request, db, state, user, "/dashboard")
+    # A number given here is only a claim: the phone page proves it with a code.
+    return sign_in(request, db, state, user, "/account/phone" if user.phone else "/dashboard")
 
 
 @router.post("/logout")

@@ -24,6 +24,7 @@ from relaycode.web import (
     offer_form,
     offline,
     order_pages,
+    phone_pages,
     public,
     shares,
     shop,
@@ -82,5 +83,6 @@ for module in (
     analytics_pages,
     game_pages,
     offline,
+    phone_pages,
 ):
     router.include_router(module.router)
