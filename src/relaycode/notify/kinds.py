@@ -38,6 +38,8 @@ INBOX_KINDS: tuple[str, ...] = (
     "withdrawal_rejected",
     "order_new",
     "order_refunded",
+    "credential_endorsed",
+    "credential_received",
     "test",
 )
 _LOCAL_PATH = re.compile(r"^/(?![/\\])[\x21-\x7e]{0,500}$")
