@@ -52,7 +52,9 @@ def route_limits(settings: Settings) -> Callable[[Scope], int]:
         RouteLimit("POST", re.compile(r"/dashboard/m/[^/]+/offers/new"), upload),
         RouteLimit("POST", re.compile(r"/dashboard/offers/[^/]+/edit"), upload),
         # A bulk issue of up to 1,000 items as CSV or JSON rows.
-        RouteLimit("POST", re.compile(r"/api/v1/credential-templates/[0-9]+/items/bulk"), BULK_BYTES),
+        RouteLimit(
+            "POST", re.compile(r"/api/v1/credential-templates/[0-9]+/items/bulk"), BULK_BYTES
+        ),
         # Stripe's events outgrow the JSON default (a charge with its refunds, metadata).
         RouteLimit("POST", re.compile(r"/api/v1/payments/stripe/webhook"), stripe_events),
     )

@@ -81,6 +81,7 @@ def list_templates(
 def get_template(
     template_id: TemplateId, user: UserDep, principal: PrincipalDep, db: ReadDbDep
 ) -> TemplateOut:
+    """A template (the merchant's team)."""
     return present.template_out(team_template(db, principal, template_id, READERS))
 
 
@@ -198,6 +199,7 @@ def items_pdf(
 def get_item(
     item_id: ItemId, user: UserDep, principal: PrincipalDep, db: ReadDbDep, state: StateDep
 ) -> ItemOut:
+    """An item, with its holder and printed code's text (the merchant's team)."""
     item = repo.item_by_id(db, item_id)
     if item is None or not is_team(db, principal, item.merchant_id, READERS):
         raise NotFound("no such item", code="item_not_found")
