@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, model_validator
 
 from relaycode.credentials.fields import FIELD_KEY, MAX_FIELDS
 from relaycode.safetext import Line
@@ -14,7 +14,8 @@ TemplateKind = Literal["bank_bill", "ticket", "access_pass", "service_voucher", 
 FieldType = Literal["text", "money", "date", "int"]
 UseMode = Literal["single", "count", "balance"]
 Form = Literal["reference", "signed", "rotating"]
-FieldValue = str | int | None
+# Strict: true/false or 1.5 are no field value (a bool is an int to Python).
+FieldValue = StrictStr | StrictInt | None
 Nonce = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[\x21-\x7e]+$")]
 HolderName = Annotated[Line, Field(min_length=1, max_length=64)]
 
