@@ -36,11 +36,15 @@ def test_template_crud_and_rules(client: TestClient, world: World) -> None:
     # A verifier reads; only owners write.
     r = client.post(base, json=BILL, headers=auth(world.teller))
     assert r.status_code == 403
-    patched = client.patch(f"/api/v1/credential-templates/{tid}", json={"name": "Bill 2"},
-                           headers=auth(world.owner))  # fmt: skip
+    patched = client.patch(
+        f"/api/v1/credential-templates/{tid}", json={"name": "Bill 2"}, headers=auth(world.owner)
+    )
     assert patched.status_code == 200 and patched.json()["name"] == "Bill 2"
-    bad = client.patch(f"/api/v1/credential-templates/{tid}", json={"transferable": False},
-                       headers=auth(world.owner))  # fmt: skip
+    bad = client.patch(
+        f"/api/v1/credential-templates/{tid}",
+        json={"transferable": False},
+        headers=auth(world.owner),
+    )
     assert _code(bad) == "invalid_template"  # max_endorsements 2 needs transferable
     listed = client.get(base, headers=auth(world.owner)).json()
     assert [t["id"] for t in listed["items"]] == [tid]
@@ -57,9 +61,11 @@ def test_template_crud_and_rules(client: TestClient, world: World) -> None:
         assert _code(client.post(base, json=broken, headers=auth(world.owner))) == "invalid_input"
     gone = client.delete(f"/api/v1/credential-templates/{tid}", headers=auth(world.owner))
     assert gone.json()["status"] == "archived"
-    r = client.post(f"/api/v1/credential-templates/{tid}/items",
-                    json={"holder": "alice", "fields": {"amount": 1, "drawer": "x"}},
-                    headers=auth(world.owner))  # fmt: skip
+    r = client.post(
+        f"/api/v1/credential-templates/{tid}/items",
+        json={"holder": "alice", "fields": {"amount": 1, "drawer": "x"}},
+        headers=auth(world.owner),
+    )
     assert r.status_code == 409 and _code(r) == "template_archived"
 
 
@@ -82,8 +88,11 @@ def test_template_crud_and_rules(client: TestClient, world: World) -> None:
 )
 def test_bad_field_values(client: TestClient, world: World, fields: dict[str, Any]) -> None:
     tid = world.template(client)
-    r = client.post(f"/api/v1/credential-templates/{tid}/items",
-                    json={"holder": "alice", "fields": fields}, headers=auth(world.owner))  # fmt: skip
+    r = client.post(
+        f"/api/v1/credential-templates/{tid}/items",
+        json={"holder": "alice", "fields": fields},
+        headers=auth(world.owner),
+    )
     assert _code(r) in ("invalid_fields", "invalid_input")
 
 
@@ -151,8 +160,13 @@ def test_bulk_csv_and_json_all_or_nothing(client: TestClient, world: World) -> N
     rows = {"rows": [{"holder": "alice", "fields": {"amount": 1, "drawer": "J"}}]}
     r = client.post(url, json=rows, headers=auth(world.owner))
     assert r.status_code == 201 and r.json()["created"] == 1
-    for body, kind in (("\x00", "text/csv"), ("holder\n", "text/csv"), ("[]", "application/json"),
-                       ("{nope", "application/json"), ("", "text/csv")):  # fmt: skip
+    for body, kind in (
+        ("\x00", "text/csv"),
+        ("holder\n", "text/csv"),
+        ("[]", "application/json"),
+        ("{nope", "application/json"),
+        ("", "text/csv"),
+    ):
         r = client.post(url, content=body, headers={**auth(world.owner), "Content-Type": kind})
         _code(r)
     listed = client.get(
@@ -171,11 +185,15 @@ def test_pending_phone_holder_claims_after_verifying(
     item = world.issue(client, tid, holder="+86 139 1234 5678")
     assert item["status"] == "pending" and item["holder"] is None
     cid, _ = world.credential(client, tid)
-    r = client.post(f"/api/v1/credentials/{cid}/endorse", json={"to": "+8613912345678"},
-                    headers=auth(world.alice))  # fmt: skip
+    r = client.post(
+        f"/api/v1/credentials/{cid}/endorse",
+        json={"to": "+8613912345678"},
+        headers=auth(world.alice),
+    )
     assert r.status_code == 201
-    carol = client.post("/api/v1/auth/register",
-                        json={"username": "carol", "password": "correct horse 1"}).json()["token"]  # fmt: skip
+    carol = client.post(
+        "/api/v1/auth/register", json={"username": "carol", "password": "correct horse 1"}
+    ).json()["token"]
     assert (
         _code(client.post("/api/v1/claims", json={"text": item["text"]}, headers=auth(carol)))
         == "not_holder"
