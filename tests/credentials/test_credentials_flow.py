@@ -169,3 +169,31 @@ def test_presentation_forms(client: TestClient, world: World) -> None:
     assert r.status_code == 422 and r.json()["error"]["code"] == "form_not_allowed"
     r = client.get(url, headers=auth(world.bob))
     assert r.status_code == 403 and r.json()["error"]["code"] == "not_holder"
+
+
+def test_merchant_webhooks_hear_of_credentials(client: TestClient, world: World) -> None:
+    events = ["credential.claimed", "credential.endorsed", "credential.redeemed",
+              "credential.revoked"]  # fmt: skip
+    hook = client.post(
+        f"/api/v1/merchants/{world.merchant_id}/webhooks",
+        json={"url": "https://hooks.example.com/in", "events": events},
+        headers=auth(world.owner),
+    )
+    assert hook.status_code == 201, hook.text
+    tid = world.template(client)
+    cid, _ = world.credential(client, tid)
+    r = client.post(
+        f"/api/v1/credentials/{cid}/endorse", json={"to": "bob"}, headers=auth(world.alice)
+    )
+    new = r.json()["id"]
+    assert world.redeem(client, world.present(client, new, world.bob), "w").status_code == 201
+    assert (
+        client.post(f"/api/v1/credentials/{new}/revoke", headers=auth(world.owner)).status_code
+        == 200
+    )
+    log = client.get(
+        f"/api/v1/merchants/{world.merchant_id}/webhooks/{hook.json()['id']}/deliveries",
+        headers=auth(world.owner),
+    ).json()
+    assert sorted(d["event_type"] for d in log["items"]) == sorted(events)
+    assert "alice" not in str(log) and "bob" not in str(log)

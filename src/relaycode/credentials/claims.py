@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from relaycode.codes.keys import Keyring
 from relaycode.config import Settings
+from relaycode.credentials import notices
 from relaycode.credentials import repository as repo
 from relaycode.credentials.holders import normalize_phone
 from relaycode.credentials.presentation import invalid, our_code
@@ -55,6 +56,7 @@ def claim(
     item.status, item.credential_id, item.claimed_at = "claimed", credential.id, utcnow()
     audit(db, item.merchant_id, "claimed", credential_id=credential.id, item_id=item.id,
           actor=user, device_id=device_id)  # fmt: skip
+    notices.claimed(db, credential)
     return Claimed(credential, created=True)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from relaycode.credentials import notices
 from relaycode.credentials import repository as repo
 from relaycode.credentials.service import audit, get_credential
 from relaycode.db.base import utcnow
@@ -65,6 +66,7 @@ def revoke(db: Session, credential_id: str, *, reason: str, actor: User | None) 
     mark_revoked(db, credential, status="revoked", reason=reason, actor=actor)
     audit(db, credential.merchant_id, "revoked", credential_id=credential.id, actor=actor,
           reason=reason)  # fmt: skip
+    notices.revoked(db, credential, reason)
     return credential
 
 
