@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from live import race
 from sqlalchemy import func, select
 
-from relaycode.credentials import endorse, redeem
+from relaycode.credentials import claims, endorse, redeem
 from relaycode.db.engine import make_engine
 from relaycode.db.session import Database
 from relaycode.errors import AppError
@@ -126,3 +126,23 @@ def test_a_nonce_racing_itself_redeems_once(
         count = s.scalar(select(func.count()).select_from(CredentialRedemption))
     assert count == 1
     assert {_row(db, cid)[1], _row(db, other)[1]} == {99, 100}
+
+
+def test_claims_racing_make_one_credential(
+    client: TestClient, app: Any, db: Database, world: World
+) -> None:
+    item = world.issue(client, world.template(client))
+    rc = app.state.rc
+
+    def work(i: int) -> str:
+        with db.transaction() as s:
+            alice = id_repo.user_by_username(s, "alice")
+            assert alice is not None
+            done = claims.claim(s, rc.settings, rc.keyring, alice, item["text"])
+            return f"{done.created}:{done.credential.id}"
+
+    results = Counter(race(30, work))
+    ids = {r.split(":")[1] for r in results}
+    assert len(ids) == 1 and results[f"True:{ids.pop()}"] == 1
+    with db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(Credential)) == 1

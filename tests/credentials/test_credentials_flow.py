@@ -197,3 +197,26 @@ def test_merchant_webhooks_hear_of_credentials(client: TestClient, world: World)
     ).json()
     assert sorted(d["event_type"] for d in log["items"]) == sorted(events)
     assert "alice" not in str(log) and "bob" not in str(log)
+
+
+def test_windows_and_the_scan_of_a_revoked_credential(client: TestClient, world: World) -> None:
+    later = world.template(client, valid_from="2999-01-01T00:00:00Z")
+    _, text = world.credential(client, later)
+    r = world.redeem(client, text, "early")
+    assert r.status_code == 409 and r.json()["error"]["code"] == "not_yet_valid"
+    ended = world.template(
+        client, valid_from="2000-01-01T00:00:00Z", valid_until="2001-01-01T00:00:00Z"
+    )
+    item = world.issue(client, ended)
+    c = world.claim(client, item["text"])
+    assert c["status"] == "expired"
+    r = client.get(f"/api/v1/credentials/{c['id']}/presentation", headers=auth(world.alice))
+    assert r.status_code == 409 and r.json()["error"]["code"] == "credential_not_active"
+    cid, text = world.credential(client, world.template(client))
+    scan = client.post("/api/v1/scan", json={"text": text}).json()
+    assert scan["code"]["kind"] == "credential" and scan["action"] == "verify"
+    client.post(f"/api/v1/credentials/{cid}/revoke", headers=auth(world.owner))
+    scan = client.post("/api/v1/scan", json={"text": text}).json()
+    assert (scan["verdict"], scan["reason"]) == ("ours_invalid", "revoked")
+    r = world.redeem(client, text, "late")
+    assert r.status_code == 410 and r.json()["error"]["code"] == "revoked"
