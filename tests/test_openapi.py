@@ -137,6 +137,9 @@ def world(client: TestClient) -> dict[str, str]:
         "device_uid": "no-such-device",
         "withdrawal_id": "1",
         "key": r.json()["key"],
+        "template_id": "1",
+        "item_id": "1",
+        "credential_id": "0" * 32,
     }
 
 
@@ -172,6 +175,14 @@ BODIES: dict[str, Any] = {
     },
     "PUT /api/v1/offers/{offer_id}/game/players/{username}": {"attribute": "O"},
     "POST /api/v1/offers/{offer_id}/game/join": {"attribute": "O"},
+    "POST /api/v1/merchants/{merchant_id}/credential-templates": {"kind": "ticket", "name": "T"},
+    "PATCH /api/v1/credential-templates/{template_id}": {"name": "T"},
+    "POST /api/v1/credential-templates/{template_id}/items": {"holder": "alice"},
+    "POST /api/v1/credential-templates/{template_id}/items/bulk": {"rows": [{"holder": "alice"}]},
+    "POST /api/v1/claims": {"text": "hello"},
+    "POST /api/v1/credentials/{credential_id}/endorse": {"to": "alice"},
+    "POST /api/v1/redemptions": {"text": "hello", "nonce": "n"},
+    "POST /api/v1/verifications": {"text": "hello"},
 }
 
 

@@ -52,6 +52,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from relaycode.orders import paying
 
     paying.configure(operator_max_depth=settings.commission_max_depth)
+    from relaycode.credentials.claims import on_phone_verified
+    from relaycode.identity.phone import register_phone_hook
+
+    register_phone_hook(on_phone_verified)  # pending bills bound to a number find their holder
     app.state.notify = notify
     install_error_handlers(app)
     app.add_exception_handler(SignInRequired, sign_in_redirect)
@@ -72,6 +76,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from relaycode.catalog.endpoints import router as catalog_router
     from relaycode.codes.endpoints import router as codes_router
     from relaycode.codes.list_endpoints import router as code_lists_router
+    from relaycode.credentials.credential_endpoints import router as credentials_router
+    from relaycode.credentials.endpoints import router as credential_templates_router
     from relaycode.games.endpoints import router as games_router
     from relaycode.identity.endpoints import router as identity_router
     from relaycode.identity.phone_endpoints import router as phone_router
@@ -101,6 +107,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(orders_router, prefix="/api/v1")
     app.include_router(analytics_router, prefix="/api/v1")
     app.include_router(games_router, prefix="/api/v1")
+    app.include_router(credential_templates_router, prefix="/api/v1")
+    app.include_router(credentials_router, prefix="/api/v1")
     app.include_router(pages_router)
     install_api_docs(app)
     install_openapi(app)

@@ -25,6 +25,7 @@ from relaycode.config import Settings
 from relaycode.errors import TooLarge
 
 SCAN_BYTES = 16 * 1024  # a scanned text is at most 8192 characters
+BULK_BYTES = 1024 * 1024  # credentials: 1,000 rows of a bulk issue
 # A multipart upload carries boundaries and headers around the file itself.
 MULTIPART_SLACK = 64 * 1024
 
@@ -50,6 +51,10 @@ def route_limits(settings: Settings) -> Callable[[Scope], int]:
         RouteLimit("PUT", re.compile(r"/api/v1/offers/[^/]+/image"), upload),
         RouteLimit("POST", re.compile(r"/dashboard/m/[^/]+/offers/new"), upload),
         RouteLimit("POST", re.compile(r"/dashboard/offers/[^/]+/edit"), upload),
+        # A bulk issue of up to 1,000 items as CSV or JSON rows.
+        RouteLimit(
+            "POST", re.compile(r"/api/v1/credential-templates/[0-9]+/items/bulk"), BULK_BYTES
+        ),
         # Stripe's events outgrow the JSON default (a charge with its refunds, metadata).
         RouteLimit("POST", re.compile(r"/api/v1/payments/stripe/webhook"), stripe_events),
     )

@@ -149,6 +149,30 @@ OPERATIONS: dict[str, Op] = {
     "DELETE /api/v1/offers/{offer_id}/game/players/{username}": Op("session_or_key", (409,)),
     "POST /api/v1/offers/{offer_id}/game/join": Op("session", (403, 404, 409)),
     "GET /api/v1/offers/{offer_id}/game/me": Op("session"),
+    # credentials/ (docs/credentials.md): people only (no merchant key); 404 for what
+    # the caller may not see, 403 not_holder / wrong_merchant, 409 and 410 refusals
+    "POST /api/v1/merchants/{merchant_id}/credential-templates": Op("session", (403,)),
+    "GET /api/v1/merchants/{merchant_id}/credential-templates": Op("session", (400,)),
+    "GET /api/v1/credential-templates/{template_id}": Op("session", (403,)),
+    "PATCH /api/v1/credential-templates/{template_id}": Op("session", (403, 409)),
+    "DELETE /api/v1/credential-templates/{template_id}": Op("session", (403,)),
+    "POST /api/v1/credential-templates/{template_id}/items": Op("session", (403, 409)),
+    "POST /api/v1/credential-templates/{template_id}/items/bulk": Op("session", (403, 409)),
+    "GET /api/v1/credential-templates/{template_id}/items": Op("session", (400, 403)),
+    "GET /api/v1/credential-templates/{template_id}/items.pdf": Op("session", (403,)),
+    "GET /api/v1/credential-items/{item_id}": Op("session"),
+    "POST /api/v1/claims": Op("session", (403,)),
+    "GET /api/v1/me/credentials": Op("session", (400,)),
+    "GET /api/v1/credentials/{credential_id}": Op("session"),
+    "GET /api/v1/credentials/{credential_id}/presentation": Op("session", (403, 409)),
+    "POST /api/v1/credentials/{credential_id}/endorse": Op("session", (403, 409)),
+    "GET /api/v1/credentials/{credential_id}/chain": Op("session"),
+    "POST /api/v1/credentials/{credential_id}/revoke": Op("session"),
+    "POST /api/v1/redemptions": Op("session", (403, 409, 410)),
+    "POST /api/v1/verifications": Op("session", (403,)),
+    "GET /api/v1/revocations": Op("none"),
+    "GET /api/v1/merchants/{merchant_id}/credential-audit": Op("session", (400,)),
+    "GET /api/v1/merchants/{merchant_id}/credential-audit.csv": Op("session"),
 }
 
 SCHEMES = {
@@ -184,6 +208,22 @@ ERROR_TEXT = {
     503: "Temporarily unavailable",
 }
 _IMAGE = {"schema": {"type": "string", "format": "binary"}}
+_BULK_ROWS = {
+    "type": "object",
+    "required": ["rows"],
+    "properties": {
+        "rows": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 1000,
+            "items": {
+                "type": "object",
+                "required": ["holder"],
+                "properties": {"holder": {"type": "string"}, "fields": {"type": "object"}},
+            },
+        }
+    },
+}
 REQUEST_BODIES: dict[str, dict[str, Any]] = {
     "POST /api/v1/decode": {
         "required": True,
@@ -212,6 +252,16 @@ REQUEST_BODIES: dict[str, dict[str, Any]] = {
         "required": True,
         "description": "The picture itself as the body: PNG, JPEG or WebP",
         "content": {"image/png": _IMAGE, "image/jpeg": _IMAGE, "image/webp": _IMAGE},
+    },
+    "POST /api/v1/credential-templates/{template_id}/items/bulk": {
+        "required": True,
+        "description": "A CSV file (`text/csv`: a header `holder,<field key>,...`, then one "
+        'item a line) or JSON `{"rows": [{"holder", "fields"}]}`; at most 1,000 rows, '
+        "issued all or none",
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/json": {"schema": _BULK_ROWS},
+        },
     },
 }
 

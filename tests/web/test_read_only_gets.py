@@ -24,6 +24,8 @@ from relaycode.analytics import endpoints as analytics_endpoints
 from relaycode.catalog import endpoints as catalog_endpoints
 from relaycode.codes import endpoints as code_endpoints
 from relaycode.codes import list_endpoints
+from relaycode.credentials import credential_endpoints
+from relaycode.credentials import endpoints as credential_template_endpoints
 from relaycode.games import endpoints as game_endpoints
 from relaycode.identity import endpoints as identity_endpoints
 from relaycode.identity import phone_endpoints
@@ -92,6 +94,8 @@ ROUTERS = [
     ("", game_pages.router),
     ("/api/v1", phone_endpoints.router),
     ("", phone_pages.router),
+    ("/api/v1", credential_template_endpoints.router),
+    ("/api/v1", credential_endpoints.router),
 ]
 # A live event stream never ends: tests/notify/test_sse.py checks it reads only.
 STREAMS = {"/api/v1/me/events"}
@@ -151,6 +155,20 @@ def test_signed_in_gets_open_no_writable_transaction(client: TestClient, app: An
     )
     assert order.status_code == 201, order.text
     values["order_id"] = str(order.json()["id"])
+    tpl = client.post(
+        f"/api/v1/merchants/{mid}/credential-templates",
+        json={"kind": "ticket", "name": "Ticket"},
+        headers=auth(token),
+    ).json()
+    item = client.post(
+        f"/api/v1/credential-templates/{tpl['id']}/items",
+        json={"holder": "alice"},
+        headers=auth(token),
+    ).json()
+    held = client.post("/api/v1/claims", json={"text": item["text"]}, headers=auth(token))
+    assert held.status_code == 201, held.text
+    values.update(template_id=str(tpl["id"]), item_id=str(item["id"]),
+                  credential_id=held.json()["id"])  # fmt: skip
     _web_login(client)
     paths = sorted(set(_get_paths()))
     assert "/dashboard/offers/{offer_id}" in paths and "/api/v1/merchants/{slug}/offers" in paths

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from relaycode.catalog import repository as catalog_repo
 from relaycode.catalog.schemas import OfferCreate
 from relaycode.catalog.service import create_offer
-from relaycode.cli import demo_accounts, demo_game
+from relaycode.cli import demo_accounts, demo_credentials, demo_game
 from relaycode.cli.common import console, keyring, one_line_errors, transaction
 from relaycode.cli.serve import follow_served_address, settings_for_codes
 from relaycode.codes import repository as code_repo
@@ -146,6 +146,13 @@ def demo(
         # Added by the combining game (docs/games.md); the keys above stay as they were.
         game = demo_game.seed(db, s, ring, merchant, lambda name: _user(db, pw, name))
         result["game"] = game
+        # Added by credentials (docs/credentials.md): a bank bill to claim, endorse, redeem.
+        creds, more_tokens = demo_credentials.seed(
+            db, s, ring, users["merchant"], lambda name: _user(db, pw, name),
+            lambda u: demo_accounts.api_token(db, s, u, saved),
+        )  # fmt: skip
+        tokens.update(more_tokens)
+        result["credentials"] = creds
     if tokens != saved:
         with one_line_errors():
             demo_accounts.save_tokens(s, tokens)

@@ -1,5 +1,6 @@
 """relaycode — the command line: serve, worker, demo, admin, db, keys, codes, payments, wallet,
-ledger, commissions."""
+ledger, commissions,
+credentials, verify."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import typer
 import relaycode.cli.admin as admin
 import relaycode.cli.codes as codes
 import relaycode.cli.commissions as commissions
+import relaycode.cli.credentials as credentials
 import relaycode.cli.db as db
 import relaycode.cli.demo as demo
 import relaycode.cli.keys as keys
@@ -28,7 +30,11 @@ app.add_typer(payments.app, name="payments", help="Payment providers: the Stripe
 app.add_typer(wallet.app, name="wallet", help="Wallets: an operator's top-up grant.")
 app.add_typer(ledger.app, name="ledger", help="The wallet ledger: check its consistency.")
 app.add_typer(commissions.app, name="commissions", help="Commissions: release those due.")
+app.add_typer(
+    credentials.app, name="credentials", help="Credentials: issue items, one or from a CSV."
+)
 app.command("demo")(demo.demo)
+app.command("verify")(credentials.verify)
 
 
 app.command()(serve.serve)

@@ -26,6 +26,9 @@ from relaycode.games.present import game_doc
 from relaycode.models import Code, Offer
 
 Doc = dict[str, Any]
+# What a scanner does next with a code of ours that is not an offer's: the bound holder
+# claims an item (credentials/claims.py); a verifier checks a credential. Never who.
+ACTIONS = {"credential_item": "claim", "credential": "verify"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +114,7 @@ def offer_doc(
 def _doc(verdict: str, **fields: Any) -> Doc:
     doc: Doc = {"verdict": verdict, "reason": None, "message": None, "code": None,
                 "offer": None, "sharer": None, "review": None, "link": None, "gtin": None,
-                "target": None, "game": None}  # fmt: skip
+                "target": None, "game": None, "action": None}  # fmt: skip
     doc.update(fields)
     return doc
 
@@ -157,7 +160,7 @@ def _ours(
         else None
     )
     doc = _doc("ours", code=out, offer=public, sharer=sharer, review=review,
-               target=page_or_none, game=game)  # fmt: skip
+               target=page_or_none, game=game, action=ACTIONS.get(code.kind))  # fmt: skip
     return doc, code
 
 

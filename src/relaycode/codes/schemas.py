@@ -69,6 +69,11 @@ class ScanOut(BaseModel):
         description="A combining game's code: its composition, the result it makes, if "
         "any, and the recipes still reachable (docs/games.md)",
     )
+    action: Literal["claim", "verify"] | None = Field(
+        default=None,
+        description="A credential item's code: `claim` (POST /api/v1/claims, its holder "
+        "only); a credential's: `verify` (its issuer's verifiers). Never says who holds it",
+    )
 
 
 class BarcodeOut(BaseModel):

@@ -4,6 +4,16 @@ from relaycode.models.auth_session import AuthSession
 from relaycode.models.code import Code
 from relaycode.models.commission import Commission
 from relaycode.models.commission_rules import MerchantCommissionRules, OfferCommissionRules
+from relaycode.models.credential import Credential
+from relaycode.models.credential_events import (
+    CredentialAudit,
+    CredentialEndorsement,
+    CredentialListVersion,
+    CredentialRedemption,
+    CredentialRevocation,
+)
+from relaycode.models.credential_item import CredentialItem
+from relaycode.models.credential_template import CredentialTemplate
 from relaycode.models.device import Device
 from relaycode.models.flash import ShownFlash
 from relaycode.models.game_player import GamePlayer
@@ -27,6 +37,14 @@ __all__ = [
     "AuthSession",
     "Code",
     "Commission",
+    "Credential",
+    "CredentialAudit",
+    "CredentialEndorsement",
+    "CredentialItem",
+    "CredentialListVersion",
+    "CredentialRedemption",
+    "CredentialRevocation",
+    "CredentialTemplate",
     "Device",
     "GamePlayer",
     "InboxItem",

@@ -7,8 +7,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from relaycode.db.base import Base, UTCDateTime, utcnow
 
-# "offer" now; "share", "credential", "receipt" arrive with later flows.
-CODE_KINDS = ("offer", "share", "credential", "receipt")
+# "credential_item": a printed item to claim (code 61 of Figs. 7-9); "credential": the
+# holder's credential (62), shown to verifiers (credentials/).
+CODE_KINDS = ("offer", "share", "credential_item", "credential", "receipt")
 CODE_STATUSES = ("active", "revoked", "expired")
 # One active server-made share per (parent, sharer): re-sharing returns it (referrals/).
 # Phone-made shares (format 2) may be many per sharer, so they are not in the index.

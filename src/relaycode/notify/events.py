@@ -20,6 +20,10 @@ EVENT_TYPES: dict[str, str] = {
     "commission.created": "A referrer earned a commission on an order",
     "commission.reversed": "A commission was reversed (a refund)",
     "commission.available": "A commission's hold period ended: the referrer may withdraw it",
+    "credential.claimed": "A holder claimed an item: their credential was issued",
+    "credential.endorsed": "A holder endorsed a credential to someone else (ids only)",
+    "credential.redeemed": "A verifier redeemed a credential (uses or balance left)",
+    "credential.revoked": "The issuer revoked a credential",
     "webhook.test": "A test message sent from the dashboard or the API",
 }
 TEST_EVENT = "webhook.test"

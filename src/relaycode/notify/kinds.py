@@ -39,6 +39,8 @@ INBOX_KINDS: tuple[str, ...] = (
     "withdrawal_rejected",
     "order_new",
     "order_refunded",
+    "credential_endorsed",
+    "credential_received",
     "test",
     "sms",
 )

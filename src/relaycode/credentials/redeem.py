@@ -1,0 +1,126 @@
+"""Redeeming: exactly once, under concurrency, and once per verifier nonce.
+
+Lock, check, then do. The credential's row is locked (``get_for_update``) before its
+uses or balance are read; a second redeem of the same credential waits for the first to
+commit and then sees what it left. The verifier's nonce is looked up again under that
+lock, so a retry (or two copies of one request racing) answers the first result, and
+the unique (verifier, nonce) constraint, inside a savepoint, settles copies that name
+different credentials. Refusals are recorded too (verdict "refused"): the issuer's log
+shows them, and a retried refusal answers the same refusal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from relaycode.codes.keys import Keyring
+from relaycode.config import Settings
+from relaycode.credentials import notices
+from relaycode.credentials import repository as repo
+from relaycode.credentials.presentation import parse_presented
+from relaycode.credentials.service import Refusal, audit, get_credential, is_team, refusal
+from relaycode.db.base import utcnow
+from relaycode.db.locking import get_for_update
+from relaycode.errors import Forbidden, InvalidInput, NotFound
+from relaycode.identity.auth import Principal
+from relaycode.models import Credential, CredentialRedemption, CredentialTemplate, User
+from relaycode.models.merchant import ROLES
+
+
+@dataclass(frozen=True)
+class Redeemed:
+    redemption: CredentialRedemption
+    replayed: bool  # True: the answer of an earlier request with the same nonce
+    currency: str | None
+
+
+def check_verifier(db: Session, verifier: User, credential: Credential) -> None:
+    """Verifiers, staff and owners of the issuing merchant (operators too)."""
+    if not is_team(db, Principal(user=verifier), credential.merchant_id, ROLES):
+        raise Forbidden("this credential was issued by another merchant", code="wrong_merchant")
+
+
+def _amount_rule(template: CredentialTemplate, amount: int | None) -> None:
+    if template.use_mode == "balance" and amount is None:
+        raise InvalidInput("say how much to redeem (minor units)", code="amount_required")
+    if template.use_mode != "balance" and amount is not None:
+        raise InvalidInput("this credential has no balance", code="amount_not_allowed")
+
+
+def _replay(db: Session, first: CredentialRedemption) -> Redeemed:
+    c = db.get(Credential, first.credential_id)
+    return Redeemed(first, True, c.currency if c else None)
+
+
+def redeem(
+    db: Session,
+    settings: Settings,
+    keyring: Keyring,
+    verifier: User,
+    *,
+    text: str,
+    nonce: str,
+    amount: int | None = None,
+    station: str | None = None,
+    now: datetime | None = None,
+) -> Redeemed:
+    first = repo.redemption_by_nonce(db, verifier.id, nonce)
+    if first is not None:
+        return _replay(db, first)
+    now = now or utcnow()
+    presented = parse_presented(db, settings, keyring, text, now=now)
+    try:
+        found = get_credential(db, presented.credential_id)
+    except NotFound:
+        raise NotFound("this code is not registered here", code="unknown_code") from None
+    check_verifier(db, verifier, found)
+    template = db.get(CredentialTemplate, found.template_id)
+    assert template is not None
+    _amount_rule(template, amount)
+    # Lock, then check: everything below reads the row as the lock protects it.
+    c = get_for_update(db, Credential, found.id)
+    assert c is not None
+    first = repo.redemption_by_nonce(db, verifier.id, nonce)
+    if first is not None:
+        return _replay(db, first)
+    refused = refusal(c, now)
+    if refused is None and c.balance_minor is not None and amount and amount > c.balance_minor:
+        refused = Refusal("insufficient_balance", 409, "the balance does not cover this")
+    uses_left, balance = c.uses_left, c.balance_minor
+    if refused is None:
+        if uses_left is not None:
+            uses_left -= 1
+        if balance is not None and amount is not None:
+            balance -= amount
+    r = CredentialRedemption(
+        credential_id=c.id, merchant_id=c.merchant_id, verifier_user_id=verifier.id,
+        nonce=nonce, station=station, form=presented.form, amount_minor=amount,
+        verdict="refused" if refused else "accepted",
+        reason=refused.code if refused else None, http_status=refused.status if refused else 201,
+        uses_left=uses_left, balance_minor=balance, created_at=now,
+    )  # fmt: skip
+    try:
+        with db.begin_nested():
+            db.add(r)
+    except IntegrityError:
+        # The same nonce committed meanwhile for another credential: that answer it is.
+        first = repo.redemption_by_nonce(db, verifier.id, nonce)
+        if first is None:
+            raise
+        return _replay(db, first)
+    if refused is None:
+        c.uses_left, c.balance_minor, c.updated_at = uses_left, balance, now
+        if uses_left == 0 or balance == 0:
+            c.status = "exhausted"
+    audit(db, c.merchant_id, "redeemed" if refused is None else "redeem_refused",
+          credential_id=c.id, actor=verifier, station=station,
+          reason=refused.code if refused else None, amount_minor=amount,
+          redemption_id=r.id, form=presented.form)  # fmt: skip
+    if refused is None:
+        notices.redeemed(db, c, r)
+    db.flush()
+    return Redeemed(r, False, c.currency)

@@ -1,0 +1,78 @@
+"""``relaycode demo --json``'s credentials, ``credentials issue`` / ``issue-csv`` and
+``verify``: the demo's holder claims, the teller redeems, the CLI tells valid from not."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+from helpers import auth
+from typer.testing import CliRunner
+
+from relaycode.cli.main import app
+
+
+def _json(cli: CliRunner, *args: str) -> tuple[int, Any]:
+    result = cli.invoke(app, list(args))
+    try:
+        return result.exit_code, json.loads(result.stdout)
+    except ValueError:
+        return result.exit_code, result.output
+
+
+def test_demo_issue_claim_verify_redeem(cli: CliRunner, client: TestClient, tmp_path: Path) -> None:
+    rc, demo = _json(cli, "demo", "--json")
+    assert rc == 0
+    creds = demo["credentials"]
+    again = _json(cli, "demo", "--json")[1]["credentials"]
+    assert again == creds  # idempotent
+    holder, second, teller = creds["holder"], creds["second"], creds["verifier"]
+    assert second["phone"] and holder["username"] != second["username"]
+    rc, issued = _json(
+        cli,
+        "credentials",
+        "issue",
+        "--template",
+        str(creds["template_id"]),
+        "--holder",
+        holder["username"],
+        "--field",
+        "amount=1250",
+        "--field",
+        "drawer=Tea",
+        "--json",
+    )
+    assert rc == 0 and isinstance(issued["id"], int) and "/C/" in issued["text"]
+    claimed = client.post(
+        "/api/v1/claims", json={"text": issued["text"]}, headers=auth(holder["token"])
+    )
+    assert claimed.status_code == 201, claimed.text
+    cid = claimed.json()["id"]
+    text = client.get(
+        f"/api/v1/credentials/{cid}/presentation", headers=auth(holder["token"])
+    ).json()["text"]
+    rc, verdict = _json(cli, "verify", text, "--json")
+    assert rc == 0 and verdict["verdict"] == "valid" and verdict["mode"] == "online"
+    r = client.post(
+        "/api/v1/redemptions", json={"text": text, "nonce": "cli"}, headers=auth(teller["token"])
+    )
+    assert r.status_code == 201, r.text
+    rc, verdict = _json(cli, "verify", text, "--json", "--offline")
+    assert rc == 1 and (verdict["verdict"], verdict["reason"]) == ("invalid", "already_redeemed")
+    rc, verdict = _json(cli, "verify", "hello", "--json")
+    assert rc == 1 and verdict["verdict"] == "invalid"
+    sheet = tmp_path / "bills.csv"
+    sheet.write_text(f"holder,amount,drawer\n{holder['username']},100,A\n+86 139 0000 0001,5,B\n")
+    result = cli.invoke(
+        app,
+        ["credentials", "issue-csv", "--template", str(creds["template_id"]), str(sheet), "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    assert len([x for x in result.stdout.splitlines() if x.startswith("{")]) == 2
+    sheet.write_text("holder,amount,drawer\nnobody-here,100,A\n")
+    result = cli.invoke(
+        app, ["credentials", "issue-csv", "--template", str(creds["template_id"]), str(sheet)]
+    )
+    assert result.exit_code == 1
