@@ -36,6 +36,8 @@ class TrustListError(ValueError):
 
 
 class _KeySource(Protocol):
+    def refresh(self, *, max_age: float = ...) -> None: ...
+
     def trust_list(self) -> list[dict[str, Any]]: ...
 
     def ed25519_generation(self) -> int: ...
@@ -221,3 +223,32 @@ class TrustList:
     def etag(self) -> str:
         body = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"))
         return '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
+
+
+class _Instance(Protocol):
+    @property
+    def public_url(self) -> str: ...
+
+    @property
+    def public_host(self) -> str: ...
+
+    @property
+    def our_hosts(self) -> frozenset[str]: ...
+
+
+_last: tuple[tuple[str, tuple[str, ...], int, str], TrustList] | None = None
+
+
+def instance_trust_list(settings: _Instance, keyring: _KeySource) -> TrustList:
+    """This instance's list: issuer = its public URL, hosts = its public host then aliases.
+
+    Rebuilt only when the keyring's keys change (one entry cached), so the server can ask
+    for it on every verification."""
+    global _last
+    keyring.refresh()
+    hosts = (settings.public_host, *sorted(settings.our_hosts - {settings.public_host}))
+    entries = json.dumps(keyring.trust_list(), sort_keys=True)
+    key = (settings.public_url, hosts, keyring.ed25519_generation(), entries)
+    if _last is None or _last[0] != key:
+        _last = (key, TrustList.from_keyring(keyring, issuer=settings.public_url, hosts=hosts))
+    return _last[1]
