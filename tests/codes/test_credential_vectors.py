@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pycose.algorithms import EdDSA
 from pycose.headers import KID, Algorithm
 from pycose.keys import CoseKey
-from pycose.messages import CoseMessage
+from pycose.messages import CoseMessage, Sign1Message
 
 from relaycode.codes.credential_rotating import make_presentation
 from relaycode.codes.credential_text import decode_text, rotating_text
@@ -115,6 +115,7 @@ def test_pycose_verifies_what_we_sign_with_the_trust_list_key(tmp_path: Path) ->
     trust = TrustList.from_keyring(ring, issuer="https://rc.test", hosts=["RC.TEST"]).to_json()
     (jwk,) = trust["keys"]
     message = CoseMessage.decode(raw)
+    assert isinstance(message, Sign1Message)
     assert message.phdr == {Algorithm: EdDSA, KID: jwk["kid"].encode()}  # both protected
     assert message.uhdr == {}
     message.key = CoseKey.from_dict({1: 1, -1: 6, -2: unb64(jwk["x"]), 2: jwk["kid"].encode()})
@@ -122,5 +123,6 @@ def test_pycose_verifies_what_we_sign_with_the_trust_list_key(tmp_path: Path) ->
     forged = bytearray(raw)
     forged[-1] ^= 0x80
     other = CoseMessage.decode(bytes(forged))
+    assert isinstance(other, Sign1Message)
     other.key = message.key
     assert not other.verify_signature()

@@ -120,7 +120,7 @@ def _structure(raw: bytes) -> tuple[str, bytes]:
 def _verify(raw: bytes, trust: TrustList, now: int, our_issuer: str) -> tuple[TrustKey, Any]:
     kid, payload = _structure(raw)
     key = trust.key(kid)
-    if key is None or not key.valid_at(now):
+    if key is None or not key.valid_at(now, skew=SKEW):
         raise CredentialTokenError("unknown_key", f"no trusted key {kid!r}")
     try:
         _COSE.decode_with_headers(raw, [key.cose])

@@ -115,8 +115,10 @@ class TrustKey:
             cose,
         )
 
-    def valid_at(self, now: int) -> bool:
-        return (self.nbf is None or self.nbf <= now) and (self.exp is None or now <= self.exp)
+    def valid_at(self, now: int, *, skew: int = 0) -> bool:
+        return (self.nbf is None or self.nbf <= now + skew) and (
+            self.exp is None or now - skew <= self.exp
+        )
 
     def jwk(self) -> dict[str, Any]:
         return {
@@ -157,7 +159,7 @@ class TrustList:
         """Read a list as ``GET /api/v1/trust-list`` answers it; ``TrustListError`` if not."""
         try:
             doc = json.loads(data) if isinstance(data, (str, bytes)) else data
-        except ValueError:
+        except (ValueError, RecursionError):
             raise TrustListError("the trust list is not JSON") from None
         if not isinstance(doc, Mapping):
             raise TrustListError("the trust list is not a JSON object")
