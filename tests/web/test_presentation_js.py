@@ -30,12 +30,14 @@ const out = [];
 for (const v of JSON.parse(Buffer.concat(chunks).toString())) {
   const i = v.input;
   const jwk = { kty: "OKP", crv: "Ed25519", d: i.device.d, x: i.device.x };
-  const privateKey = await crypto.subtle.importKey("jwk", jwk, { name: "Ed25519" }, false, ["sign"]);
+  const alg = { name: "Ed25519" };
+  const privateKey = await crypto.subtle.importKey("jwk", jwk, alg, false, ["sign"]);
   const { d, ...pub } = jwk;
-  const publicKey = await crypto.subtle.importKey("jwk", pub, { name: "Ed25519" }, true, ["verify"]);
+  const publicKey = await crypto.subtle.importKey("jwk", pub, alg, true, ["verify"]);
   try {
     const made = await p.makePresentation(i.credential, { privateKey, publicKey }, i.now);
-    out.push({ name: v.name, text: made.text, window: made.window, extractable: privateKey.extractable });
+    const extractable = privateKey.extractable;
+    out.push({ name: v.name, text: made.text, window: made.window, extractable });
   } catch (e) {
     out.push({ name: v.name, error: String(e.code || e) });
   }
@@ -79,11 +81,12 @@ def test_presentation_js_matches_the_vectors() -> None:
 
 def test_presentation_js_reads_every_signed_form_and_refuses_others() -> None:
     sign = json.loads((DIR / "sign-basic.json").read_text())["expected"]
+    texts = [sign["cr1"], sign["url"], sign["url"].lower(), "hello", "CR1:a", "CR1:GGW"]
     script = f"""
 import * as p from {json.dumps(MODULE.as_uri())};
 const hex = (b) => [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
 const out = [];
-for (const t of {json.dumps([sign["cr1"], sign["url"], sign["url"].lower(), "hello", "CR1:a", "CR1:GGW"])}) {{
+for (const t of {json.dumps(texts)}) {{
   try {{ out.push(hex(p.credentialBytes(t))); }} catch (e) {{ out.push(e.code); }}
 }}
 out.push(p.base45Encode(new TextEncoder().encode("ietf!")), p.secondsLeft(61));
