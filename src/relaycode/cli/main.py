@@ -16,6 +16,7 @@ import relaycode.cli.keys as keys
 import relaycode.cli.ledger as ledger
 import relaycode.cli.payments as payments
 import relaycode.cli.serve as serve
+import relaycode.cli.verify as verify
 import relaycode.cli.wallet as wallet
 import relaycode.cli.worker as worker
 
@@ -33,6 +34,7 @@ app.command("demo")(demo.demo)
 
 app.command()(serve.serve)
 app.command()(worker.worker)
+app.command()(verify.verify)
 
 
 def main() -> None:
