@@ -38,12 +38,13 @@ class _Signer:
 
     def __init__(self) -> None:
         self.key = Ed25519PrivateKey.generate()
+        self.kid = base64.urlsafe_b64encode(secrets.token_bytes(6)).decode()
 
     def active_ed25519(self) -> tuple[str, Ed25519PrivateKey]:
-        return base64.urlsafe_b64encode(secrets.token_bytes(6)).decode(), self.key
+        return self.kid, self.key
 
 
-def worst_credential() -> tuple[bytes, bytes]:
+def worst_credential(signer: _Signer | None = None) -> tuple[bytes, bytes]:
     """(credential, presentation) bytes with every claim at its largest."""
     device = Ed25519PrivateKey.generate()
     claims = CredentialClaims(
@@ -58,7 +59,7 @@ def worst_credential() -> tuple[bytes, bytes]:
         value=2**32 - 1,
         device_thumbprint=device_thumbprint(device.public_key().public_bytes_raw()),
     )
-    raw = sign_credential(claims, keyring=_Signer(), now=NOW)
+    raw = sign_credential(claims, keyring=signer or _Signer(), now=NOW)
     return raw, make_presentation(raw, device, now=NOW)
 
 
