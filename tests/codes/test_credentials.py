@@ -190,3 +190,10 @@ def test_the_scanner_verifies_credentials(client: TestClient, app: Any) -> None:
     # Without a trust list the scanner cannot vouch for it, but knows it is ours.
     bare = classify(signed_text(raw), frozenset({HOST}), lambda _: None)
     assert (bare.verdict, bare.reason, bare.kind) == ("ours_invalid", "unverified", "credential")
+
+
+def test_the_refusal_page_explains_credential_reasons(client: TestClient) -> None:
+    r = client.get("/scan/invalid?reason=stale_presentation")
+    assert r.status_code == 400 and "30 seconds" in r.text
+    zh = client.get("/scan/invalid?reason=bad_proof", headers={"Accept-Language": "zh-CN"})
+    assert "持有人的手机" in zh.text
