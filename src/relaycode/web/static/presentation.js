@@ -69,6 +69,10 @@ function base32Decode(text) {
       out.push((value >> bits) & 0xff);
     }
   }
+  // One spelling: no dangling character, and the unused bits of the last one are zero.
+  if (bits >= 5 || (value & ((1 << bits) - 1)) !== 0) {
+    throw new PresentationError("malformed", "not canonical base32");
+  }
   return new Uint8Array(out);
 }
 
