@@ -55,12 +55,25 @@ def test_demo_issue_claim_verify_redeem(cli: CliRunner, client: TestClient, tmp_
     ).json()["text"]
     rc, verdict = _json(cli, "verify", text, "--json")
     assert rc == 0 and verdict["verdict"] == "valid" and verdict["mode"] == "online"
+    signed = client.get(
+        f"/api/v1/credentials/{cid}/presentation?form=signed", headers=auth(holder["token"])
+    ).json()["text"]
+    assert signed.startswith("CR1:")
+    rc, verdict = _json(cli, "verify", signed, "--json", "--offline")
+    assert rc == 0 and (verdict["verdict"], verdict["mode"]) == ("valid", "offline")
+    assert verdict["credential_id"] == cid
+    rc, verdict = _json(cli, "verify", text, "--json", "--offline")  # format 1: online only
+    assert rc == 1 and (verdict["verdict"], verdict["reason"]) == ("invalid", "online_only")
     r = client.post(
         "/api/v1/redemptions", json={"text": text, "nonce": "cli"}, headers=auth(teller["token"])
     )
     assert r.status_code == 201, r.text
-    rc, verdict = _json(cli, "verify", text, "--json", "--offline")
-    assert rc == 1 and (verdict["verdict"], verdict["reason"]) == ("invalid", "already_redeemed")
+    for presented in (text, signed):
+        rc, verdict = _json(cli, "verify", presented, "--json")
+        assert rc == 1 and (verdict["verdict"], verdict["reason"]) == (
+            "invalid",
+            "already_redeemed",
+        )
     rc, verdict = _json(cli, "verify", "hello", "--json")
     assert rc == 1 and verdict["verdict"] == "invalid"
     sheet = tmp_path / "bills.csv"

@@ -164,11 +164,22 @@ def test_presentation_forms(client: TestClient, world: World) -> None:
     cid, _ = world.credential(client, tid)
     url = f"/api/v1/credentials/{cid}/presentation"
     r = client.get(url + "?form=signed", headers=auth(world.alice))
-    assert r.status_code == 422 and r.json()["error"]["code"] == "form_not_available"
+    assert r.status_code == 200 and r.json()["text"].startswith("CR1:")
+    signed = r.json()["text"]
+    v = client.post("/api/v1/verifications", json={"text": signed}, headers=auth(world.teller))
+    assert v.status_code == 200 and v.json()["verdict"] == "valid", v.text
+    forged = signed[:-6] + ("A" if signed[-6] != "A" else "B") + signed[-5:]
+    v = client.post("/api/v1/verifications", json={"text": forged}, headers=auth(world.teller))
+    assert v.json()["verdict"] == "invalid"
+    assert v.json()["reason"] in ("bad_signature", "malformed"), v.text
     r = client.get(url + "?form=rotating", headers=auth(world.alice))
     assert r.status_code == 422 and r.json()["error"]["code"] == "form_not_allowed"
     r = client.get(url, headers=auth(world.bob))
     assert r.status_code == 403 and r.json()["error"]["code"] == "not_holder"
+    r = client.post(f"/api/v1/credentials/{cid}/revoke", headers=auth(world.owner))
+    assert r.status_code == 200
+    v = client.post("/api/v1/verifications", json={"text": signed}, headers=auth(world.teller))
+    assert (v.json()["verdict"], v.json()["reason"]) == ("invalid", "revoked")
 
 
 def test_merchant_webhooks_hear_of_credentials(client: TestClient, world: World) -> None:

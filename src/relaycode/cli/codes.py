@@ -24,6 +24,7 @@ from relaycode.cli.common import (
 from relaycode.cli.serve import settings_for_codes
 from relaycode.codes import service
 from relaycode.codes.classify import classify
+from relaycode.codes.credential_check import credential_check
 
 app = typer.Typer(no_args_is_help=True)
 SYMBOLOGIES = ("qr", "microqr", "code128", "datamatrix", "pdf417", "aztec")
@@ -134,7 +135,7 @@ def inspect(text: str, as_json: bool = typer.Option(False, "--json")) -> None:
             doc = result.model_dump(mode="json", exclude_none=True)
     except OperationalError:
         # No database here (a bare generator machine): judge the text alone.
-        c = classify(text, s.our_hosts, ring.hmac_key)
+        c = classify(text, s.our_hosts, ring.hmac_key, credential_check(s, ring))
         doc = {"verdict": c.verdict, "reason": c.reason, "note": "database not available"}
     doc.setdefault("reason", None)
     if as_json:

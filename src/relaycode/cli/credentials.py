@@ -1,4 +1,4 @@
-"""``relaycode credentials …`` and ``relaycode verify`` — issue items and check
+"""``relaycode credentials …`` and the online half of ``relaycode verify`` — issue items and check
 credentials from the command line, with no server running (docs/credentials.md)."""
 
 from __future__ import annotations
@@ -100,26 +100,18 @@ def issue_csv(
         console.print(f"issued {len(lines)} items")
 
 
-def verify(
-    text: str = typer.Argument(..., help="The presented text (a credential's code)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the verdict as JSON."),
-    offline: bool = typer.Option(
-        False, "--offline", help="Verify with no database (not yet: answered online)."
-    ),
-) -> None:
-    """Is this credential valid now? Exit 0 only when it is."""
+def verify_online(text: str, *, as_json: bool) -> None:
+    """``relaycode verify TEXT`` (cli/verify.py) with the database: any form, and also
+    revocation, use and the validity window. Exit 0 only when valid."""
     with one_line_errors(), transaction() as db:
         v = verifying.verify(db, settings_for_codes(), keyring(), text, now=utcnow())
         out: dict[str, object] = {
             "verdict": v.verdict,
             "reason": v.reason,
-            # TODO(formats): --offline checks a signed form against the trust list.
             "mode": "online",
             "credential_id": v.credential.id if v.credential is not None else None,
             "status": v.status,
         }
-        if offline:
-            out["offline_requested"] = True
     if as_json:
         typer.echo(json.dumps(out))
     else:

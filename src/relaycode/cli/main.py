@@ -18,6 +18,7 @@ import relaycode.cli.keys as keys
 import relaycode.cli.ledger as ledger
 import relaycode.cli.payments as payments
 import relaycode.cli.serve as serve
+import relaycode.cli.verify as verify
 import relaycode.cli.wallet as wallet
 import relaycode.cli.worker as worker
 
@@ -34,11 +35,11 @@ app.add_typer(
     credentials.app, name="credentials", help="Credentials: issue items, one or from a CSV."
 )
 app.command("demo")(demo.demo)
-app.command("verify")(credentials.verify)
 
 
 app.command()(serve.serve)
 app.command()(worker.worker)
+app.command()(verify.verify)
 
 
 def main() -> None:

@@ -10,12 +10,13 @@ both give the same bytes, and that the offer part equals ``catalog.service.to_pu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
 from relaycode.catalog.status import EffectiveStatus, effective_status
 from relaycode.codes.classify import Classification, Token
+from relaycode.codes.credential_token import Presented
 from relaycode.codes.keys import Keyring
 from relaycode.codes.repository import CodeRow, GtinRow, OfferRow, ResolveRow, SharerRow
 from relaycode.codes.share_tokens import encode_share_token
@@ -114,9 +115,20 @@ def offer_doc(
 def _doc(verdict: str, **fields: Any) -> Doc:
     doc: Doc = {"verdict": verdict, "reason": None, "message": None, "code": None,
                 "offer": None, "sharer": None, "review": None, "link": None, "gtin": None,
-                "target": None, "game": None, "action": None}  # fmt: skip
+                "target": None, "game": None, "action": None, "credential": None}  # fmt: skip
     doc.update(fields)
     return doc
+
+
+def credential_doc(p: Presented) -> Doc:
+    """``CredentialScanOut``'s fields: what a verified format-3/4 text says (no person)."""
+    return {
+        "id": p.claims.credential_id,
+        "kind": p.kind,
+        "kid": p.kid,
+        "expires_at": datetime.fromtimestamp(p.claims.expires_at, UTC),
+        "window": p.window,
+    }
 
 
 def _code_page(text: str) -> str:
@@ -187,6 +199,8 @@ def answer_doc(
     if c.verdict == "ours" and c.token is not None:
         assert row is None or isinstance(row, ResolveRow)
         return _ours(row, settings, keyring, c.token, now)
+    if c.verdict == "ours" and c.credential is not None:
+        return _doc("ours", credential=credential_doc(c.credential)), None
     if c.verdict == "ours_invalid":
         return _doc("ours_invalid", reason=c.reason, message=c.message,
                     target=_invalid_page(c.reason)), None  # fmt: skip

@@ -19,9 +19,9 @@ from relaycode.codes.schemas import (
     IssueIn,
     ScanIn,
     ScanOut,
-    TrustKeyOut,
     TrustListOut,
 )
+from relaycode.codes.trust_list import instance_trust_list
 from relaycode.deps import DbDep, StateDep
 from relaycode.errors import InvalidInput, NotFound
 from relaycode.uploads import read_limited
@@ -173,11 +173,17 @@ async def _decode_in_thread(
     )
 
 
-@router.get("/trust-list")
-def trust_list(state: StateDep) -> TrustListOut:
-    """Public keys that verify this instance's signed codes, with validity windows."""
-    state.keyring.refresh()
-    return TrustListOut(
-        issuer=state.settings.public_url,
-        keys=[TrustKeyOut.model_validate(k) for k in state.keyring.trust_list()],
-    )
+@router.get(
+    "/trust-list", response_model=TrustListOut, responses={304: {"description": "Unchanged"}}
+)
+def trust_list(request: Request, state: StateDep) -> Response:
+    """Public keys that verify this instance's signed credentials (formats 3 and 4), with
+    validity windows: all an offline verifier needs. Cacheable: send ``If-None-Match``
+    with the ``ETag`` to get 304 while the keys are unchanged; retired keys drop out."""
+    trust = instance_trust_list(state.settings, state.keyring)
+    etag = trust.etag()
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=300"}
+    if etag in (t.strip() for t in request.headers.get("if-none-match", "").split(",")):
+        return Response(status_code=304, headers=headers)
+    body = TrustListOut.model_validate(trust.to_json())
+    return Response(body.model_dump_json(), media_type="application/json", headers=headers)

@@ -209,6 +209,11 @@ class Keyring:
             if k["status"] != "retired"
         ]
 
+    def ed25519_generation(self) -> int:
+        """Grows with every rotation and retirement: the trust list's ``version``."""
+        entries = self._data["ed25519"]
+        return len(entries) + sum(1 for k in entries if k["status"] == "retired")
+
     # -- changes (CLI) ----------------------------------------------------------------------
     def rotate(self, *, verify_days: int = 365) -> None:
         with locked(self.path):

@@ -18,6 +18,7 @@ from relaycode.codes.answer_cache import AnswerCache, Scanned
 from relaycode.codes.answers import ScanFacts, answer_doc, valid_for
 from relaycode.codes.canonical import canonical_prefix, classify_canonical
 from relaycode.codes.classify import Classification, classify
+from relaycode.codes.credential_check import credential_check
 from relaycode.codes.keys import Keyring
 from relaycode.codes.lookup import CoalescingCodeLookup
 from relaycode.codes.repository import BY_GTIN, RESOLVE, GtinRow, ResolveRow, wants_chain
@@ -40,7 +41,8 @@ def classify_text(
     if prefix is None:
         prefix = canonical_prefix(settings.public_scheme, settings.public_host)
     fast = classify_canonical(text, prefix, keyring.hmac_key)
-    return fast or classify(text, settings.our_hosts, keyring.hmac_key)
+    check = credential_check(settings, keyring)
+    return fast or classify(text, settings.our_hosts, keyring.hmac_key, check)
 
 
 class Resolver:
@@ -63,11 +65,12 @@ class Resolver:
         # Settings' properties parse the public URL on every call: once here.
         self._prefix = canonical_prefix(settings.public_scheme, settings.public_host)
         self._hosts = settings.our_hosts
+        self._check = credential_check(settings, keyring)
 
     def classify(self, text: str) -> Classification:
         hmac_key = self._keyring.hmac_key
         fast = classify_canonical(text, self._prefix, hmac_key)
-        return fast or classify(text, self._hosts, hmac_key)
+        return fast or classify(text, self._hosts, hmac_key, self._check)
 
     async def scan(self, text: str) -> Scanned:
         c = self.classify(text)

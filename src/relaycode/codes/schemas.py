@@ -49,6 +49,16 @@ class LinkOut(BaseModel):
     host: str
 
 
+class CredentialScanOut(BaseModel):
+    """A verified signed credential (format 3) or rotating presentation (format 4)."""
+
+    id: str = Field(description="The credential id (32 hex characters)")
+    kind: Literal["signed", "rotating"]
+    kid: str = Field(description="The trust-list key that signed it")
+    expires_at: datetime
+    window: int | None = Field(description="A rotating presentation's 30-second window")
+
+
 class ScanOut(BaseModel):
     verdict: Verdict
     reason: str | None = None
@@ -74,6 +84,9 @@ class ScanOut(BaseModel):
         description="A credential item's code: `claim` (POST /api/v1/claims, its holder "
         "only); a credential's: `verify` (its issuer's verifiers). Never says who holds it",
     )
+    credential: CredentialScanOut | None = Field(
+        default=None, description="A signed credential or rotating presentation, verified"
+    )
 
 
 class BarcodeOut(BaseModel):
@@ -90,15 +103,25 @@ class DecodeOut(BaseModel):
 
 
 class TrustKeyOut(BaseModel):
+    """A JWK that is also a COSE_Key (kty OKP = 1, crv Ed25519 = 6, x = -2, kid = 2 as the
+    UTF-8 bytes of ``kid``), with its status and validity window."""
+
+    kty: Literal["OKP"]
+    crv: Literal["Ed25519"]
+    alg: Literal["EdDSA"]
+    use: Literal["sig"]
     kid: str
-    alg: str
-    crv: str
-    x: str
-    status: str
-    not_before: str
+    x: str = Field(description="The raw 32-byte public key, base64url without padding")
+    status: Literal["active", "verify"] = Field(
+        description="active: signs now; verify: rotated out, still accepted until not_after"
+    )
+    not_before: str | None
     not_after: str | None
 
 
 class TrustListOut(BaseModel):
-    issuer: str
+    format: Literal["relaycode-trust-list/1"]
+    issuer: str = Field(description="The instance's public URL: whom these keys sign for")
+    hosts: list[str] = Field(description="Hosts (upper case) of its /V/ and /P/ links")
+    version: int = Field(description="Grows with every key rotation and retirement")
     keys: list[TrustKeyOut]

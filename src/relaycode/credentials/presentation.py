@@ -1,26 +1,16 @@
 """A credential's presented text, both ways: made for the holder, read for a verifier.
 
-Format 1 (the credential's own reference code) works now. The signed offline form
-(format 3, ``CR1:`` / ``/V/``) and the rotating one (format 4, ``/P/``) come from the
-pure codec ``relaycode.codes.credential_token``; until that module exists they answer
-422 ``form_not_available``. Its contract, the two functions called here:
-
-    make_presentation(form: str, claims: dict[str, Any], keyring: Keyring, *,
-                      now: datetime) -> str
-    read_presentation(text: str, keyring: Keyring, *, now: datetime)
-        -> tuple[str, str, dict[str, Any]] | None
-        # (cti, form, facts); None: not a signed/rotating text (try format 1);
-        # raises codes.tokens.TokenError(reason, message) for a forged or stale one
-
-``claims`` are ``offline_claims`` below: pseudonymous ids and figures, never a name.
+Format 1 is the credential's own reference code (online only). The signed offline form
+(format 3, ``CR1:`` / ``/V/``) and the rotating one (format 4, ``CR4:`` / ``/P/``) are made
+and verified by ``offline_forms`` over the pure codec (codes/credential_token.py).
+``parse_presented`` is the one step from any presented text to the credential it names;
+what the form itself says (expiry, window) has been verified by then.
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import ModuleType
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -29,13 +19,16 @@ from relaycode.codes.answers import code_text
 from relaycode.codes.keys import Keyring
 from relaycode.codes.resolver import classify_text
 from relaycode.codes.share_tokens import ShareToken
-from relaycode.codes.tokens import TokenError
 from relaycode.config import Settings
 from relaycode.credentials import repository as repo
+from relaycode.credentials.offline_forms import (
+    CredentialTokenError,
+    is_offline_form,
+    make_text,
+    read_presented,
+)
 from relaycode.errors import AppError, InvalidInput, NotFound
-from relaycode.models import Code, Credential, CredentialTemplate
-
-CODEC = "relaycode.codes.credential_token"
+from relaycode.models import Code, Credential, CredentialTemplate, Device, User
 
 
 @dataclass(frozen=True)
@@ -46,13 +39,6 @@ class Presented:
     credential_id: str
     form: str
     facts: dict[str, Any] = field(default_factory=dict)
-
-
-def _codec() -> ModuleType | None:
-    try:
-        return importlib.import_module(CODEC)
-    except ImportError:
-        return None
 
 
 def invalid(reason: str, message: str) -> AppError:
@@ -81,15 +67,13 @@ def parse_presented(
     db: Session, settings: Settings, keyring: Keyring, text: str, *, now: datetime
 ) -> Presented:
     """The one step from a presented text to the credential it names (any form)."""
-    codec = _codec()
-    if codec is not None and "\x00" not in text:
+    if "\x00" not in text and is_offline_form(text):
         try:
-            read = codec.read_presentation(text.strip(), keyring, now=now)
-        except TokenError as exc:
+            p = read_presented(settings, keyring, text)
+        except CredentialTokenError as exc:
             raise invalid(exc.reason, str(exc)) from None
-        if read is not None:
-            cti, form, facts = read
-            return Presented(credential_id=str(cti), form=str(form), facts=dict(facts))
+        facts = {"expires_at": p.claims.expires_at, "window": p.window, "kid": p.kid}
+        return Presented(credential_id=p.claims.credential_id, form=p.kind, facts=facts)
     code = our_code(db, settings, keyring, text)
     if code.kind != "credential":
         reason = "is an item to claim" if code.kind == "credential_item" else "is no credential"
@@ -98,21 +82,6 @@ def parse_presented(
     if found is None:
         raise NotFound("this code is not registered here", code="unknown_code")
     return Presented(credential_id=found.id, form="reference")
-
-
-def offline_claims(c: Credential) -> dict[str, Any]:
-    """What a signed form may carry: ids and figures only."""
-    return {
-        "cti": c.id,
-        "merchant_id": c.merchant_id,
-        "template_id": c.template_id,
-        "generation": c.generation,
-        "valid_from": c.valid_from,
-        "valid_until": c.valid_until,
-        "uses_left": c.uses_left,
-        "balance_minor": c.balance_minor,
-        "currency": c.currency,
-    }
 
 
 def render(
@@ -134,8 +103,8 @@ def render(
         if text is None:
             raise AppError("this code's key was retired", code="form_not_available", status=422)
         return text
-    codec = _codec()
-    if codec is None:
-        raise InvalidInput(f"the {form} form is not available yet", code="form_not_available")
-    made: str = codec.make_presentation(form, offline_claims(c), keyring, now=now)
-    return made
+    holder = db.get(User, c.holder_user_id) if c.holder_user_id is not None else None
+    if holder is None:
+        raise InvalidInput("this credential has no holder yet", code="form_not_available")
+    device = db.get(Device, c.device_id) if c.device_id is not None else None
+    return make_text(form, keyring, c, template, holder, device, now=now)

@@ -41,6 +41,13 @@ CODE_REASONS = {
     "device_revoked": 403,
     "unknown_parent": 404,
     "too_deep": 409,
+    # A signed credential or rotating presentation (codes/credential_token.py).
+    "bad_signature": 400,
+    "wrong_issuer": 400,
+    "not_yet_valid": 409,
+    "stale_presentation": 400,
+    "bad_proof": 400,
+    "unverified": 400,
 }
 
 env = Environment(

@@ -1,0 +1,61 @@
+"""``relaycode verify --offline``: a trust list file (or this instance's keyring) and a
+clock are all it needs; exit status 0 valid, 1 invalid with its reason, 2 bad usage."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner
+
+from relaycode.cli.main import app
+from relaycode.codes.credential_claims import CredentialClaims
+from relaycode.codes.credential_token import sign_credential, signed_text
+from relaycode.codes.keys import Keyring
+from relaycode.config import get_settings
+
+DIR = Path(__file__).parents[1] / "vectors" / "credentials"
+
+
+def vector(name: str) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads((DIR / f"{name}.json").read_text())["input"]
+    return doc
+
+
+def test_verify_offline_with_a_trust_list_file(cli: CliRunner, tmp_path: Path) -> None:
+    v = vector("parse-rotating-valid")
+    lists = tmp_path / "trust.json"
+    lists.write_text(json.dumps(v["trust_lists"][0]))
+    args = ["verify", v["text"], "--offline", "--trust-list", str(lists), "--json"]
+    good = cli.invoke(app, [*args, "--at", str(v["now"])])
+    assert good.exit_code == 0, good.output
+    doc = json.loads(good.output)
+    assert doc["valid"] and doc["kind"] == "rotating" and doc["window"] == v["now"] // 30
+    stale = cli.invoke(app, [*args, "--at", str(v["now"] + 90)])
+    assert stale.exit_code == 1 and json.loads(stale.output)["reason"] == "stale_presentation"
+    # Online (no --offline): this instance's keys did not sign the vector's credential.
+    online = cli.invoke(app, ["verify", v["text"], "--json"])
+    assert online.exit_code == 1 and json.loads(online.output)["verdict"] == "invalid"
+    lists.write_text("{}")
+    assert cli.invoke(app, args).exit_code == 2
+
+
+def test_verify_offline_with_this_instances_keys(cli: CliRunner) -> None:
+    ring = Keyring.for_data_dir(get_settings().data_dir)
+    now = int(time.time())
+    claims = CredentialClaims(
+        credential_id="ab" * 16,
+        expires_at=now + 60,
+        merchant=1,
+        template=2,
+        kind=1,
+        generation=0,
+        holder=bytes(8),
+    )
+    text = signed_text(sign_credential(claims, keyring=ring, now=now))
+    result = cli.invoke(app, ["verify", text, "--offline"])
+    assert result.exit_code == 0 and result.output.startswith("valid signed credential abab")
+    result = cli.invoke(app, ["verify", text[:-2] + "00", "--offline"])
+    assert result.exit_code == 1 and "invalid (" in result.output
