@@ -181,6 +181,7 @@ function show(verdict, reason, info = {}) {
   const pair = $("verdict-pair");
   pair.hidden = !info.pair;
   pair.dataset.pair = info.pair || "";
+  v.dataset.pair = info.pair || ""; // a bill that does not match is red, however valid
   pair.textContent = info.pair ? say(`pair.${info.pair}`) : "";
   $("verdict-details").replaceChildren();
   const c = info.credential;
