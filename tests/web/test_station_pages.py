@@ -10,6 +10,13 @@ from fastapi.testclient import TestClient
 from helpers import auth, register
 
 
+def words_of(html: str) -> dict[str, str]:
+    found = re.search(r'id="station-words">(.*?)</script>', html, re.S)
+    assert found, html[:300]
+    words: dict[str, str] = json.loads(found.group(1))
+    return words
+
+
 def web_login(client: TestClient, username: str, password: str = "correct horse 1") -> None:
     client.cookies.clear()
     client.get("/login")
@@ -28,7 +35,7 @@ def test_a_verifier_opens_the_station(client: TestClient) -> None:
     assert f'data-merchant-id="{w.merchant_id}"' in html
     assert 'data-emit="station"' in html  # scan.js hands the text over instead of leaving
     assert "station.js" in html and "scan.js" in html
-    words = json.loads(re.search(r'id="station-words">(.*?)</script>', html, re.S).group(1))
+    words = words_of(html)
     assert words["reason.already_redeemed"] == "Already redeemed."
     assert words["verdict.valid"] == "VALID"
     # The merchant's page links it, for verifiers too.
@@ -41,7 +48,7 @@ def test_the_station_speaks_chinese(client: TestClient) -> None:
     r = client.get("/dashboard/m/bank/station", headers={"Accept-Language": "zh-CN"})
     assert r.status_code == 200
     assert "核验台" in r.text
-    words = json.loads(re.search(r'id="station-words">(.*?)</script>', r.text, re.S).group(1))
+    words = words_of(r.text)
     assert words["reason.revoked"].startswith("已被发行方撤销")
 
 
