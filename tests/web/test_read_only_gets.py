@@ -52,6 +52,7 @@ from relaycode.web import (
     public,
     shares,
     shop,
+    station,
     team,
     wallet,
     webhook_pages,
@@ -96,6 +97,7 @@ ROUTERS = [
     ("", phone_pages.router),
     ("/api/v1", credential_template_endpoints.router),
     ("/api/v1", credential_endpoints.router),
+    ("", station.router),
 ]
 # A live event stream never ends: tests/notify/test_sse.py checks it reads only.
 STREAMS = {"/api/v1/me/events"}

@@ -28,6 +28,7 @@ from relaycode.web import (
     public,
     shares,
     shop,
+    station,
     team,
     wallet,
     webhook_pages,
@@ -84,5 +85,6 @@ for module in (
     game_pages,
     offline,
     phone_pages,
+    station,
 ):
     router.include_router(module.router)
