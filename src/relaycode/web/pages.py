@@ -17,6 +17,8 @@ from relaycode.web import (
     auth_pages,
     checkout,
     commission_pages,
+    credential_admin,
+    credential_pages,
     dashboard,
     game_pages,
     inbox_page,
@@ -84,5 +86,7 @@ for module in (
     game_pages,
     offline,
     phone_pages,
+    credential_pages,
+    credential_admin,
 ):
     router.include_router(module.router)
