@@ -30,7 +30,9 @@ from relaycode.deps import DbDep, ReadDbDep, StateDep
 from relaycode.errors import AppError, NotFound
 from relaycode.identity.auth import Principal
 from relaycode.models import CredentialTemplate, Merchant
+from relaycode.money import MoneyError, to_minor
 from relaycode.state import AppState
+from relaycode.web import i18n
 from relaycode.web.credential_pages import FORMS
 from relaycode.web.dashboard import FlashDbDep, MerchantEditor, MerchantOwner, MerchantPage
 from relaycode.web.flash import clear_flash, set_flash, take_flash
@@ -186,6 +188,23 @@ def template_page(
     return clear_flash(request, shown)
 
 
+def _minor_units(
+    request: Request, template: CredentialTemplate, typed: dict[str, str]
+) -> dict[str, Any]:
+    """Money typed as people write it ("12.50", "¥12.50") in minor units, as the service
+    takes it; what does not read as money goes on as typed, to be refused with its field."""
+    lang = i18n.pick_lang(request)
+    locale = i18n.number_locale(request, lang)
+    out: dict[str, Any] = dict(typed)
+    for f in template.fields:
+        if f["type"] == "money" and f["key"] in typed:
+            try:
+                out[f["key"]] = to_minor(typed[f["key"]], template.currency or "CNY", locale)
+            except MoneyError:
+                pass
+    return out
+
+
 def _issued(request: Request, merchant: Merchant, template_id: int, data: dict[str, Any]) -> Response:
     path = f"{creds_path(merchant.slug)}/{template_id}"
     response = redirect(request, path)
@@ -217,8 +236,9 @@ def issue_one(
     holder = text(form, "holder")[:64]
     fields = {f["key"]: text(form, "field." + f["key"])[:500] for f in template.fields}
     fields = {k: v for k, v in fields.items() if v}
+    values = _minor_units(request, template, fields)
     try:
-        item = issuance.issue_item(db, state.keyring, template.id, Row(holder, fields),
+        item = issuance.issue_item(db, state.keyring, template.id, Row(holder, values),
                                    actor=principal.user)  # fmt: skip
     except AppError as err:
         typed = {"holder": holder, **{"field." + k: v for k, v in fields.items()}}
