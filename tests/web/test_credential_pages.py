@@ -9,23 +9,34 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 SLUG = "/dashboard/m/tea-house/credentials"
-LINK = re.compile(r'data-issued-link>([^<]+)<')
+LINK = re.compile(r"data-issued-link>([^<]+)<")
 TEXT = re.compile(r"data-code-text>([^<]+)<")
 
 
 def _sign_up(app: Any, username: str) -> TestClient:
     other = TestClient(app)
     other.get("/")
-    form = {"csrf": other.cookies["rc_csrf"], "username": username,
-            "password": "password123", "password2": "password123"}  # fmt: skip
+    form = {
+        "csrf": other.cookies["rc_csrf"],
+        "username": username,
+        "password": "password123",
+        "password2": "password123",
+    }
     assert other.post("/register", data=form, follow_redirects=False).status_code == 303
     return other
 
 
 def _template(pages: Any, **extra: Any) -> str:
-    form = {"kind": "bank_bill", "name": "Bill", "fields": "amount, Amount, money\nnote, Note, text, optional",
-            "use_mode": "single", "forms": ["reference", "signed", "rotating"],
-            "transferable": "1", "max_endorsements": "2", **extra}  # fmt: skip
+    form = {
+        "kind": "bank_bill",
+        "name": "Bill",
+        "fields": "amount, Amount, money\nnote, Note, text, optional",
+        "use_mode": "single",
+        "forms": ["reference", "signed", "rotating"],
+        "transferable": "1",
+        "max_endorsements": "2",
+        **extra,
+    }
     r = pages.post(SLUG, form)
     assert r.status_code == 303, r.text[:500]
     return str(r.headers["location"])
@@ -106,8 +117,16 @@ def test_csv_upload_all_or_none(pages: Any, client: TestClient) -> None:
 
 def test_bad_template_is_shown_back(pages: Any) -> None:
     pages.shop()
-    r = pages.post(SLUG, {"kind": "bank_bill", "name": "B", "use_mode": "balance",
-                          "fields": "", "forms": ["reference"]})  # fmt: skip
+    r = pages.post(
+        SLUG,
+        {
+            "kind": "bank_bill",
+            "name": "B",
+            "use_mode": "balance",
+            "fields": "",
+            "forms": ["reference"],
+        },
+    )
     assert r.status_code == 422 and "money field" in r.text
 
 

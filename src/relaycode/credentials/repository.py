@@ -97,7 +97,9 @@ def chain_of(db: Session, credential: Credential) -> list[Credential]:
     return list(db.scalars(q))
 
 
-def redemptions_of(db: Session, credential_ids: list[str], limit: int = 100) -> list[CredentialRedemption]:
+def redemptions_of(
+    db: Session, credential_ids: list[str], limit: int = 100
+) -> list[CredentialRedemption]:
     """The redeem attempts on these credentials (one chain), newest first."""
     q = (
         select(CredentialRedemption)

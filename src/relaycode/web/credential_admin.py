@@ -4,6 +4,7 @@ and the merchant's credential audit log. The rules are the credential services'.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime, time
 from typing import Any
 
@@ -50,25 +51,44 @@ def creds_path(slug: str) -> str:
     return f"/dashboard/m/{slug}/credentials"
 
 
-def _template_of(db: Session, principal: Principal, merchant: Merchant, template_id: int,
-                 roles: tuple[str, ...]) -> CredentialTemplate:  # fmt: skip
+def _template_of(
+    db: Session, principal: Principal, merchant: Merchant, template_id: int, roles: tuple[str, ...]
+) -> CredentialTemplate:
     template = team_template(db, principal, template_id, roles)
     if template.merchant_id != merchant.id:
         raise NotFound("no such credential template", code="template_not_found")
     return template
 
 
-def _list_page(request: Request, db: Session, principal: Principal, merchant: Merchant, *,
-               form: dict[str, Any] | None = None, errors: list[Any] | None = None,
-               status: int = 200) -> Response:  # fmt: skip
+def _list_page(
+    request: Request,
+    db: Session,
+    principal: Principal,
+    merchant: Merchant,
+    *,
+    form: dict[str, Any] | None = None,
+    errors: list[Any] | None = None,
+    status: int = 200,
+) -> Response:
     found = repo.templates_page(db, merchant.id, cursor=cursor_of(request), limit=PAGE_SIZE)
     context = {
-        "user": principal.user, "merchant": merchant, "templates": found.items,
-        "templates_pager": pager(request, found, anchor="tpl-h"), "kinds": KINDS,
-        "all_forms": FORMS, "errors": errors or [],
-        "form": form or {"kind": "ticket", "name": "", "fields": "", "use_mode": "single",
-                         "forms": ["reference"], "max_endorsements": "0"},
-    }  # fmt: skip
+        "user": principal.user,
+        "merchant": merchant,
+        "templates": found.items,
+        "templates_pager": pager(request, found, anchor="tpl-h"),
+        "kinds": KINDS,
+        "all_forms": FORMS,
+        "errors": errors or [],
+        "form": form
+        or {
+            "kind": "ticket",
+            "name": "",
+            "fields": "",
+            "use_mode": "single",
+            "forms": ["reference"],
+            "max_endorsements": "0",
+        },
+    }
     return page(request, "credential_templates.html", context, status=status)
 
 
@@ -88,8 +108,14 @@ def parse_fields(raw: str) -> list[dict[str, Any]]:
             continue
         kind = parts[2] if len(parts) > 2 and parts[2] else "text"
         optional = len(parts) > 3 and parts[3].lower() in ("optional", "opt", "no")
-        out.append({"key": parts[0], "label": parts[1] if len(parts) > 1 and parts[1]
-                    else parts[0], "type": kind, "required": not optional})  # fmt: skip
+        out.append(
+            {
+                "key": parts[0],
+                "label": parts[1] if len(parts) > 1 and parts[1] else parts[0],
+                "type": kind,
+                "required": not optional,
+            }
+        )
     return out
 
 
@@ -102,10 +128,11 @@ def _day_end(value: str) -> datetime | None:
 def _template_in(form: FormData, values: dict[str, Any]) -> TemplateIn:
     use_mode = values["use_mode"]
     data = {
-        "kind": values["kind"], "name": values["name"], "use_mode": use_mode,
+        "kind": values["kind"],
+        "name": values["name"],
+        "use_mode": use_mode,
         "fields": parse_fields(values["fields"]),
-        "max_uses": int(values["max_uses"]) if use_mode == "count" and values["max_uses"]
-        else None,
+        "max_uses": int(values["max_uses"]) if use_mode == "count" and values["max_uses"] else None,
         "currency": (values["currency"] or "CNY").upper() if use_mode == "balance" else None,
         "valid_days": int(values["valid_days"]) if values["valid_days"] else None,
         "valid_until": _day_end(values["valid_until"]),
@@ -113,7 +140,7 @@ def _template_in(form: FormData, values: dict[str, Any]) -> TemplateIn:
         "max_endorsements": int(values["max_endorsements"] or 0),
         "forms": values["forms"] or ["reference"],
         "show_holder_name": bool(text(form, "show_holder_name")),
-    }  # fmt: skip
+    }
     return TemplateIn.model_validate(data)
 
 
@@ -121,8 +148,17 @@ def _template_in(form: FormData, values: dict[str, Any]) -> TemplateIn:
 def create_template(
     request: Request, form: FormDep, merchant: MerchantOwner, db: DbDep, principal: SignedInDep
 ) -> Response:
-    names = ("kind", "name", "fields", "use_mode", "max_uses", "currency", "valid_days",
-             "valid_until", "max_endorsements")  # fmt: skip
+    names = (
+        "kind",
+        "name",
+        "fields",
+        "use_mode",
+        "max_uses",
+        "currency",
+        "valid_days",
+        "valid_until",
+        "max_endorsements",
+    )
     values: dict[str, Any] = {n: text(form, n)[:4000] for n in names}
     values["forms"] = [f for f in form.getlist("forms") if f in FORMS]
     values["transferable"] = bool(text(form, "transferable"))
@@ -133,8 +169,7 @@ def create_template(
         problems = exc.errors() if isinstance(exc, ValidationError) else []
         msg = "; ".join(str(p.get("msg", "")) for p in problems[:5]) or str(exc)
         errors = [("credpages.error.invalid_template", (("detail", msg[:300]),))]
-        return _list_page(request, db, principal, merchant, form=values, errors=errors,
-                          status=422)  # fmt: skip
+        return _list_page(request, db, principal, merchant, form=values, errors=errors, status=422)
     made = templates.create_template(db, merchant, data)
     return redirect(request, f"{creds_path(merchant.slug)}/{made.id}")
 
@@ -154,23 +189,37 @@ def _items(db: Session, state: AppState, items: list[Any]) -> list[dict[str, Any
     return rows
 
 
-def _template_page(request: Request, db: Session, state: AppState, principal: Principal,
-                   merchant: Merchant, template_id: int, *, errors: list[Any] | None = None,
-                   row_errors: list[dict[str, Any]] | None = None, typed: dict[str, str] | None = None,
-                   notice: dict[str, Any] | None = None, status: int = 200) -> Response:  # fmt: skip
+def _template_page(
+    request: Request,
+    db: Session,
+    state: AppState,
+    principal: Principal,
+    merchant: Merchant,
+    template_id: int,
+    *,
+    errors: list[Any] | None = None,
+    row_errors: list[dict[str, Any]] | None = None,
+    typed: dict[str, str] | None = None,
+    notice: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
     template = _template_of(db, principal, merchant, template_id, READERS)
     items = repo.items_page(db, template.id, cursor=cursor_of(request, "items"), limit=PAGE_SIZE)
     audit = repo.audit_page(db, merchant.id, cursor=cursor_of(request, "audit"), limit=PAGE_SIZE)
     names = repo.usernames(db, {a.actor_user_id for a in audit.items if a.actor_user_id})
     context = {
-        "user": principal.user, "merchant": merchant, "template": template,
+        "user": principal.user,
+        "merchant": merchant,
+        "template": template,
         "rows": _items(db, state, items.items),
         "items_pager": pager(request, items, "items", anchor="items-h"),
         "audit": present.audit_out(audit.items, names),
         "audit_pager": pager(request, audit, "audit", anchor="audit-h"),
-        "errors": errors or [], "row_errors": row_errors or [], "typed": typed or {},
+        "errors": errors or [],
+        "row_errors": row_errors or [],
+        "typed": typed or {},
         "notice": notice,
-    }  # fmt: skip
+    }
     return page(request, "credential_template.html", context, status=status)
 
 
@@ -198,28 +247,45 @@ def _minor_units(
     out: dict[str, Any] = dict(typed)
     for f in template.fields:
         if f["type"] == "money" and f["key"] in typed:
-            try:
+            with contextlib.suppress(MoneyError):
                 out[f["key"]] = to_minor(typed[f["key"]], template.currency or "CNY", locale)
-            except MoneyError:
-                pass
     return out
 
 
-def _issued(request: Request, merchant: Merchant, template_id: int, data: dict[str, Any]) -> Response:
+def _issued(
+    request: Request, merchant: Merchant, template_id: int, data: dict[str, Any]
+) -> Response:
     path = f"{creds_path(merchant.slug)}/{template_id}"
     response = redirect(request, path)
     set_flash(request, response, path, "credential_issue", data)
     return response
 
 
-def _refused(request: Request, db: Session, state: AppState, principal: Principal,
-             merchant: Merchant, template_id: int, err: AppError, **kw: Any) -> Response:  # fmt: skip
+def _refused(
+    request: Request,
+    db: Session,
+    state: AppState,
+    principal: Principal,
+    merchant: Merchant,
+    template_id: int,
+    err: AppError,
+    **kw: Any,
+) -> Response:
     if err.status >= 500:
         raise err
     db.rollback()
     detail = (("detail", err.message[:300]),)
-    return _template_page(request, db, state, principal, merchant, template_id, status=err.status,
-                          errors=[(f"credpages.error.{err.code}", detail)], **kw)  # fmt: skip
+    return _template_page(
+        request,
+        db,
+        state,
+        principal,
+        merchant,
+        template_id,
+        status=err.status,
+        errors=[(f"credpages.error.{err.code}", detail)],
+        **kw,
+    )
 
 
 @router.post("/dashboard/m/{slug}/credentials/{template_id}/items")
@@ -238,13 +304,18 @@ def issue_one(
     fields = {k: v for k, v in fields.items() if v}
     values = _minor_units(request, template, fields)
     try:
-        item = issuance.issue_item(db, state.keyring, template.id, Row(holder, values),
-                                   actor=principal.user)  # fmt: skip
+        item = issuance.issue_item(
+            db, state.keyring, template.id, Row(holder, values), actor=principal.user
+        )
     except AppError as err:
         typed = {"holder": holder, **{"field." + k: v for k, v in fields.items()}}
         return _refused(request, db, state, principal, merchant, template_id, err, typed=typed)
-    return _issued(request, merchant, template.id, {"item": item.id, "count": 1,
-                                                   "text": present.text_of(state, db, item.code_id)})  # fmt: skip
+    return _issued(
+        request,
+        merchant,
+        template.id,
+        {"item": item.id, "count": 1, "text": present.text_of(state, db, item.code_id)},
+    )
 
 
 @router.post("/dashboard/m/{slug}/credentials/{template_id}/items/csv")
@@ -273,8 +344,9 @@ async def issue_csv(
             made = issuance.issue_many(db, state.keyring, template_id, rows, actor=principal.user)
         except AppError as err:
             bad = list(err.details.get("rows", [])) if err.code == "invalid_rows" else []
-            return _refused(request, db, state, principal, merchant, template_id, err,
-                            row_errors=bad)  # fmt: skip
+            return _refused(
+                request, db, state, principal, merchant, template_id, err, row_errors=bad
+            )
         return _issued(request, merchant, template_id, {"count": len(made)})
 
     return await run_in_threadpool(work)

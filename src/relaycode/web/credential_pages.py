@@ -38,8 +38,15 @@ from relaycode.web.session import FormDep, SignedInDep, device_key_missing, text
 router = APIRouter()
 FORMS = ("reference", "signed", "rotating")
 # Endorse refusals with their own wording; anything else reads as the generic one.
-ENDORSE_ERRORS = ("not_transferable", "endorsements_exhausted", "credential_not_active",
-                  "endorse_to_self", "invalid_holder", "user_not_found", "not_holder")  # fmt: skip
+ENDORSE_ERRORS = (
+    "not_transferable",
+    "endorsements_exhausted",
+    "credential_not_active",
+    "endorse_to_self",
+    "invalid_holder",
+    "user_not_found",
+    "not_holder",
+)
 
 
 def mine_path(credential_id: str) -> str:
@@ -65,8 +72,10 @@ def my_credentials(request: Request, db: ReadDbDep, principal: SignedInDep) -> R
     user = principal.signed_in_user()
     found = repo.holder_credentials(db, user.id, cursor=cursor_of(request), limit=PAGE_SIZE)
     now = utcnow()
-    rows = [(c, db.get(CredentialTemplate, c.template_id), effective_status(c, now))
-            for c in found.items]  # fmt: skip
+    rows = [
+        (c, db.get(CredentialTemplate, c.template_id), effective_status(c, now))
+        for c in found.items
+    ]
     context = {
         "user": user,
         "rows": rows,
@@ -145,7 +154,8 @@ def _detail(
         "bound_key": _bound_key(db, c, principal) if form == "rotating" else None,
         "chain": _chain(chain, user.id, names, now),
         "redemptions": repo.redemptions_of(db, [x.id for x in chain]),
-        "endorsable": shown == "active" and template.transferable
+        "endorsable": shown == "active"
+        and template.transferable
         and c.generation < template.max_endorsements,
         "errors": errors or [],
         "typed": typed,
@@ -165,8 +175,14 @@ def credential_page(
 ) -> Response:
     flash = take_flash(request, db, "credential")
     notice = (flash or {}).get("notice")
-    shown = _detail(request, db, state, principal, credential_id[:64],
-                    notice=notice if notice in ("claimed", "endorsed") else None)  # fmt: skip
+    shown = _detail(
+        request,
+        db,
+        state,
+        principal,
+        credential_id[:64],
+        notice=notice if notice in ("claimed", "endorsed") else None,
+    )
     return clear_flash(request, shown)
 
 
@@ -187,8 +203,16 @@ def endorse_credential(
             raise
         db.rollback()  # nothing of a refused endorsement is kept
         key = err.code if err.code in ENDORSE_ERRORS else "generic"
-        return _detail(request, db, state, principal, credential_id[:64], typed=to,
-                       errors=[f"credpages.error.{key}"], status=err.status)  # fmt: skip
+        return _detail(
+            request,
+            db,
+            state,
+            principal,
+            credential_id[:64],
+            typed=to,
+            errors=[f"credpages.error.{key}"],
+            status=err.status,
+        )
     path = mine_path(credential_id[:64])
     response = redirect(request, path)
     set_flash(request, response, path, "credential", {"notice": "endorsed"})
@@ -221,8 +245,14 @@ def claim_item(
     request: Request, form: FormDep, db: DbDep, state: StateDep, principal: SignedInDep
 ) -> Response:
     device = principal.device.id if principal.device is not None else None
-    done = claims.claim(db, state.settings, state.keyring, principal.signed_in_user(),
-                        text(form, "text")[:4096], device_id=device)  # fmt: skip
+    done = claims.claim(
+        db,
+        state.settings,
+        state.keyring,
+        principal.signed_in_user(),
+        text(form, "text")[:4096],
+        device_id=device,
+    )
     path = mine_path(done.credential.id)
     response = redirect(request, path)
     if done.created:
