@@ -4,8 +4,6 @@ and the merchant's credential audit log. The rules are the credential services'.
 
 from __future__ import annotations
 
-import contextlib
-from datetime import UTC, datetime, time
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -13,12 +11,10 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
 
 from relaycode.credentials import issuance, present, revocation, templates
 from relaycode.credentials import repository as repo
 from relaycode.credentials.issuance import Row
-from relaycode.credentials.schemas import TemplateIn
 from relaycode.credentials.service import (
     EDITORS,
     OWNERS,
@@ -31,9 +27,8 @@ from relaycode.deps import DbDep, ReadDbDep, StateDep
 from relaycode.errors import AppError, NotFound
 from relaycode.identity.auth import Principal
 from relaycode.models import CredentialTemplate, Merchant
-from relaycode.money import MoneyError, to_minor
 from relaycode.state import AppState
-from relaycode.web import i18n
+from relaycode.web.credential_form import BLANK, minor_units, template_in
 from relaycode.web.credential_pages import FORMS
 from relaycode.web.dashboard import FlashDbDep, MerchantEditor, MerchantOwner, MerchantPage
 from relaycode.web.flash import clear_flash, set_flash, take_flash
@@ -79,15 +74,7 @@ def _list_page(
         "kinds": KINDS,
         "all_forms": FORMS,
         "errors": errors or [],
-        "form": form
-        or {
-            "kind": "ticket",
-            "name": "",
-            "fields": "",
-            "use_mode": "single",
-            "forms": ["reference"],
-            "max_endorsements": "0",
-        },
+        "form": form or dict(BLANK),
     }
     return page(request, "credential_templates.html", context, status=status)
 
@@ -97,51 +84,6 @@ def templates_page(
     request: Request, merchant: MerchantPage, db: ReadDbDep, principal: SignedInDep
 ) -> Response:
     return _list_page(request, db, principal, merchant)
-
-
-def parse_fields(raw: str) -> list[dict[str, Any]]:
-    """One field a line: ``key, Label, type[, optional]`` (type text|money|date|int)."""
-    out = []
-    for line in raw.splitlines():
-        parts = [p.strip() for p in line.split(",")]
-        if not parts[0]:
-            continue
-        kind = parts[2] if len(parts) > 2 and parts[2] else "text"
-        optional = len(parts) > 3 and parts[3].lower() in ("optional", "opt", "no")
-        out.append(
-            {
-                "key": parts[0],
-                "label": parts[1] if len(parts) > 1 and parts[1] else parts[0],
-                "type": kind,
-                "required": not optional,
-            }
-        )
-    return out
-
-
-def _day_end(value: str) -> datetime | None:
-    if not value:
-        return None
-    return datetime.combine(datetime.fromisoformat(value).date(), time(23, 59, 59), UTC)
-
-
-def _template_in(form: FormData, values: dict[str, Any]) -> TemplateIn:
-    use_mode = values["use_mode"]
-    data = {
-        "kind": values["kind"],
-        "name": values["name"],
-        "use_mode": use_mode,
-        "fields": parse_fields(values["fields"]),
-        "max_uses": int(values["max_uses"]) if use_mode == "count" and values["max_uses"] else None,
-        "currency": (values["currency"] or "CNY").upper() if use_mode == "balance" else None,
-        "valid_days": int(values["valid_days"]) if values["valid_days"] else None,
-        "valid_until": _day_end(values["valid_until"]),
-        "transferable": bool(text(form, "transferable")),
-        "max_endorsements": int(values["max_endorsements"] or 0),
-        "forms": values["forms"] or ["reference"],
-        "show_holder_name": bool(text(form, "show_holder_name")),
-    }
-    return TemplateIn.model_validate(data)
 
 
 @router.post("/dashboard/m/{slug}/credentials")
@@ -164,7 +106,7 @@ def create_template(
     values["transferable"] = bool(text(form, "transferable"))
     values["show_holder_name"] = bool(text(form, "show_holder_name"))
     try:
-        data = _template_in(form, values)
+        data = template_in(form, values)
     except (ValidationError, ValueError) as exc:
         problems = exc.errors() if isinstance(exc, ValidationError) else []
         msg = "; ".join(str(p.get("msg", "")) for p in problems[:5]) or str(exc)
@@ -237,21 +179,6 @@ def template_page(
     return clear_flash(request, shown)
 
 
-def _minor_units(
-    request: Request, template: CredentialTemplate, typed: dict[str, str]
-) -> dict[str, Any]:
-    """Money typed as people write it ("12.50", "¥12.50") in minor units, as the service
-    takes it; what does not read as money goes on as typed, to be refused with its field."""
-    lang = i18n.pick_lang(request)
-    locale = i18n.number_locale(request, lang)
-    out: dict[str, Any] = dict(typed)
-    for f in template.fields:
-        if f["type"] == "money" and f["key"] in typed:
-            with contextlib.suppress(MoneyError):
-                out[f["key"]] = to_minor(typed[f["key"]], template.currency or "CNY", locale)
-    return out
-
-
 def _issued(
     request: Request, merchant: Merchant, template_id: int, data: dict[str, Any]
 ) -> Response:
@@ -302,7 +229,7 @@ def issue_one(
     holder = text(form, "holder")[:64]
     fields = {f["key"]: text(form, "field." + f["key"])[:500] for f in template.fields}
     fields = {k: v for k, v in fields.items() if v}
-    values = _minor_units(request, template, fields)
+    values = minor_units(request, template, fields)
     try:
         item = issuance.issue_item(
             db, state.keyring, template.id, Row(holder, values), actor=principal.user
