@@ -26,9 +26,9 @@ def _shots(tmp_path: Path) -> Path:
     return out
 
 
-def _context(browser: Any) -> Any:
+def _context(browser: Any, lang: str) -> Any:
     ctx = browser.new_context(
-        viewport=SIZE, device_scale_factor=2, locale="en", is_mobile=True, has_touch=True
+        viewport=SIZE, device_scale_factor=2, locale=lang, is_mobile=True, has_touch=True
     )
     ctx.set_default_timeout(TIMEOUT_MS)
     return ctx
@@ -47,12 +47,17 @@ def _verdict(live: Any, text: str) -> tuple[str, str | None]:
         return v.verdict, v.reason
 
 
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
 def test_issue_claim_rotate_endorse(
-    live_server: Any, launch_chromium: Any, ui: Any, tmp_path: Path
+    live_server: Any, launch_chromium: Any, ui: Any, tmp_path: Path, lang: str
 ) -> None:
     base, out = live_server.url, _shots(tmp_path)
     browser = launch_chromium()
-    ann_ctx, ben_ctx, bank_ctx = _context(browser), _context(browser), _context(browser)
+    ann_ctx, ben_ctx, bank_ctx = (
+        _context(browser, lang),
+        _context(browser, lang),
+        _context(browser, lang),
+    )
     ann, ben, bank = ann_ctx.new_page(), ben_ctx.new_page(), bank_ctx.new_page()
     ann.on("dialog", lambda d: d.accept())
     bank.on("dialog", lambda d: d.accept())
@@ -75,7 +80,7 @@ def test_issue_claim_rotate_endorse(
     bank.check("input[name=forms][value=signed]")
     bank.check("input[name=forms][value=rotating]")
     _fits(bank)
-    bank.screenshot(path=str(out / "issuer-templates.png"), full_page=True)
+    bank.screenshot(path=str(out / f"{lang}-issuer-templates.png"), full_page=True)
     bank.click("form[data-new-template] button[type=submit]")
     bank.wait_for_url("**/dashboard/m/city-bank/credentials/*")
     bank.fill("#f-holder", "ann")
@@ -85,17 +90,17 @@ def test_issue_claim_rotate_endorse(
     link = bank.locator("[data-issued-link]").inner_text().strip()
     assert bank.locator("[data-item]").count() == 1
     _fits(bank)
-    bank.screenshot(path=str(out / "issuer-template.png"), full_page=True)
+    bank.screenshot(path=str(out / f"{lang}-issuer-template.png"), full_page=True)
 
     # Ann opens the printed code's link and claims it.
     ann.goto(link)
-    ann.screenshot(path=str(out / "holder-claim.png"), full_page=True)
+    ann.screenshot(path=str(out / f"{lang}-holder-claim.png"), full_page=True)
     ann.click("[data-claim]")
     ann.wait_for_url("**/me/credentials/*")
     assert ann.locator("[data-notice=claimed]").count() == 1
     assert ann.locator("[data-code-text]").inner_text().strip().upper().startswith("HTTP")
     _fits(ann)
-    ann.screenshot(path=str(out / "holder-credential.png"), full_page=True)
+    ann.screenshot(path=str(out / f"{lang}-holder-credential.png"), full_page=True)
 
     # The rotating form, made on this phone with its device key; the clock moves a window.
     ann.clock.install()
@@ -106,7 +111,7 @@ def test_issue_claim_rotate_endorse(
     window = int(box.get_attribute("data-window") or "0")
     assert first.startswith("CR4:")
     assert _verdict(live_server, first) == ("valid", None)  # the server takes the phone's
-    ann.screenshot(path=str(out / "holder-rotating.png"), full_page=True)
+    ann.screenshot(path=str(out / f"{lang}-holder-rotating.png"), full_page=True)
     ann.clock.run_for(31_000)
     moved = ann.locator(f"[data-form=rotating][data-window]:not([data-window='{window}'])")
     moved.wait_for(timeout=40_000)
@@ -122,8 +127,8 @@ def test_issue_claim_rotate_endorse(
     ann.locator("[data-notice=endorsed]").wait_for()
     assert ann.locator("[data-code-text]").count() == 0
     assert "ben" in ann.locator("[data-chain]").inner_text()
-    ann.screenshot(path=str(out / "holder-endorsed.png"), full_page=True)
+    ann.screenshot(path=str(out / f"{lang}-holder-endorsed.png"), full_page=True)
     ben.goto(base + "/me/credentials")
     assert ben.locator("[data-credential]").count() == 1
     _fits(ben)
-    ben.screenshot(path=str(out / "holder-list.png"), full_page=True)
+    ben.screenshot(path=str(out / f"{lang}-holder-list.png"), full_page=True)
