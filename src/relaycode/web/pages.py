@@ -17,6 +17,8 @@ from relaycode.web import (
     auth_pages,
     checkout,
     commission_pages,
+    credential_admin,
+    credential_pages,
     dashboard,
     game_pages,
     inbox_page,
@@ -86,5 +88,7 @@ for module in (
     offline,
     phone_pages,
     station,
+    credential_pages,
+    credential_admin,
 ):
     router.include_router(module.router)
