@@ -183,6 +183,11 @@ BODIES: dict[str, Any] = {
     "POST /api/v1/credentials/{credential_id}/endorse": {"to": "alice"},
     "POST /api/v1/redemptions": {"text": "hello", "nonce": "n"},
     "POST /api/v1/verifications": {"text": "hello"},
+    "POST /api/v1/merchants/{merchant_id}/payment-codes": {"methods": ["wallet"]},
+    "POST /api/v1/payment-codes/pay": {"code": "hello", "amount": 1},
+    "POST /api/v1/merchants/{merchant_id}/service-requests": {"user": "alice", "description": "x"},
+    "POST /api/v1/service-requests": {"merchant_id": 1, "description": "x"},
+    "POST /api/v1/credentials/{credential_id}/verification-links": {"to": "alice"},
 }
 
 

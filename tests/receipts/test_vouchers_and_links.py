@@ -41,8 +41,13 @@ def test_service_request_completed_gives_a_voucher(client: TestClient) -> None:
 def test_bad_service_requests_are_4xx(client: TestClient) -> None:
     shop = make_shop(client)
     url = f"/api/v1/merchants/{shop.merchant_id}/service-requests"
-    for body in ({"user": "alice"}, {"user": "nobody", "description": "x"},
-                 {"user": "alice", "offer_id": 99999}, {"user": 5, "description": "x"}):  # fmt: skip
+    bodies: list[dict[str, Any]] = [
+        {"user": "alice"},
+        {"user": "nobody", "description": "x"},
+        {"user": "alice", "offer_id": 99999},
+        {"user": 5, "description": "x"},
+    ]
+    for body in bodies:
         r = client.post(url, json=body, headers=auth(shop.owner))
         assert 400 <= r.status_code < 500, (body, r.text)
     r = client.post(url, json={"user": "alice", "description": "x"}, headers=auth(shop.alice))

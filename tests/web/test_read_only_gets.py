@@ -33,6 +33,7 @@ from relaycode.merchants import endpoints as merchant_endpoints
 from relaycode.notify import endpoints as notify_endpoints
 from relaycode.payments import endpoints as wallet_endpoints
 from relaycode.payments import wallet as wallet_service
+from relaycode.receipts import endpoints as receipts_endpoints
 from relaycode.referrals import commission_endpoints, withdrawal_endpoints
 from relaycode.referrals import endpoints as referral_endpoints
 from relaycode.web import (
@@ -96,6 +97,7 @@ ROUTERS = [
     ("", phone_pages.router),
     ("/api/v1", credential_template_endpoints.router),
     ("/api/v1", credential_endpoints.router),
+    ("/api/v1", receipts_endpoints.router),
 ]
 # A live event stream never ends: tests/notify/test_sse.py checks it reads only.
 STREAMS = {"/api/v1/me/events"}

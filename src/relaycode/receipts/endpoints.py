@@ -127,6 +127,7 @@ def _visible_code(db: Session, principal: PrincipalDep, pc_id: int) -> PaymentCo
 def get_payment_code(
     payment_code_id: ItemId, principal: PrincipalDep, db: ReadDbDep, state: StateDep
 ) -> PaymentCodeOut:
+    """One payment code with its text (the merchant's team)."""
     return code_out(state, db, _visible_code(db, principal, payment_code_id))
 
 
