@@ -123,6 +123,14 @@ def world(client: TestClient) -> dict[str, str]:
         headers={**auth(token), "Idempotency-Key": "world"},
     )
     assert bought.status_code == 201, bought.text
+    paycode = client.post(f"/api/v1/merchants/{mid}/payment-codes", json={}, headers=auth(token))
+    assert paycode.status_code == 201, paycode.text
+    asked = client.post(
+        f"/api/v1/merchants/{mid}/service-requests",
+        json={"user": "alice", "description": "world"},
+        headers=auth(token),
+    )
+    assert asked.status_code == 201, asked.text
     return {
         "order_id": str(bought.json()["id"]),
         "merchant_id": str(mid),
@@ -140,6 +148,8 @@ def world(client: TestClient) -> dict[str, str]:
         "template_id": "1",
         "item_id": "1",
         "credential_id": "0" * 32,
+        "payment_code_id": str(paycode.json()["id"]),
+        "request_id": str(asked.json()["id"]),
     }
 
 

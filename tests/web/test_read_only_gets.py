@@ -171,6 +171,14 @@ def test_signed_in_gets_open_no_writable_transaction(client: TestClient, app: An
     assert held.status_code == 201, held.text
     values.update(template_id=str(tpl["id"]), item_id=str(item["id"]),
                   credential_id=held.json()["id"])  # fmt: skip
+    paycode = client.post(f"/api/v1/merchants/{mid}/payment-codes", json={}, headers=auth(token))
+    asked = client.post(
+        f"/api/v1/merchants/{mid}/service-requests",
+        json={"user": "alice", "description": "read-only"},
+        headers=auth(token),
+    )
+    assert paycode.status_code == 201 and asked.status_code == 201, (paycode.text, asked.text)
+    values.update(payment_code_id=str(paycode.json()["id"]), request_id=str(asked.json()["id"]))
     _web_login(client)
     paths = sorted(set(_get_paths()))
     assert "/dashboard/offers/{offer_id}" in paths and "/api/v1/merchants/{slug}/offers" in paths
@@ -213,6 +221,8 @@ def test_signed_in_gets_open_no_writable_transaction(client: TestClient, app: An
             f"/api/v1/offers/{oid}/referral-tree", "/api/v1/me/earnings",
             f"/api/v1/merchants/{mid}/analytics.csv", "/api/v1/me/earnings.csv",
             f"/dashboard/offers/{oid}/game",
+            f"/api/v1/merchants/{mid}/payment-codes", f"/api/v1/merchants/{mid}/service-requests",
+            f"/api/v1/payment-codes/{values['payment_code_id']}", "/api/v1/me/service-requests",
             "/sw.js", "/manifest.webmanifest"]  # fmt: skip
     for path in main:
         assert served[path] == 200, (path, served[path])

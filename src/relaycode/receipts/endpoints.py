@@ -107,7 +107,11 @@ def create_payment_code(
 
 @router.get("/merchants/{merchant_id}/payment-codes")
 def list_payment_codes(
-    merchant_id: MerchantId, principal: PrincipalDep, db: ReadDbDep, state: StateDep
+    merchant_id: MerchantId,
+    user: UserDep,
+    principal: PrincipalDep,
+    db: ReadDbDep,
+    state: StateDep,
 ) -> ListOut[PaymentCodeOut]:
     """The merchant's payment codes, oldest first (its team)."""
     _team_merchant(db, principal, merchant_id, READERS)
@@ -125,7 +129,11 @@ def _visible_code(db: Session, principal: PrincipalDep, pc_id: int) -> PaymentCo
 
 @router.get("/payment-codes/{payment_code_id}")
 def get_payment_code(
-    payment_code_id: ItemId, principal: PrincipalDep, db: ReadDbDep, state: StateDep
+    payment_code_id: ItemId,
+    user: UserDep,
+    principal: PrincipalDep,
+    db: ReadDbDep,
+    state: StateDep,
 ) -> PaymentCodeOut:
     """One payment code with its text (the merchant's team)."""
     return code_out(state, db, _visible_code(db, principal, payment_code_id))
@@ -137,8 +145,8 @@ def get_payment_code(
     responses={200: {"content": {m: {} for m in _MEDIA.values()}}},
 )
 def payment_code_image(
-    payment_code_id: ItemId, fmt: Literal["png", "svg", "pdf"], principal: PrincipalDep,
-    db: ReadDbDep, state: StateDep,
+    payment_code_id: ItemId, fmt: Literal["png", "svg", "pdf"], user: UserDep,
+    principal: PrincipalDep, db: ReadDbDep, state: StateDep,
 ) -> Response:  # fmt: skip
     """The payment code to print (PNG, SVG, PDF), captioned with the payee's name."""
     pc = _visible_code(db, principal, payment_code_id)
@@ -200,7 +208,7 @@ def staff_service_request(
 
 @router.get("/merchants/{merchant_id}/service-requests")
 def merchant_service_requests(
-    merchant_id: MerchantId, principal: PrincipalDep, db: ReadDbDep
+    merchant_id: MerchantId, user: UserDep, principal: PrincipalDep, db: ReadDbDep
 ) -> ListOut[ServiceRequestOut]:
     """The merchant's service requests, newest first (its team; the latest 100)."""
     _team_merchant(db, principal, merchant_id, READERS)
