@@ -51,6 +51,7 @@ from relaycode.web import (
     pages,
     phone_pages,
     public,
+    receipt_pages,
     shares,
     shop,
     team,
@@ -98,6 +99,7 @@ ROUTERS = [
     ("/api/v1", credential_template_endpoints.router),
     ("/api/v1", credential_endpoints.router),
     ("/api/v1", receipts_endpoints.router),
+    ("", receipt_pages.router),
 ]
 # A live event stream never ends: tests/notify/test_sse.py checks it reads only.
 STREAMS = {"/api/v1/me/events"}
@@ -178,7 +180,14 @@ def test_signed_in_gets_open_no_writable_transaction(client: TestClient, app: An
         headers=auth(token),
     )
     assert paycode.status_code == 201 and asked.status_code == 201, (paycode.text, asked.text)
-    values.update(payment_code_id=str(paycode.json()["id"]), request_id=str(asked.json()["id"]))
+    paid = client.post(
+        "/api/v1/payment-codes/pay",
+        json={"code": paycode.json()["text"], "amount": 100},
+        headers={**auth(token), "Idempotency-Key": "read-only-pay"},
+    )
+    assert paid.status_code == 201, paid.text
+    values.update(payment_code_id=str(paycode.json()["id"]), request_id=str(asked.json()["id"]),
+                  payment_id=str(paid.json()["payment"]["id"]))  # fmt: skip
     _web_login(client)
     paths = sorted(set(_get_paths()))
     assert "/dashboard/offers/{offer_id}" in paths and "/api/v1/merchants/{slug}/offers" in paths

@@ -26,6 +26,7 @@ from relaycode.web import (
     order_pages,
     phone_pages,
     public,
+    receipt_pages,
     shares,
     shop,
     team,
@@ -84,5 +85,6 @@ for module in (
     game_pages,
     offline,
     phone_pages,
+    receipt_pages,
 ):
     router.include_router(module.router)
