@@ -122,7 +122,8 @@ def _code_page(
     if result.verdict != "ours" or code is None:
         return invalid_code_page(request, "malformed")
     if code.offer_id is None:
-        return page(request, "code.html", {"user": principal.user, "code": result.code})
+        context = {"user": principal.user, "code": result.code, "payment": result.payment}
+        return page(request, "code.html", context)
     offer = get_offer(db, code.offer_id)
     return offer_page(request, db, offer, principal, code=result.code, result=result, row=code)
 
