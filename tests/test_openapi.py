@@ -123,6 +123,14 @@ def world(client: TestClient) -> dict[str, str]:
         headers={**auth(token), "Idempotency-Key": "world"},
     )
     assert bought.status_code == 201, bought.text
+    paycode = client.post(f"/api/v1/merchants/{mid}/payment-codes", json={}, headers=auth(token))
+    assert paycode.status_code == 201, paycode.text
+    asked = client.post(
+        f"/api/v1/merchants/{mid}/service-requests",
+        json={"user": "alice", "description": "world"},
+        headers=auth(token),
+    )
+    assert asked.status_code == 201, asked.text
     return {
         "order_id": str(bought.json()["id"]),
         "merchant_id": str(mid),
@@ -140,6 +148,8 @@ def world(client: TestClient) -> dict[str, str]:
         "template_id": "1",
         "item_id": "1",
         "credential_id": "0" * 32,
+        "payment_code_id": str(paycode.json()["id"]),
+        "request_id": str(asked.json()["id"]),
     }
 
 
@@ -183,6 +193,11 @@ BODIES: dict[str, Any] = {
     "POST /api/v1/credentials/{credential_id}/endorse": {"to": "alice"},
     "POST /api/v1/redemptions": {"text": "hello", "nonce": "n"},
     "POST /api/v1/verifications": {"text": "hello"},
+    "POST /api/v1/merchants/{merchant_id}/payment-codes": {"methods": ["wallet"]},
+    "POST /api/v1/payment-codes/pay": {"code": "hello", "amount": 1},
+    "POST /api/v1/merchants/{merchant_id}/service-requests": {"user": "alice", "description": "x"},
+    "POST /api/v1/service-requests": {"merchant_id": 1, "description": "x"},
+    "POST /api/v1/credentials/{credential_id}/verification-links": {"to": "alice"},
 }
 
 

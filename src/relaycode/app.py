@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from relaycode.orders.endpoints import router as orders_router
     from relaycode.payments.endpoints import router as wallet_router
     from relaycode.payments.stripe_endpoints import router as stripe_router
+    from relaycode.receipts.endpoints import router as receipts_router
     from relaycode.referrals.commission_endpoints import router as commission_router
     from relaycode.referrals.endpoints import router as referrals_router
     from relaycode.referrals.withdrawal_endpoints import router as withdrawals_router
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(games_router, prefix="/api/v1")
     app.include_router(credential_templates_router, prefix="/api/v1")
     app.include_router(credentials_router, prefix="/api/v1")
+    app.include_router(receipts_router, prefix="/api/v1")
     app.include_router(pages_router)
     install_api_docs(app)
     install_openapi(app)

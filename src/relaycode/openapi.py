@@ -173,6 +173,18 @@ OPERATIONS: dict[str, Op] = {
     "GET /api/v1/revocations": Op("none"),
     "GET /api/v1/merchants/{merchant_id}/credential-audit": Op("session", (400,)),
     "GET /api/v1/merchants/{merchant_id}/credential-audit.csv": Op("session"),
+    # receipts/ (docs/receipts.md)
+    "POST /api/v1/merchants/{merchant_id}/payment-codes": Op("session", (403,)),
+    "GET /api/v1/merchants/{merchant_id}/payment-codes": Op("session"),
+    "GET /api/v1/payment-codes/{payment_code_id}": Op("session"),
+    "GET /api/v1/payment-codes/{payment_code_id}/image.{fmt}": Op("session"),
+    "POST /api/v1/payment-codes/pay": Op("session", (409, 410)),
+    "POST /api/v1/merchants/{merchant_id}/service-requests": Op("session", (403,)),
+    "GET /api/v1/merchants/{merchant_id}/service-requests": Op("session"),
+    "POST /api/v1/service-requests": Op("session"),
+    "GET /api/v1/me/service-requests": Op("session"),
+    "POST /api/v1/service-requests/{request_id}/complete": Op("session", (403,)),
+    "POST /api/v1/credentials/{credential_id}/verification-links": Op("session", (403,)),
 }
 
 SCHEMES = {

@@ -55,6 +55,12 @@ def test_the_demo_names_the_tour_and_its_tokens(
     wallet = client.get("/api/v1/me/wallet", headers=auth(buyer["token"])).json()
     assert wallet == {"balances": [{"currency": "CNY", "balance_minor": 100_000}]}
     assert buyer["wallet"] == {"currency": "CNY", "balance_minor": 100_000}
+    # Added by receipts (docs/receipts.md): the merchant's payment code answers "pay".
+    paycode = demo["payment_code"]
+    assert isinstance(paycode["id"], int) and paycode["text"]
+    scanned = client.post("/api/v1/scan", json={"text": paycode["text"]}).json()
+    assert scanned["action"] == "pay" and scanned["payment"]["id"] == paycode["id"]
+    assert scanned["payment"]["payee"] == merchant["name"]
     saved = settings.data_dir / "demo-tokens.json"
     assert stat.S_IMODE(saved.stat().st_mode) == 0o600
 

@@ -33,6 +33,7 @@ from relaycode.merchants import endpoints as merchant_endpoints
 from relaycode.notify import endpoints as notify_endpoints
 from relaycode.payments import endpoints as wallet_endpoints
 from relaycode.payments import wallet as wallet_service
+from relaycode.receipts import endpoints as receipts_endpoints
 from relaycode.referrals import commission_endpoints, withdrawal_endpoints
 from relaycode.referrals import endpoints as referral_endpoints
 from relaycode.web import (
@@ -52,6 +53,7 @@ from relaycode.web import (
     pages,
     phone_pages,
     public,
+    receipt_pages,
     shares,
     shop,
     station,
@@ -101,6 +103,8 @@ ROUTERS = [
     ("/api/v1", credential_endpoints.router),
     ("", station.router),
     *(("", m.router) for m in (credential_pages, credential_admin)),
+    ("/api/v1", receipts_endpoints.router),
+    ("", receipt_pages.router),
 ]
 # A live event stream never ends: tests/notify/test_sse.py checks it reads only.
 STREAMS = {"/api/v1/me/events"}
@@ -174,6 +178,21 @@ def test_signed_in_gets_open_no_writable_transaction(client: TestClient, app: An
     assert held.status_code == 201, held.text
     values.update(template_id=str(tpl["id"]), item_id=str(item["id"]),
                   credential_id=held.json()["id"])  # fmt: skip
+    paycode = client.post(f"/api/v1/merchants/{mid}/payment-codes", json={}, headers=auth(token))
+    asked = client.post(
+        f"/api/v1/merchants/{mid}/service-requests",
+        json={"user": "alice", "description": "read-only"},
+        headers=auth(token),
+    )
+    assert paycode.status_code == 201 and asked.status_code == 201, (paycode.text, asked.text)
+    paid = client.post(
+        "/api/v1/payment-codes/pay",
+        json={"code": paycode.json()["text"], "amount": 100},
+        headers={**auth(token), "Idempotency-Key": "read-only-pay"},
+    )
+    assert paid.status_code == 201, paid.text
+    values.update(payment_code_id=str(paycode.json()["id"]), request_id=str(asked.json()["id"]),
+                  payment_id=str(paid.json()["payment"]["id"]))  # fmt: skip
     _web_login(client)
     paths = sorted(set(_get_paths()))
     assert "/dashboard/offers/{offer_id}" in paths and "/api/v1/merchants/{slug}/offers" in paths
@@ -218,6 +237,8 @@ def test_signed_in_gets_open_no_writable_transaction(client: TestClient, app: An
             f"/dashboard/offers/{oid}/game",
             "/me/credentials", f"/me/credentials/{values['credential_id']}",
             "/dashboard/m/shop/credentials", f"/dashboard/m/shop/credentials/{tpl['id']}",
+            f"/api/v1/merchants/{mid}/payment-codes", f"/api/v1/merchants/{mid}/service-requests",
+            f"/api/v1/payment-codes/{values['payment_code_id']}", "/api/v1/me/service-requests",
             "/sw.js", "/manifest.webmanifest"]  # fmt: skip
     for path in main:
         assert served[path] == 200, (path, served[path])

@@ -161,6 +161,12 @@ def test_every_page_form_redirects_with_303(pages: Any, client: TestClient, app:
                        headers={"X-CSRF-Token": client.cookies["rc_csrf"]})  # fmt: skip
     assert sent.status_code == 200, sent.text
     phone_code = last_code(app.state.rc.settings.data_dir)  # from the SMS file
+    mid = next(m["id"] for m in client.get("/api/v1/merchants").json()["items"]
+               if m["slug"] == "tea-house")  # fmt: skip
+    paycode = client.post(f"/api/v1/merchants/{mid}/payment-codes", json={},
+                          headers={"X-CSRF-Token": client.cookies["rc_csrf"]})  # fmt: skip
+    assert paycode.status_code == 201, paycode.text
+    pay_path = f"/pay/{paycode.json()['id']}"
     # Paths are made when their step runs: a key is revoked after it was created.
     steps: list[tuple[str, Callable[[], str], dict[str, Any]]] = [
         # Before the offer is paused and its code withdrawn (below).
@@ -239,6 +245,8 @@ def test_every_page_form_redirects_with_303(pages: Any, client: TestClient, app:
          lambda: f"/admin/withdrawals/{_pending_withdrawal(app)}/reject", {}),
         ("/me/codes/{code_id}/review", lambda: f"/me/codes/{share_id}/review",
          {"rating": "4", "text": "Good"}),
+        ("/pay/{payment_code_id}", lambda: pay_path,
+         {"amount": "3.20", "payment_method": "wallet", "idempotency_key": "prg-pay"}),
         ("/logout", lambda: "/logout", {}),
         ("/login", lambda: "/login", {"username": "alice", "password": "password123"}),
         ("/register", lambda: "/register",
@@ -261,7 +269,13 @@ def test_every_page_form_redirects_with_303(pages: Any, client: TestClient, app:
 
 def _code_ids(app: Any) -> list[str]:
     with app.state.rc.db.transaction() as db:
-        return list(db.scalars(select(Code.id).where(Code.status == "active").order_by(Code.id)))
+        return list(
+            db.scalars(
+                select(Code.id)
+                .where(Code.status == "active", Code.kind == "offer")
+                .order_by(Code.id)
+            )
+        )
 
 
 def _commissions_available(db: Any, username: str, amount: int) -> None:

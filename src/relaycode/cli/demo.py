@@ -16,14 +16,17 @@ from relaycode.cli.common import console, keyring, one_line_errors, transaction
 from relaycode.cli.serve import follow_served_address, settings_for_codes
 from relaycode.codes import repository as code_repo
 from relaycode.codes import service as codes
+from relaycode.codes.keys import Keyring
+from relaycode.config import Settings
 from relaycode.identity import repository as id_repo
 from relaycode.identity import service as identity
 from relaycode.identity.passwords import Passwords
 from relaycode.identity.schemas import RegisterIn
 from relaycode.merchants import repository as merchant_repo
 from relaycode.merchants import service as merchants
-from relaycode.models import User
+from relaycode.models import Code, Merchant, User
 from relaycode.money import format_minor
+from relaycode.receipts import paycodes
 
 DEMO_PASSWORD = "relaycode-demo"
 MERCHANT = ("demo-teahouse", "明前茶社 Spring Tea House")
@@ -80,6 +83,17 @@ def _user(db: Session, pw: Passwords, username: str) -> User:
 
 def _person(user: User, token: str) -> dict[str, Any]:
     return {"id": user.id, "username": user.username, "token": token}
+
+
+def _payment_code(
+    db: Session, s: Settings, ring: Keyring, merchant: Merchant, owner: User
+) -> dict[str, Any]:
+    """The merchant's first payment code, made once (a re-run finds it again)."""
+    pc = paycodes.first_of(db, merchant.id) or paycodes.create(
+        db, ring, merchant, currency="CNY", methods=["wallet"], label="Demo till", actor=owner
+    )
+    code = db.get(Code, pc.code_id)
+    return {"id": pc.id, "text": codes.code_text(s, ring, code) if code else None}
 
 
 def demo(
@@ -153,6 +167,8 @@ def demo(
         )  # fmt: skip
         tokens.update(more_tokens)
         result["credentials"] = creds
+        # Added by receipts (docs/receipts.md): the demo merchant's payment code, to pay.
+        result["payment_code"] = _payment_code(db, s, ring, merchant, users["merchant"])
     if tokens != saved:
         with one_line_errors():
             demo_accounts.save_tokens(s, tokens)

@@ -18,7 +18,14 @@ from relaycode.catalog.status import EffectiveStatus, effective_status
 from relaycode.codes.classify import Classification, Token
 from relaycode.codes.credential_token import Presented
 from relaycode.codes.keys import Keyring
-from relaycode.codes.repository import CodeRow, GtinRow, OfferRow, ResolveRow, SharerRow
+from relaycode.codes.repository import (
+    CodeRow,
+    GtinRow,
+    OfferRow,
+    PaymentRow,
+    ResolveRow,
+    SharerRow,
+)
 from relaycode.codes.share_tokens import encode_share_token
 from relaycode.codes.tokens import code_path, code_url, encode_token
 from relaycode.config import Settings
@@ -29,7 +36,7 @@ from relaycode.models import Code, Offer
 Doc = dict[str, Any]
 # What a scanner does next with a code of ours that is not an offer's: the bound holder
 # claims an item (credentials/claims.py); a verifier checks a credential. Never who.
-ACTIONS = {"credential_item": "claim", "credential": "verify"}
+ACTIONS = {"credential_item": "claim", "credential": "verify", "payment": "pay"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +122,8 @@ def offer_doc(
 def _doc(verdict: str, **fields: Any) -> Doc:
     doc: Doc = {"verdict": verdict, "reason": None, "message": None, "code": None,
                 "offer": None, "sharer": None, "review": None, "link": None, "gtin": None,
-                "target": None, "game": None, "action": None, "credential": None}  # fmt: skip
+                "target": None, "game": None, "action": None, "credential": None,
+                "payment": None}  # fmt: skip
     doc.update(fields)
     return doc
 
@@ -129,6 +137,12 @@ def credential_doc(p: Presented) -> Doc:
         "expires_at": datetime.fromtimestamp(p.claims.expires_at, UTC),
         "window": p.window,
     }
+
+
+def payment_doc(p: PaymentRow) -> Doc:
+    """``PaymentScanOut``'s fields: the payee's public name and how it may be paid."""
+    return {"id": p.id, "payee": p.payee, "label": p.label, "currency": p.currency,
+            "methods": list(p.methods), "pay_url": f"/pay/{p.id}"}  # fmt: skip
 
 
 def _code_page(text: str) -> str:
@@ -171,8 +185,10 @@ def _ours(
         if offer is not None and offer.kind == "combine"
         else None
     )
+    payment = payment_doc(row.payment) if row.payment is not None else None
     doc = _doc("ours", code=out, offer=public, sharer=sharer, review=review,
-               target=page_or_none, game=game, action=ACTIONS.get(code.kind))  # fmt: skip
+               target=page_or_none, game=game, action=ACTIONS.get(code.kind),
+               payment=payment)  # fmt: skip
     return doc, code
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from relaycode.db.pagination import Order, Page, page_all, paginate
 from relaycode.db.raw import Query
-from relaycode.models import Code, Merchant, Offer, ShareReview, User
+from relaycode.models import Code, Merchant, Offer, PaymentCode, ShareReview, User
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +87,7 @@ class ResolveRow:
     merchant_name: str | None
     sharer: SharerRow | None = None
     moves: tuple[str, ...] | None = None
+    payment: PaymentRow | None = None  # a shop's payment code: a second read (PAYMENT)
 
     @classmethod
     def from_values(cls, v: Sequence[Any]) -> ResolveRow:
@@ -106,6 +107,27 @@ def wants_chain(row: ResolveRow | None) -> bool:
         and row.offer.kind == "combine"
         and bool(row.offer.game)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRow:
+    """A shop's payment code (receipts/paycodes.py): whom it pays and how."""
+
+    id: int
+    payee: str
+    label: str | None
+    currency: str
+    methods: tuple[str, ...]
+
+    @classmethod
+    def from_values(cls, v: Sequence[Any]) -> PaymentRow:
+        methods = tuple(m for m in (v[4] or ()) if isinstance(m, str))
+        return cls(int(v[0]), v[1], v[2], v[3], methods)
+
+
+def wants_payment(row: ResolveRow | None) -> bool:
+    """Whether the answer for ``row`` needs its payment code's payee (not read yet)."""
+    return row is not None and row.payment is None and row.code.kind == "payment"
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +163,14 @@ _RESOLVE_FROM = (
     .outerjoin(ShareReview, ShareReview.code_id == Code.id)
 )
 RESOLVE = Query(_RESOLVE_FROM.where(Code.id == bindparam("code_id")), ResolveRow.from_values)
+# Only for a code of kind "payment" (wants_payment): other codes never pay for the join.
+PAYMENT = Query(
+    select(PaymentCode.id, Merchant.name, PaymentCode.label, PaymentCode.currency,
+           PaymentCode.methods)
+    .join(Merchant, Merchant.id == PaymentCode.merchant_id)
+    .where(PaymentCode.code_id == bindparam("code_id")),
+    PaymentRow.from_values,
+)  # fmt: skip
 # PostgreSQL: the lookups of concurrent scans in one statement (see db/raw.py's
 # coalescing reader); ``= ANY(array)`` keeps one prepared statement for any batch size.
 RESOLVE_MANY = Query(

@@ -21,7 +21,16 @@ from relaycode.codes.classify import Classification, classify
 from relaycode.codes.credential_check import credential_check
 from relaycode.codes.keys import Keyring
 from relaycode.codes.lookup import CoalescingCodeLookup
-from relaycode.codes.repository import BY_GTIN, RESOLVE, GtinRow, ResolveRow, wants_chain
+from relaycode.codes.repository import (
+    BY_GTIN,
+    PAYMENT,
+    RESOLVE,
+    GtinRow,
+    PaymentRow,
+    ResolveRow,
+    wants_chain,
+    wants_payment,
+)
 from relaycode.codes.share_tokens import ShareToken
 from relaycode.config import Settings
 from relaycode.db.base import utcnow
@@ -91,6 +100,8 @@ class Resolver:
                 row = await self._code_row(token.code_hex)
             if row is not None and wants_chain(row):
                 row = replace(row, moves=await self._chain(token.code_hex))
+            if row is not None and wants_payment(row):
+                row = replace(row, payment=await self._payment(token.code_hex))
             now = utcnow()
             scanned = self._answer(c, row, text, now)
             offer_id = row.code.offer_id if row is not None else None
@@ -121,6 +132,13 @@ class Resolver:
         else:
             found = self._db.read_raw(lambda r: r.first(CHAIN, values))
         return found or ()
+
+    async def _payment(self, code_hex: str) -> PaymentRow | None:
+        """A shop's payment code: its payee and methods (one more read)."""
+        values = {"code_id": code_hex}
+        if self._async is not None:
+            return await self._async.first(PAYMENT, values)
+        return self._db.read_raw(lambda r: r.first(PAYMENT, values))
 
     async def _gtin_row(self, gtin: str, now: datetime) -> GtinRow | None:
         """The offer on sale now with this GTIN (never cached: read on every scan)."""

@@ -59,6 +59,15 @@ class CredentialScanOut(BaseModel):
     window: int | None = Field(description="A rotating presentation's 30-second window")
 
 
+class PaymentScanOut(BaseModel):
+    id: int = Field(description="The payment code's id (GET /pay/{id} is its pay page)")
+    payee: str = Field(description="The shop's public name")
+    label: str | None = Field(description="Which till, as the shop named it")
+    currency: str
+    methods: list[str] = Field(description="The payment methods the shop takes here")
+    pay_url: str = Field(description="The pay page (a path of this site)")
+
+
 class ScanOut(BaseModel):
     verdict: Verdict
     reason: str | None = None
@@ -79,13 +88,17 @@ class ScanOut(BaseModel):
         description="A combining game's code: its composition, the result it makes, if "
         "any, and the recipes still reachable (docs/games.md)",
     )
-    action: Literal["claim", "verify"] | None = Field(
+    action: Literal["claim", "verify", "pay"] | None = Field(
         default=None,
         description="A credential item's code: `claim` (POST /api/v1/claims, its holder "
-        "only); a credential's: `verify` (its issuer's verifiers). Never says who holds it",
+        "only); a credential's: `verify` (its issuer's verifiers); a shop's payment code: "
+        "`pay` (POST /api/v1/payment-codes/pay). Never says who holds it",
     )
     credential: CredentialScanOut | None = Field(
         default=None, description="A signed credential or rotating presentation, verified"
+    )
+    payment: PaymentScanOut | None = Field(
+        default=None, description="A shop's payment code: the payee and accepted methods"
     )
 
 

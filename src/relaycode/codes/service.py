@@ -17,11 +17,13 @@ from relaycode.codes.keys import Keyring
 from relaycode.codes.listing import search_prefix
 from relaycode.codes.repository import (
     BY_GTIN,
+    PAYMENT,
     RESOLVE,
     CodeRow,
     GtinRow,
     ResolveRow,
     wants_chain,
+    wants_payment,
 )
 from relaycode.codes.resolver import Register, classify_text, refused_as
 from relaycode.codes.scanlog import Row, ScanRecorder
@@ -138,6 +140,8 @@ def read_for(reader: Reader, c: Classification, now: datetime) -> ResolveRow | G
         if row is not None and wants_chain(row):
             moves = reader.first(CHAIN, {"code_id": c.token.code_hex})
             row = replace(row, moves=moves or ())
+        if row is not None and wants_payment(row):
+            row = replace(row, payment=reader.first(PAYMENT, {"code_id": c.token.code_hex}))
         return row
     if c.verdict == "gtin" and c.gtin:
         return reader.first(BY_GTIN, {"gtin": c.gtin, "now": now})

@@ -29,6 +29,8 @@ from relaycode.models.phone_code import PhoneCode
 from relaycode.models.provider_event import ProviderEvent
 from relaycode.models.review import ShareReview
 from relaycode.models.scan_event import ScanEvent
+from relaycode.models.service_request import ServiceRequest
+from relaycode.models.shop_payment import PaymentCode, ShopPayment
 from relaycode.models.user import User
 from relaycode.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from relaycode.models.withdrawal import Withdrawal
@@ -60,11 +62,14 @@ __all__ = [
     "Order",
     "OrderRefund",
     "PaymentAttempt",
+    "PaymentCode",
     "PaymentRefund",
     "PhoneCode",
     "ProviderEvent",
     "ScanEvent",
+    "ServiceRequest",
     "ShareReview",
+    "ShopPayment",
     "ShownFlash",
     "User",
     "WebhookAttempt",

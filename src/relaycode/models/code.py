@@ -9,7 +9,7 @@ from relaycode.db.base import Base, UTCDateTime, utcnow
 
 # "credential_item": a printed item to claim (code 61 of Figs. 7-9); "credential": the
 # holder's credential (62), shown to verifiers (credentials/).
-CODE_KINDS = ("offer", "share", "credential_item", "credential", "receipt")
+CODE_KINDS = ("offer", "share", "credential_item", "credential", "receipt", "payment")
 CODE_STATUSES = ("active", "revoked", "expired")
 # One active server-made share per (parent, sharer): re-sharing returns it (referrals/).
 # Phone-made shares (format 2) may be many per sharer, so they are not in the index.

@@ -17,7 +17,7 @@ ATTEMPT_STATUSES = (
     "partially_refunded",
     "refunded",
 )
-PURPOSES = ("order", "topup")
+PURPOSES = ("order", "topup", "shop_payment")
 
 
 class PaymentAttempt(Base):

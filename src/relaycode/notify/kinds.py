@@ -41,6 +41,12 @@ INBOX_KINDS: tuple[str, ...] = (
     "order_refunded",
     "credential_endorsed",
     "credential_received",
+    # receipts/ (docs/receipts.md): the payer's receipt, the shop's staff told of a
+    # payment, a voucher for a service done, a verifier sent a verification link.
+    "receipt_issued",
+    "shop_payment_received",
+    "voucher_issued",
+    "verification_link",
     "test",
     "sms",
 )

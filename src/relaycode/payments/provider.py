@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from relaycode.errors import AppError
 
-Purpose = Literal["order", "topup"]
+Purpose = Literal["order", "topup", "shop_payment"]
 # What a payment is, in our words, whoever the provider.
 Status = Literal[
     "pending", "processing", "succeeded", "failed", "canceled", "partially_refunded", "refunded"

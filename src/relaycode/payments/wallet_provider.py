@@ -32,6 +32,9 @@ from relaycode.payments.provider import (
 
 PAY = "order_payment"  # ledger transaction kinds
 REFUND = "order_refund"
+# What the wallet pays, and the ledger kind of each payment (a shop's payment code:
+# receipts/, Fig. 11). Top-ups are money coming in, never a wallet payment.
+PAY_KINDS = {"order": PAY, "shop_payment": "shop_payment"}
 REF_PREFIX = "ledger:"  # provider_ref = "ledger:<transaction id>"
 
 
@@ -61,14 +64,17 @@ class WalletProvider:
     def start(self, db: Session, request: PaymentRequest) -> ProviderPayment:
         if request.payer_user_id is None or request.merchant_id is None:
             raise PaymentRefused("a wallet payment needs a payer and a merchant")
-        if request.purpose != "order":
-            raise PaymentRefused("the wallet pays orders only", code="payment_method_unavailable")
+        kind = PAY_KINDS.get(request.purpose)
+        if kind is None:
+            raise PaymentRefused(
+                "the wallet pays orders and shops only", code="payment_method_unavailable"
+            )
         wallet, merchant = _accounts(
             db, request.currency, request.payer_user_id, request.merchant_id
         )
         txn = ledger.post(
             db,
-            kind=PAY,
+            kind=kind,
             lines=[(wallet, -request.amount_minor), (merchant, request.amount_minor)],
             reference=(request.purpose, request.subject_id),
             idempotency_key=f"{request.purpose}:{request.subject_id}:pay",

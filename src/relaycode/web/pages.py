@@ -28,6 +28,7 @@ from relaycode.web import (
     order_pages,
     phone_pages,
     public,
+    receipt_pages,
     shares,
     shop,
     station,
@@ -90,5 +91,6 @@ for module in (
     station,
     credential_pages,
     credential_admin,
+    receipt_pages,
 ):
     router.include_router(module.router)

@@ -124,7 +124,8 @@ def _code_page(
     if code.kind == "credential_item":  # an item's printed code: its holder claims it
         return credential_pages.claim_page(request, db, principal, code, text)
     if code.offer_id is None:
-        return page(request, "code.html", {"user": principal.user, "code": result.code})
+        context = {"user": principal.user, "code": result.code, "payment": result.payment}
+        return page(request, "code.html", context)
     offer = get_offer(db, code.offer_id)
     return offer_page(request, db, offer, principal, code=result.code, result=result, row=code)
 
