@@ -173,6 +173,8 @@ OPERATIONS: dict[str, Op] = {
     "GET /api/v1/revocations": Op("none"),
     "GET /api/v1/merchants/{merchant_id}/credential-audit": Op("session", (400,)),
     "GET /api/v1/merchants/{merchant_id}/credential-audit.csv": Op("session"),
+    "POST /api/v1/redemptions/offline": Op("session"),
+    "GET /api/v1/merchants/{merchant_id}/redemption-conflicts": Op("session", (400,)),
 }
 
 SCHEMES = {

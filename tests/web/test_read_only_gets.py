@@ -26,6 +26,7 @@ from relaycode.codes import endpoints as code_endpoints
 from relaycode.codes import list_endpoints
 from relaycode.credentials import credential_endpoints
 from relaycode.credentials import endpoints as credential_template_endpoints
+from relaycode.credentials import offline_endpoints as credential_offline_endpoints
 from relaycode.games import endpoints as game_endpoints
 from relaycode.identity import endpoints as identity_endpoints
 from relaycode.identity import phone_endpoints
@@ -96,6 +97,7 @@ ROUTERS = [
     ("", phone_pages.router),
     ("/api/v1", credential_template_endpoints.router),
     ("/api/v1", credential_endpoints.router),
+    ("/api/v1", credential_offline_endpoints.router),
 ]
 # A live event stream never ends: tests/notify/test_sse.py checks it reads only.
 STREAMS = {"/api/v1/me/events"}
