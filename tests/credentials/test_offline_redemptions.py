@@ -106,6 +106,16 @@ def test_one_bad_item_does_not_spoil_the_batch(client: TestClient, world: World)
     assert got[5] == ("accepted", None) and got[6] == ("accepted", None)
 
 
+def test_a_full_queue_of_500_in_one_call(client: TestClient, world: World) -> None:
+    forms = ["reference", "rotating"]
+    tid = world.template(client, use_mode="count", max_uses=1000, forms=forms)
+    _, text = _signed(client, world, tid, "rotating")  # the largest text: ~420 characters
+    items = [{"text": text, "nonce": f"q{i}", "redeemed_at": _ago(1)} for i in range(500)]
+    out = _upload(client, world, "gate-a", *items)
+    got = Counter((o["status"], o["reason"]) for o in out)
+    assert got == {("accepted", None): 4, ("refused", "station_cap"): 496}
+
+
 def test_station_cap_per_hour(client: TestClient, world: World, app: Any) -> None:
     app.state.rc.settings.credential_offline_station_cap = 2
     tid = world.template(client, use_mode="count", max_uses=10)
@@ -131,7 +141,7 @@ def test_wrong_merchant_and_bad_bodies(client: TestClient, world: World) -> None
     for bad in ({**body, "station": ""}, {**body, "station": "x" * 65}, {**body, "redemptions": []},
                 {**body, "redemptions": [{"text": text, "nonce": "n",
                                           "redeemed_at": "2026-01-01T00:00:00"}]},
-                {**body, "redemptions": [one] * 201}):  # fmt: skip
+                {**body, "redemptions": [one] * 501}):  # fmt: skip
         r = client.post(URL, json=bad, headers=auth(world.teller))
         assert r.status_code == 422, (bad, r.text)
 

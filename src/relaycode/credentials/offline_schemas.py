@@ -8,7 +8,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from relaycode.credentials.schemas import Nonce, Strict
 
-MAX_ITEMS = 200
+MAX_ITEMS = 500  # static/station.js sends its queue 500 at a time
 
 
 class OfflineItemIn(Strict):
