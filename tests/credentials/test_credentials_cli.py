@@ -62,6 +62,8 @@ def test_demo_issue_claim_verify_redeem(cli: CliRunner, client: TestClient, tmp_
     rc, verdict = _json(cli, "verify", signed, "--json", "--offline")
     assert rc == 0 and (verdict["verdict"], verdict["mode"]) == ("valid", "offline")
     assert verdict["credential_id"] == cid
+    rc, verdict = _json(cli, "verify", signed, "--json", "--offline")
+    assert verdict["revocation_list"] == "instance"
     rc, verdict = _json(cli, "verify", text, "--json", "--offline")  # format 1: online only
     assert rc == 1 and (verdict["verdict"], verdict["reason"]) == ("invalid", "online_only")
     r = client.post(
@@ -89,3 +91,40 @@ def test_demo_issue_claim_verify_redeem(cli: CliRunner, client: TestClient, tmp_
         app, ["credentials", "issue-csv", "--template", str(creds["template_id"]), str(sheet)]
     )
     assert result.exit_code == 1
+
+
+def test_offline_verify_refuses_an_endorsed_credential_once_its_list_is_current(
+    cli: CliRunner, client: TestClient, tmp_path: Path
+) -> None:
+    """The bank-bill story's last step: A endorsed the bill to B by B's phone number; A's
+    old signed credential still has a good signature, but a verifier with a current
+    revocation list refuses it offline (saved list, or this instance's)."""
+    creds = _json(cli, "demo", "--json")[1]["credentials"]
+    holder, second = creds["holder"], creds["second"]
+    rc, issued = _json(cli, "credentials", "issue", "--template", str(creds["template_id"]),
+                       "--holder", holder["username"], "--field", "amount=900",
+                       "--field", "drawer=Tea", "--json")  # fmt: skip
+    cid = client.post(
+        "/api/v1/claims", json={"text": issued["text"]}, headers=auth(holder["token"])
+    ).json()["id"]
+    url = f"/api/v1/credentials/{cid}/presentation?form=signed"
+    signed = client.get(url, headers=auth(holder["token"])).json()["text"]
+    stale = tmp_path / "revocations-before.json"
+    stale.write_text(client.get("/api/v1/revocations?since=0").text)
+    r = client.post(
+        f"/api/v1/credentials/{cid}/endorse", json={"to": second["phone"]},
+        headers=auth(holder["token"]),
+    )  # fmt: skip
+    assert r.status_code == 201, r.text
+    mine = client.get("/api/v1/me/credentials", headers=auth(second["token"])).json()["items"]
+    assert r.json()["id"] in [c["id"] for c in mine]  # B received it by phone number
+    current = tmp_path / "revocations.json"
+    current.write_text(client.get("/api/v1/revocations?since=0").text)
+    rc, v = _json(cli, "verify", signed, "--offline", "--revocations", str(stale), "--json")
+    assert rc == 0 and v["verdict"] == "valid"  # a list synced before: it cannot know
+    for extra in (["--revocations", str(current)], []):
+        rc, v = _json(cli, "verify", signed, "--offline", *extra, "--json")
+        assert rc == 1 and (v["verdict"], v["reason"]) == ("invalid", "revoked"), v
+    assert v["revocation_list"] == "instance"
+    current.write_text("not json")
+    assert _json(cli, "verify", signed, "--offline", "--revocations", str(current))[0] == 2

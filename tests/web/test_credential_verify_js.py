@@ -61,3 +61,30 @@ def test_credential_verify_js_agrees_with_every_signed_vector() -> None:
         if want["reason"] is None:
             assert got[v["name"]]["id"] == want["claims"]["credential_id"]
             assert got[v["name"]]["value"] == want["claims"]["value"]
+
+
+ROTATING_RUNNER = RUNNER.replace("verifySigned", "verifyRotating")
+
+
+def test_credential_verify_js_agrees_with_every_rotating_vector() -> None:
+    docs = [json.loads(p.read_text()) for p in sorted(DIR.glob("parse-*.json"))]
+    vectors = [
+        d
+        for d in docs
+        if d["input"]["text"][:4].upper() == "CR4:" or "/P/" in d["input"]["text"].upper()
+    ]
+    assert len(vectors) >= 12
+    done = subprocess.run(
+        ["node", "--input-type=module", "-e", ROTATING_RUNNER % json.dumps(MODULE.as_uri())],
+        input=json.dumps(vectors),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    got = {g["name"]: g for g in json.loads(done.stdout)}
+    for v in vectors:
+        want = v["expected"]
+        assert got[v["name"]]["reason"] == want["reason"], v["name"]
+        if want["reason"] is None:
+            assert got[v["name"]]["id"] == want["claims"]["credential_id"]

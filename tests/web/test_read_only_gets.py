@@ -41,6 +41,8 @@ from relaycode.web import (
     auth_pages,
     checkout,
     commission_pages,
+    credential_admin,
+    credential_pages,
     dashboard,
     game_pages,
     inbox_page,
@@ -53,6 +55,7 @@ from relaycode.web import (
     public,
     shares,
     shop,
+    station,
     team,
     wallet,
     webhook_pages,
@@ -98,6 +101,8 @@ ROUTERS = [
     ("/api/v1", credential_template_endpoints.router),
     ("/api/v1", credential_endpoints.router),
     ("/api/v1", credential_offline_endpoints.router),
+    ("", station.router),
+    *(("", m.router) for m in (credential_pages, credential_admin)),
 ]
 # A live event stream never ends: tests/notify/test_sse.py checks it reads only.
 STREAMS = {"/api/v1/me/events"}
@@ -213,6 +218,8 @@ def test_signed_in_gets_open_no_writable_transaction(client: TestClient, app: An
             f"/api/v1/offers/{oid}/referral-tree", "/api/v1/me/earnings",
             f"/api/v1/merchants/{mid}/analytics.csv", "/api/v1/me/earnings.csv",
             f"/dashboard/offers/{oid}/game",
+            "/me/credentials", f"/me/credentials/{values['credential_id']}",
+            "/dashboard/m/shop/credentials", f"/dashboard/m/shop/credentials/{tpl['id']}",
             "/sw.js", "/manifest.webmanifest"]  # fmt: skip
     for path in main:
         assert served[path] == 200, (path, served[path])

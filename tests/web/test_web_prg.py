@@ -18,6 +18,9 @@ from sqlalchemy import func, select
 from relaycode.identity import repository as id_repo
 from relaycode.models import (
     Code,
+    Credential,
+    CredentialItem,
+    CredentialTemplate,
     MerchantApiKey,
     Order,
     ShownFlash,
@@ -214,6 +217,20 @@ def test_every_page_form_redirects_with_303(pages: Any, client: TestClient, app:
          lambda: f"{HOOKS}/{_hook_id(app)}/rotate", {}),
         ("/dashboard/m/{slug}/webhooks/{webhook_id}/delete",
          lambda: f"{HOOKS}/{_hook_id(app)}/delete", {}),
+        # Credentials: a template, an item to alice (one, then a CSV file), claimed,
+        # endorsed to sam, and sam's revoked by the issuer.
+        ("/dashboard/m/{slug}/credentials", lambda: CREDS,
+         {"kind": "ticket", "name": "Gig", "forms": ["reference"], "transferable": "1",
+          "max_endorsements": "1", "use_mode": "single"}),
+        ("/dashboard/m/{slug}/credentials/{template_id}/items",
+         lambda: f"{CREDS}/{_template_id(app)}/items", {"holder": "alice"}),
+        ("/dashboard/m/{slug}/credentials/{template_id}/items/csv",
+         lambda: f"{CREDS}/{_template_id(app)}/items/csv", {}),
+        ("/me/credentials/claim", lambda: "/me/credentials/claim", {"text": ""}),
+        ("/me/credentials/{credential_id}/endorse",
+         lambda: f"/me/credentials/{_credential_id(app, 'active')}/endorse", {"to": "sam"}),
+        ("/dashboard/m/{slug}/credentials/{template_id}/revoke/{credential_id}",
+         lambda: f"{CREDS}/{_template_id(app)}/revoke/{_credential_id(app, 'active')}", {}),
         ("/wallet/withdrawals", lambda: "/wallet/withdrawals",
          {"amount": "10", "currency": "CNY", "payout_details": "IBAN DE00 1234", "key": "w1"}),
         ("/admin/withdrawals/{withdrawal_id}/approve",
@@ -230,7 +247,12 @@ def test_every_page_form_redirects_with_303(pages: Any, client: TestClient, app:
     assert {route for route, _path, _form in steps} == _web_posts()  # none left out
     for _route, make_path, form in steps:
         path = make_path()
-        r = pages.post(path, form)
+        if path.endswith("/items/csv"):
+            form = {"files": {"file": ("a.csv", "holder\nalice\n", "text/csv")}}
+        if path == "/me/credentials/claim":
+            form = {"text": _item_text(app)}
+        files = form.pop("files", None) if "files" in form else None
+        r = pages.post(path, form, files=files) if files else pages.post(path, form)
         assert r.status_code == 303, (path, r.text[:300])
         target = r.headers["location"]
         assert target.startswith("/") and not target.startswith("//")
@@ -280,6 +302,30 @@ def _hook_id(app: Any) -> int:
 def _delivery_id(app: Any) -> int:
     with app.state.rc.db.transaction() as db:
         return int(db.scalar(select(func.max(WebhookDelivery.id))) or 0)
+
+
+CREDS = "/dashboard/m/tea-house/credentials"
+
+
+def _template_id(app: Any) -> int:
+    with app.state.rc.db.transaction() as db:
+        return int(db.scalar(select(func.max(CredentialTemplate.id))) or 0)
+
+
+def _credential_id(app: Any, status: str) -> str:
+    with app.state.rc.db.transaction() as db:
+        q = select(Credential.id).where(Credential.status == status).order_by(Credential.id)
+        return str(db.scalars(q).first())
+
+
+def _item_text(app: Any) -> str:
+    """The printed text of the newest item, as its holder's phone would scan it."""
+    from relaycode.credentials.present import text_of
+
+    with app.state.rc.db.transaction() as db:
+        item = db.scalars(select(CredentialItem).order_by(CredentialItem.id.desc())).first()
+        assert item is not None
+        return str(text_of(app.state.rc, db, item.code_id))
 
 
 def _key_id(app: Any) -> int:

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import typer
 
+from relaycode.cli import revocation_lists as lists
 from relaycode.cli.common import fail, keyring, settings
 from relaycode.cli.credentials import verify_online
 from relaycode.codes.credential_token import CredentialTokenError, Presented, parse_presented
@@ -73,13 +74,22 @@ def verify(
     issuer: Annotated[
         str | None, typer.Option(help="The issuer expected; default: the first list's")
     ] = None,
+    revocations: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--revocations",
+            help="A saved GET /api/v1/revocations answer (repeatable); default: this "
+            "instance's list when its database is reachable",
+        ),
+    ] = None,
     at: Annotated[int | None, typer.Option(help="Unix time to verify at; default: now")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output")] = False,
 ) -> None:
     """Verify a credential text. Exit status 0 when valid, 1 when not (with its reason).
 
     --offline checks the signature, key, issuer, validity and (format 4) the device proof
-    and time window; revocation and redemption need the server (the default, online)."""
+    and time window, and the revocation list it was given; whether it was redeemed needs
+    the server (the default, online)."""
     if not offline:
         verify_online(text, as_json=as_json)
     if not is_offline_form(text):
@@ -96,6 +106,13 @@ def verify(
     now = int(time.time()) if at is None else at
     try:
         doc = _doc(parse_presented(text, trust=trust, now=now, our_issuer=expected))
+        revoked = lists.from_files(revocations) if revocations else lists.from_instance()
+        doc["revocation_list"] = "files" if revocations else (
+            "instance" if revoked is not None else "none: database unreachable"
+        )  # fmt: skip
+        if revoked and doc["credential_id"] in revoked:
+            doc.update(verdict="invalid", reason="revoked", valid=False)
+            doc["message"] = "revoked (by its issuer, or endorsed to someone else)"
     except CredentialTokenError as err:
         doc = {
             "verdict": "invalid",

@@ -195,13 +195,18 @@ def redeem_(data: RedeemIn, user: UserDep, db: DbDep, state: StateDep) -> JSONRe
 @router.post("/verifications")
 def verification(data: VerifyIn, user: UserDep, db: DbDep, state: StateDep) -> VerificationOut:
     """The verdict on a presented text, nothing redeemed (the issuer's team): `valid`, or
-    `invalid` with a `reason` (revoked, expired, already_redeemed, bad_tag, ...)."""
+    `invalid` with a `reason` (revoked, expired, already_redeemed, bad_tag, ...). With
+    `item_text` (pair mode, Fig. 8) also `pair`: `match` when the credential was claimed
+    from that printed item (any generation after endorsements), else `no_match`."""
     v = verify.verify(db, state.settings, state.keyring, data.text, now=utcnow(), verifier=user)
+    pair = None
+    if data.item_text is not None:
+        pair = verify.pair(db, state.settings, state.keyring, data.item_text, v.credential)
     out = None
     if v.credential is not None and v.status is not None:
         out = present.credential_out(db, v.credential, status=v.status)
     return VerificationOut(verdict=v.verdict, reason=v.reason, credential=out,
-                           holder_name=v.holder_name)  # fmt: skip
+                           holder_name=v.holder_name, pair=pair)  # fmt: skip
 
 
 @router.get("/revocations")

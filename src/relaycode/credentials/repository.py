@@ -97,6 +97,19 @@ def chain_of(db: Session, credential: Credential) -> list[Credential]:
     return list(db.scalars(q))
 
 
+def redemptions_of(
+    db: Session, credential_ids: list[str], limit: int = 100
+) -> list[CredentialRedemption]:
+    """The redeem attempts on these credentials (one chain), newest first."""
+    q = (
+        select(CredentialRedemption)
+        .where(CredentialRedemption.credential_id.in_(credential_ids))
+        .order_by(CredentialRedemption.created_at.desc(), CredentialRedemption.id.desc())
+        .limit(limit)
+    )
+    return list(db.scalars(q))
+
+
 def pending_items(db: Session, phone: str) -> list[int]:
     q = select(CredentialItem.id).where(
         CredentialItem.holder_phone == phone, CredentialItem.status == "pending"

@@ -199,6 +199,12 @@ class RedemptionOut(BaseModel):
 
 class VerifyIn(Strict):
     text: str = Field(min_length=1, max_length=2048)
+    item_text: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=2048,
+        description="Pair mode (Fig. 8): the printed item code the credential must come from",
+    )
 
 
 class VerificationOut(BaseModel):
@@ -208,6 +214,9 @@ class VerificationOut(BaseModel):
     credential: CredentialOut | None = None
     holder_name: str | None = Field(
         default=None, description="Only when the template shows the holder's name"
+    )
+    pair: Literal["match", "no_match"] | None = Field(
+        default=None, description="With `item_text`: was the credential claimed from that item"
     )
 
 

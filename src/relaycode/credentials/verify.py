@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from relaycode.codes.keys import Keyring
 from relaycode.config import Settings
 from relaycode.credentials import repository as repo
-from relaycode.credentials.presentation import parse_presented
+from relaycode.credentials.presentation import our_code, parse_presented
 from relaycode.credentials.redeem import check_verifier
 from relaycode.credentials.service import audit, effective_status, refusal
 from relaycode.errors import AppError
@@ -58,3 +58,20 @@ def verify(
               reason=refused.code if refused else None)  # fmt: skip
     verdict = "invalid" if refused else "valid"
     return Verdict(verdict, refused.code if refused else None, c, effective_status(c, now), name)
+
+
+def pair(
+    db: Session, settings: Settings, keyring: Keyring, item_text: str, c: Credential | None
+) -> str:
+    """Pair mode (Fig. 8): ``match`` when ``c`` was claimed from the printed item in
+    ``item_text``. Endorsed generations keep their item, so the paper bill still pairs
+    with its current holder's phone. Anything unreadable is simply ``no_match``: the
+    verdict on the credential already said what is wrong with it."""
+    if c is None:
+        return "no_match"
+    try:
+        code = our_code(db, settings, keyring, item_text)
+    except AppError:
+        return "no_match"
+    item = repo.item_by_code(db, code.id) if code.kind == "credential_item" else None
+    return "match" if item is not None and item.id == c.item_id else "no_match"

@@ -30,8 +30,18 @@ VERSIONED = (
     "offline-share.js",
     "notify.css",
     "live.js",
+    # the verifier station (web/station.py) opens offline too
+    "station.css",
+    "scan.js",
+    "station.js",
 )
-IMPORTED = ("share-code.js", "vendor/qrcode-generator.js", "device-key.js")
+IMPORTED = (
+    "share-code.js",
+    "vendor/qrcode-generator.js",
+    "device-key.js",
+    "credential-verify.js",
+    "presentation.js",
+)
 
 
 @lru_cache(maxsize=1)

@@ -17,6 +17,8 @@ from relaycode.web import (
     auth_pages,
     checkout,
     commission_pages,
+    credential_admin,
+    credential_pages,
     dashboard,
     game_pages,
     inbox_page,
@@ -28,6 +30,7 @@ from relaycode.web import (
     public,
     shares,
     shop,
+    station,
     team,
     wallet,
     webhook_pages,
@@ -84,5 +87,8 @@ for module in (
     game_pages,
     offline,
     phone_pages,
+    station,
+    credential_pages,
+    credential_admin,
 ):
     router.include_router(module.router)

@@ -24,7 +24,7 @@ from relaycode.media import content_type
 from relaycode.merchants import repository as merchant_repo
 from relaycode.models import Offer
 from relaycode.state import AppState
-from relaycode.web import buy, game_panel, shares
+from relaycode.web import buy, credential_pages, game_panel, shares
 from relaycode.web.dashboard import can_edit
 from relaycode.web.links import check_link
 from relaycode.web.render import CODE_REASONS, page, render_error
@@ -121,6 +121,8 @@ def _code_page(
         return invalid_code_page(request, result.reason or "malformed", result.message)
     if result.verdict != "ours" or code is None:
         return invalid_code_page(request, "malformed")
+    if code.kind == "credential_item":  # an item's printed code: its holder claims it
+        return credential_pages.claim_page(request, db, principal, code, text)
     if code.offer_id is None:
         return page(request, "code.html", {"user": principal.user, "code": result.code})
     offer = get_offer(db, code.offer_id)

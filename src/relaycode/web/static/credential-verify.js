@@ -5,8 +5,11 @@
 //   verifySigned(text, trustLists, issuer, nowSeconds) → claims, or throws
 //   CredentialError with .code one of malformed, unknown_key, bad_signature,
 //   wrong_issuer, expired, not_yet_valid.
+//   verifyRotating(text, ...) → the same for format 4 (CR4: / /P/): the credential inside
+//   first (all the reasons above), then stale_presentation and bad_proof.
+//   verifyPresented(text, ...) → either, by the text's form; claims.form says which.
 
-import { base45Decode, credentialBytes } from "./presentation.js";
+import { base32Decode, base45Decode, credentialBytes, proofMessage } from "./presentation.js";
 
 const SKEW = 60;
 const MAX_TEXT = 1200;
@@ -156,6 +159,10 @@ export async function verifySigned(text, trustLists, issuer, nowSeconds = Date.n
   if (link && !lists.some((l) => (l.hosts || []).includes(link[1].toUpperCase()))) {
     throw new CredentialError("wrong_issuer", "a link on another site");
   }
+  return checkSigned(raw, lists, issuer, nowSeconds);
+}
+
+async function checkSigned(raw, lists, issuer, nowSeconds) {
   if (raw.length === 0 || raw.length > MAX_SIGNED) throw bad("wrong size");
   const sign1 = decode(raw);
   if (!sign1 || sign1.tag !== 18 || !Array.isArray(sign1.value) || sign1.value.length !== 4) {
@@ -192,4 +199,90 @@ export async function verifySigned(text, trustLists, issuer, nowSeconds = Date.n
     throw new CredentialError("not_yet_valid", "not valid yet");
   }
   return { ...claims, kid, issuer: key.issuer };
+}
+
+const WINDOW = 30;
+const WINDOW_SLACK = 1;
+const LOW = 65536;
+const ROTATING_LINK = /^https?:\/\/([^/?#\s]+)\/p\/([a-z2-7]+)\/?$/i;
+
+// The window with these low 16 bits nearest to the window of nowSeconds.
+function resolveWindow(low, nowSeconds) {
+  const current = Math.floor(nowSeconds / WINDOW);
+  let delta = (((low - current) % LOW) + LOW) % LOW;
+  if (delta >= LOW / 2) delta -= LOW;
+  return current + delta;
+}
+
+// RFC 9679 thumbprint of a raw Ed25519 key, first 12 bytes: SHA-256 of the deterministic
+// CBOR {1: 1, -1: 6, -2: x} (a3 01 01 20 06 21 58 20 ‖ x).
+async function thumbprint(x) {
+  const cose = new Uint8Array([0xa3, 0x01, 0x01, 0x20, 0x06, 0x21, 0x58, 0x20, ...x]);
+  return hex(new Uint8Array(await crypto.subtle.digest("SHA-256", cose)).slice(0, 12));
+}
+
+export async function verifyRotating(text, trustLists, issuer, nowSeconds = Date.now() / 1000) {
+  if (typeof text !== "string" || text.length > MAX_TEXT) throw bad("too long");
+  const lists = Array.isArray(trustLists) ? trustLists : [trustLists];
+  const trimmed = text.trim();
+  const link = trimmed.match(ROTATING_LINK);
+  let raw;
+  try {
+    if (trimmed.slice(0, 4).toUpperCase() === "CR4:") raw = base45Decode(trimmed.slice(4));
+    else if (link) raw = base32Decode(link[2]);
+    else throw bad("not a rotating presentation");
+  } catch {
+    throw bad("not a rotating presentation");
+  }
+  if (link && !lists.some((l) => (l.hosts || []).includes(link[1].toUpperCase()))) {
+    throw new CredentialError("wrong_issuer", "a link on another site");
+  }
+  if (raw.length === 0 || raw.length > 2 * MAX_SIGNED) throw bad("wrong size");
+  const parts = decode(raw);
+  if (!Array.isArray(parts) || parts.length !== 4) {
+    throw bad("the presentation is not a four-item CBOR array");
+  }
+  const [credential, low, deviceKey, proof] = parts;
+  if (!(credential instanceof Uint8Array) || !(deviceKey instanceof Uint8Array) ||
+      !(proof instanceof Uint8Array) || !Number.isInteger(low) || low < 0 || low >= LOW ||
+      deviceKey.length !== 32 || proof.length !== 64) {
+    throw bad("the presentation's parts have the wrong types");
+  }
+  const claims = await checkSigned(credential, lists, issuer, nowSeconds);
+  const window = resolveWindow(low, nowSeconds);
+  if (Math.abs(window - Math.floor(nowSeconds / WINDOW)) > WINDOW_SLACK) {
+    throw new CredentialError("stale_presentation", "from another time: ask for a fresh one");
+  }
+  if (claims.device_thumbprint === null) {
+    throw new CredentialError("bad_proof", "the credential is bound to no device");
+  }
+  if (await thumbprint(deviceKey) !== claims.device_thumbprint) {
+    throw new CredentialError("bad_proof", "presented by another device than its holder's");
+  }
+  let ok = false;
+  try {
+    const key = await crypto.subtle.importKey("raw", deviceKey, { name: "Ed25519" }, false,
+      ["verify"]);
+    ok = await crypto.subtle.verify({ name: "Ed25519" }, key, proof,
+      await proofMessage(credential, window));
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new CredentialError("bad_proof", "the device's proof does not verify");
+  return { ...claims, window };
+}
+
+// Whichever form the text is in: format 4 (CR4:, /P/) or format 3 (CR1:, /V/).
+export async function verifyPresented(text, trustLists, issuer, nowSeconds = Date.now() / 1000) {
+  const t = typeof text === "string" ? text.trim() : "";
+  if (t.slice(0, 4).toUpperCase() === "CR4:" || ROTATING_LINK.test(t)) {
+    return { ...(await verifyRotating(t, trustLists, issuer, nowSeconds)), form: "rotating" };
+  }
+  return { ...(await verifySigned(t, trustLists, issuer, nowSeconds)), form: "signed" };
+}
+
+// Is this text a form this module can check offline (else it needs the server)?
+export function isOfflineForm(text) {
+  const t = typeof text === "string" ? text.trim() : "";
+  return /^CR[14]:/i.test(t) || /^https?:\/\/[^/?#\s]+\/[vp]\/[a-z2-7]+\/?$/i.test(t);
 }

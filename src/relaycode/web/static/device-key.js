@@ -47,6 +47,22 @@ async function deviceKeyPair() {
   return pair;
 }
 
+// The pair this browser already keeps, if any (never makes one): for pages that sign
+// with it (static/credential-show.js). null without Ed25519, IndexedDB or a key.
+export async function storedDeviceKey() {
+  if (!window.isSecureContext || !crypto.subtle) return null;
+  try {
+    const db = await openStore();
+    return (await request(db, "readonly", (s) => s.get(NAME))) || null;
+  } catch {
+    return null;
+  }
+}
+
+export function publicKeyText(raw) {
+  return base64url(raw);
+}
+
 export async function registerDeviceKey() {
   if (!window.isSecureContext || !crypto.subtle) return "unsupported";
   let pair;

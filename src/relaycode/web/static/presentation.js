@@ -55,7 +55,7 @@ export function base45Decode(text) {
   return new Uint8Array(out);
 }
 
-function base32Decode(text) {
+export function base32Decode(text) {
   const out = [];
   let bits = 0;
   let value = 0;

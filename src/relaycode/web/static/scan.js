@@ -2,6 +2,10 @@
 // soon as it is sharp and decodes — no shutter button. BarcodeDetector where the browser
 // has one; otherwise sharp frames are sent to /api/v1/decode. Then /api/v1/scan says
 // what the text is (ours, foreign link, product number, plain text) and where to go.
+//
+// A page whose #scanner has data-emit (the verifier station) keeps the text itself: the
+// scanner fires "rc:code" on #scanner with the text as detail, pauses with the camera
+// still on, and looks again when the page fires "rc:rescan" on it.
 
 const root = document.getElementById("scanner");
 const video = document.getElementById("video");
@@ -105,6 +109,10 @@ async function resolve(text) {
   finished = true;
   stopLoop();
   say("found", "found");
+  if (root.dataset.emit) {
+    root.dispatchEvent(new CustomEvent("rc:code", { detail: text }));
+    return;
+  }
   try {
     const response = await fetch("/api/v1/scan", {
       method: "POST",
@@ -314,6 +322,13 @@ async function fromPhoto(file) {
 }
 
 retry.addEventListener("click", () => startCamera());
+root.addEventListener("rc:rescan", () => {
+  finished = false;
+  if (stream) {
+    say("looking", "scanning");
+    schedule();
+  }
+});
 photo.addEventListener("change", () => {
   const file = photo.files && photo.files[0];
   photo.value = "";

@@ -4,7 +4,7 @@
 // - Static files: versioned ones (?v=<hash>) from the cache first, as they never change
 //   under their name; unversioned ones (module imports) from the network first.
 // - Pages an offline sharer needs (an offer, a code's page /C/ or /S/, /me/codes, a
-//   shop): from the network first, kept when they answer 200; with no network, the kept
+//   shop) and a merchant's verifier station: from the network first, kept when they answer 200; with no network, the kept
 //   copy. Nothing else is touched: the API, forms and other pages go to the network.
 // - Signing out (POST /logout) forgets the kept pages and this browser's share keys.
 
@@ -12,7 +12,8 @@ const VERSION = "dev"; // replaced when served
 const ASSETS = []; // replaced when served
 const STATIC = "rc-static";
 const PAGES = "rc-pages";
-const KEEP = /^\/(?:offers\/\d+|[CcSs]\/[A-Za-z2-7]+|me\/codes|shop\/[^/]+)\/?$/;
+const KEEP =
+  /^\/(?:offers\/\d+|[CcSs]\/[A-Za-z2-7]+|me\/codes|shop\/[^/]+|dashboard\/m\/[^/]+\/station)\/?$/;
 const OFFLINE_PAGE = `<!doctype html><html><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>Offline · 离线</title></head>
 <body><main><h1>Offline · 离线</h1><p>This page was not saved on this phone. Open it once while online.</p>

@@ -1,0 +1,401 @@
+// The verifier station (Figs. 7, 8, 11): scan.js (data-emit) hands over each code's text;
+// this module asks the server for a verdict, or with no network checks the signed forms
+// itself (credential-verify.js, the trust list and revocation list kept in localStorage),
+// shows the verdict full screen, redeems with a fresh nonce (the same nonce on a retry),
+// and queues offline redemptions until POST /api/v1/redemptions/offline takes them.
+//
+// Tests read #verdict's data-verdict (valid | invalid | redeemed | queued) and
+// data-reason, #verdict-pair's data-pair, and #station's data-net (online | offline).
+
+import { isOfflineForm, verifyPresented } from "./credential-verify.js";
+
+const root = document.getElementById("station");
+const scanner = document.getElementById("scanner");
+const words = JSON.parse(document.getElementById("station-words").textContent || "{}");
+const $ = (id) => document.getElementById(id);
+const merchantId = Number(root.dataset.merchantId);
+const stationId = root.dataset.stationId || "";
+const STORE = `rc-station:${merchantId}`;
+const RETRIES = 3; // a redeem that gets no answer is sent again, same nonce, this often
+const REVOCATION_PAGES = 50; // at most this many `more: true` pages per sync
+const SYNC_MS = 5 * 60 * 1000;
+
+let mode = "single";
+let itemText = null; // pair mode: the paper bill's code, scanned first
+let current = null; // { text, offline, cti, balance }
+let busy = false;
+
+const say = (key, values = {}) =>
+  (words[key] || key).replace(/\{(\w+)\}/g, (_m, k) => String(values[k] ?? ""));
+
+// ---- storage -----------------------------------------------------------------------
+
+function load() {
+  try {
+    const saved = JSON.parse(localStorage.getItem(STORE) || "null");
+    if (saved && typeof saved === "object") return saved;
+  } catch {
+    // unreadable: start again
+  }
+  return {};
+}
+
+const store = { trust: null, etag: null, version: 0, revoked: [], updated: null, queue: [], ...load() };
+
+function save() {
+  try {
+    localStorage.setItem(STORE, JSON.stringify(store));
+  } catch {
+    // storage full or refused: the page still works while it is open
+  }
+}
+
+// ---- the network and the lists -------------------------------------------------------
+
+function csrfToken() {
+  const match = document.cookie.match(/(?:^|; )(?:__Host-)?rc_csrf=([^;]*)/);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
+async function api(path, body) {
+  return fetch(path, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", Accept: "application/json",
+      "X-CSRF-Token": csrfToken() },
+    body: JSON.stringify(body),
+  });
+}
+
+async function errorOf(response) {
+  try {
+    const body = await response.json();
+    const e = body && body.error;
+    if (e) return (e.details && typeof e.details.reason === "string" && e.details.reason) || e.code;
+  } catch {
+    // not JSON
+  }
+  return `http_${response.status}`;
+}
+
+function showNet() {
+  const online = navigator.onLine;
+  root.dataset.net = online ? "online" : "offline";
+  $("net-text").textContent = say(online ? "net.online" : "net.offline");
+  $("station-lists").textContent = store.updated
+    ? say("lists.updated", { when: new Date(store.updated).toLocaleString(document.documentElement.lang) })
+    : say("lists.never");
+  const queued = store.queue.length;
+  $("station-queue").hidden = queued === 0;
+  $("station-queue").textContent = say("queue.count", { n: queued });
+}
+
+async function syncLists() {
+  if (!navigator.onLine) return;
+  try {
+    const headers = store.etag ? { "If-None-Match": store.etag } : {};
+    const t = await fetch("/api/v1/trust-list", { headers, credentials: "same-origin" });
+    if (t.status === 200) {
+      store.trust = await t.json();
+      store.etag = t.headers.get("ETag");
+    }
+    for (let page = 0; page < REVOCATION_PAGES; page++) {
+      const r = await fetch(`/api/v1/revocations?since=${store.version}`);
+      if (!r.ok) break;
+      const delta = await r.json();
+      if (delta.version < store.version) {
+        // The server's list was reset: sync from 0 (docs/credentials.md).
+        store.version = 0;
+        store.revoked = [];
+        continue;
+      }
+      const ids = new Set(store.revoked);
+      for (const item of delta.revoked || []) ids.add(item.cti);
+      store.revoked = [...ids];
+      store.version = delta.version;
+      if (!delta.more) break;
+    }
+    store.updated = new Date().toISOString();
+    save();
+    root.dataset.lists = "synced";
+  } catch {
+    // offline meanwhile: the lists we have stay
+  }
+  showNet();
+}
+
+async function upload() {
+  if (!navigator.onLine || store.queue.length === 0) return;
+  const sent = store.queue.slice(0, 500);
+  const redemptions = sent.map(({ text, nonce, redeemed_at, amount }) =>
+    amount ? { text, nonce, redeemed_at, amount } : { text, nonce, redeemed_at });
+  let response;
+  try {
+    response = await api("/api/v1/redemptions/offline", { station: stationId, redemptions });
+  } catch {
+    return; // still offline: keep them
+  }
+  // 404: the server has no offline upload yet; anything else but 200: try later.
+  if (response.status !== 200) return;
+  const body = await response.json();
+  const done = new Set((body.results || []).map((r) => r.nonce));
+  store.queue = store.queue.filter((q) => !done.has(q.nonce));
+  save();
+  root.dataset.uploaded = String(done.size);
+  showNet();
+}
+
+// ---- the verdict screen --------------------------------------------------------------
+
+function reasonText(reason) {
+  return words[`reason.${reason}`] ? say(`reason.${reason}`) : say("reason.other", { code: reason });
+}
+
+function detail(label, value) {
+  if (value === null || value === undefined || value === "") return;
+  const dt = document.createElement("dt");
+  dt.textContent = say(label);
+  const dd = document.createElement("dd");
+  dd.textContent = String(value);
+  $("verdict-details").append(dt, dd);
+}
+
+function money(minor, currency) {
+  if (minor === null || minor === undefined) return null;
+  return currency ? `${(minor / 100).toFixed(2)} ${currency}` : String(minor);
+}
+
+function show(verdict, reason, info = {}) {
+  const v = $("verdict");
+  v.hidden = false;
+  v.dataset.verdict = verdict;
+  v.dataset.reason = reason || "";
+  v.dataset.mode = info.offline ? "offline" : "online";
+  $("verdict-word").textContent = say(`verdict.${verdict}`);
+  $("verdict-reason").textContent = reason ? reasonText(reason) : "";
+  $("verdict-reason").hidden = !reason;
+  $("verdict-offline").hidden = !info.offline;
+  const holder = $("verdict-holder");
+  holder.hidden = !info.holder;
+  holder.textContent = info.holder ? `${say("detail.holder")}: ${info.holder}` : "";
+  const pair = $("verdict-pair");
+  pair.hidden = !info.pair;
+  pair.dataset.pair = info.pair || "";
+  v.dataset.pair = info.pair || ""; // a bill that does not match is red, however valid
+  pair.textContent = info.pair ? say(`pair.${info.pair}`) : "";
+  $("verdict-details").replaceChildren();
+  const c = info.credential;
+  if (c) {
+    detail("detail.template", c.template && c.template.name);
+    detail("detail.status", c.status);
+    detail("detail.uses_left", c.uses_left);
+    detail("detail.balance", money(c.balance_minor, c.currency));
+    detail("detail.valid_until", c.valid_until && new Date(c.valid_until).toLocaleString());
+    detail("detail.generation", c.generation);
+    for (const [key, value] of Object.entries(c.fields || {})) {
+      const field = (c.template?.fields || []).find((f) => f.key === key);
+      if (typeof value !== "object") detail(field ? field.label : key, value);
+    }
+  } else if (info.claims) {
+    detail("detail.credential", info.claims.credential_id.slice(0, 8));
+    detail("detail.generation", info.claims.generation);
+    detail("detail.valid_until", new Date(info.claims.expires_at * 1000).toLocaleString());
+  }
+  const canRedeem = verdict === "valid" && !["no_match", "needs_network"].includes(info.pair);
+  $("redeem").hidden = !canRedeem;
+  $("redeem-amount-field").hidden = !(canRedeem && info.balance);
+  $("redeem-amount").required = Boolean(canRedeem && info.balance);
+  $("redeem-amount").value = "";
+  $("redeem-result").hidden = true;
+  $("station-step").hidden = true;
+  v.scrollIntoView({ block: "start" });
+}
+
+// ---- checking --------------------------------------------------------------------------
+
+async function checkOnline(text) {
+  const body = { text };
+  if (itemText) body.item_text = itemText;
+  const response = await api("/api/v1/verifications", body);
+  if (!response.ok) return { verdict: "invalid", reason: await errorOf(response) };
+  return response.json();
+}
+
+function queuedFor(cti) {
+  return store.queue.some((q) => q.cti === cti && !q.amount);
+}
+
+async function checkOffline(text) {
+  if (!isOfflineForm(text)) return { verdict: "invalid", reason: "needs_network" };
+  if (!store.trust) return { verdict: "invalid", reason: "unknown_key" };
+  let claims;
+  try {
+    claims = await verifyPresented(text, [store.trust], store.trust.issuer, Date.now() / 1000);
+  } catch (err) {
+    return { verdict: "invalid", reason: err.code || "malformed" };
+  }
+  const cti = claims.credential_id;
+  let reason = null;
+  if (claims.merchant !== merchantId) reason = "wrong_merchant";
+  else if (store.revoked.includes(cti)) reason = "revoked";
+  // Redeemed here while offline (single use, or a count): the upload will tell for sure.
+  else if (queuedFor(cti)) reason = "already_redeemed";
+  return { verdict: reason ? "invalid" : "valid", reason, claims };
+}
+
+async function check(text) {
+  if (busy) return;
+  text = String(text || "").trim();
+  if (!text) return;
+  if (mode === "pair" && itemText === null) {
+    itemText = text;
+    step();
+    rescan();
+    return;
+  }
+  busy = true;
+  $("verdict").hidden = false;
+  $("verdict").dataset.verdict = "checking";
+  $("verdict-word").textContent = say("verdict.checking");
+  let result = null;
+  let offline = !navigator.onLine;
+  if (!offline) {
+    try {
+      result = await checkOnline(text);
+    } catch {
+      offline = true; // no answer: the network is gone whatever navigator.onLine says
+    }
+  }
+  if (offline) result = await checkOffline(text);
+  const c = result.credential || null;
+  let pair = result.pair || null;
+  if (mode === "pair" && offline) pair = "needs_network";
+  const balance = c ? c.balance_minor !== null : false;
+  current = { text, offline, cti: c ? c.id : result.claims?.credential_id, balance };
+  show(result.verdict, result.reason, { offline, credential: c, claims: result.claims,
+    holder: result.holder_name, pair, balance });
+  if (pair === "needs_network") $("verdict-pair").textContent = say("pair.needs_network");
+  busy = false;
+}
+
+// ---- redeeming -------------------------------------------------------------------------
+
+const pause = (ms) => new Promise((ok) => setTimeout(ok, ms));
+
+function enqueue(entry) {
+  store.queue.push(entry);
+  save();
+  showNet();
+  $("verdict").dataset.verdict = "queued";
+  $("verdict-word").textContent = say("verdict.queued");
+  $("redeem").hidden = true;
+}
+
+async function redeem(event) {
+  event.preventDefault();
+  if (!current || busy) return;
+  busy = true;
+  const amountText = $("redeem-amount").value.trim();
+  const amount = current.balance && amountText ? Number.parseInt(amountText, 10) : null;
+  const body = { text: current.text, nonce: crypto.randomUUID(), station: stationId };
+  if (amount) body.amount = amount;
+  const offlineEntry = { text: body.text, nonce: body.nonce, amount,
+    redeemed_at: new Date().toISOString(), cti: current.cti };
+  $("redeem-button").disabled = true;
+  try {
+    if (current.offline || !navigator.onLine) {
+      if (isOfflineForm(current.text)) enqueue(offlineEntry);
+      return;
+    }
+    for (let attempt = 0; attempt <= RETRIES; attempt++) {
+      let response;
+      try {
+        response = await api("/api/v1/redemptions", body);
+      } catch {
+        if (attempt === RETRIES) break;
+        const result = $("redeem-result");
+        result.hidden = false;
+        result.textContent = say("redeem.retrying");
+        await pause(800 * (attempt + 1));
+        continue;
+      }
+      if (response.status === 201) {
+        $("verdict").dataset.verdict = "redeemed";
+        $("verdict").dataset.reason = "";
+        $("verdict-word").textContent = say("verdict.redeemed");
+        $("redeem").hidden = true;
+        $("redeem-result").hidden = true;
+      } else {
+        show("invalid", await errorOf(response), { offline: false });
+      }
+      return;
+    }
+    // Never answered: the same nonce goes into the queue, so it counts at most once.
+    if (isOfflineForm(current.text)) enqueue(offlineEntry);
+  } finally {
+    busy = false;
+    $("redeem-button").disabled = false;
+  }
+}
+
+// ---- modes and the next code -----------------------------------------------------------
+
+function step() {
+  const s = $("station-step");
+  s.hidden = mode !== "pair";
+  s.textContent = say(itemText === null ? "pair.step_item" : "pair.step_credential");
+  s.dataset.step = itemText === null ? "item" : "credential";
+}
+
+function rescan() {
+  scanner.dispatchEvent(new CustomEvent("rc:rescan"));
+}
+
+function next() {
+  $("verdict").hidden = true;
+  $("verdict").dataset.verdict = "";
+  $("verdict").dataset.reason = "";
+  current = null;
+  if (mode === "pair") itemText = null;
+  step();
+  $("paste-text").value = "";
+  rescan();
+}
+
+scanner.addEventListener("rc:code", (event) => check(event.detail));
+$("paste").addEventListener("submit", (event) => {
+  event.preventDefault();
+  check($("paste-text").value);
+});
+$("redeem").addEventListener("submit", redeem);
+$("next").addEventListener("click", next);
+for (const radio of document.querySelectorAll("input[name=station-mode]")) {
+  radio.addEventListener("change", () => {
+    mode = radio.value === "pair" ? "pair" : "single";
+    root.dataset.mode = mode;
+    itemText = null;
+    next();
+  });
+}
+window.addEventListener("online", async () => {
+  showNet();
+  await syncLists();
+  await upload();
+});
+window.addEventListener("offline", showNet);
+setInterval(() => syncLists().then(upload), SYNC_MS);
+
+async function keepOffline() {
+  if (!("serviceWorker" in navigator) || !window.isSecureContext) return;
+  try {
+    await navigator.serviceWorker.register("/sw.js", { scope: "/" });
+    const ready = await navigator.serviceWorker.ready;
+    ready.active?.postMessage({ type: "keep", urls: [location.pathname] });
+  } catch {
+    // no service worker: the page works while it is open
+  }
+}
+
+showNet();
+syncLists().then(upload);
+keepOffline();

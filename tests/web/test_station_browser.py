@@ -1,0 +1,180 @@
+"""The verifier station in real Chromium: the fake camera shows a signed credential's QR
+code → VALID → redeem → the same code again → already redeemed; offline, the station
+checks CR1 texts itself with the lists it kept (a revoked one is refused), a reference
+code needs the network, and a redemption waits in the queue."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from credential_support import World, make_world
+from fastapi.testclient import TestClient
+from helpers import auth
+from PIL import Image
+from web.test_web_browser import write_y4m
+
+from relaycode.codes import render
+
+pytestmark = pytest.mark.browser
+PHONE = {"width": 390, "height": 844}
+TIMEOUT_MS = 30_000
+SHOTS = Path(os.environ.get("RELAYCODE_SHOTS", "/tmp/relaycode-shots"))
+
+
+def signed(client: TestClient, w: World, template_id: int) -> tuple[str, str, str]:
+    """(credential id, its CR1: text, the item's printed text) of a fresh bill."""
+    item = w.issue(client, template_id)
+    c = w.claim(client, item["text"])
+    r = client.get(f"/api/v1/credentials/{c['id']}/presentation?form=signed",
+                   headers=auth(w.alice))  # fmt: skip
+    assert r.status_code == 200, r.text
+    text: str = r.json()["text"]
+    assert text.startswith("CR1:")
+    return c["id"], text, item["text"]
+
+
+def station_page(browser: Any, base: str) -> Any:
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.problems = problems
+    page.goto(base + "/login")
+    page.fill("#f-username", "teller")
+    page.fill("#f-password", "correct horse 1")
+    page.click("main form[action='/login'] button[type=submit]")
+    page.wait_for_load_state("load")
+    page.goto(base + "/dashboard/m/bank/station")
+    page.wait_for_selector("#station[data-lists=synced]", state="attached")
+    return page
+
+
+def verdict(page: Any, want: str) -> Any:
+    page.wait_for_selector(f"#verdict[data-verdict={want}]", state="visible")
+    return page.locator("#verdict")
+
+
+def shot(page: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"station-{name}.png"))
+
+
+def test_camera_verdict_redeem_then_already_redeemed(
+    live_server: Any, launch_chromium: Any, tmp_path: Path
+) -> None:
+    client = TestClient(live_server.app)
+    w = make_world(client)
+    tid = w.template(client)
+    _cid, text, _item = signed(client, w, tid)
+    png = render.render_png(text, render.RenderOptions(scale=5, border=4))
+    clip = write_y4m(tmp_path / "camera.y4m", Image.open(io.BytesIO(png)))
+    browser = launch_chromium(
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-video-capture={clip}",
+    )
+    page = station_page(browser, live_server.url)
+    v = verdict(page, "valid")
+    assert v.get_attribute("data-reason") == ""
+    assert "Bank bill" in page.locator("#verdict-details").inner_text()
+    shot(page, "valid")
+    page.click("#redeem-button")
+    verdict(page, "redeemed")
+    shot(page, "redeemed")
+    page.click("#next")
+    v = verdict(page, "invalid")
+    assert v.get_attribute("data-reason") == "already_redeemed"
+    assert page.locator("#verdict-reason").inner_text() == "Already redeemed."
+    shot(page, "already-redeemed")
+    assert not page.problems
+
+
+def test_offline_checks_with_the_kept_lists(live_server: Any, launch_chromium: Any) -> None:
+    client = TestClient(live_server.app)
+    w = make_world(client)
+    tid = w.template(client)
+    _good_id, good, _item = signed(client, w, tid)
+    bad_id, bad, _item2 = signed(client, w, tid)
+    r = client.post(f"/api/v1/credentials/{bad_id}/revoke", json={}, headers=auth(w.owner))
+    assert r.status_code == 200, r.text
+    reference = w.credential(client, tid)[1]  # format 1: only the server can tell
+    browser = launch_chromium()  # no camera: the text is pasted
+    page = station_page(browser, live_server.url)
+    page.context.set_offline(True)
+    page.wait_for_selector("#station[data-net=offline]", state="attached")
+
+    page.fill("#paste-text", good)
+    page.click("#paste button[type=submit]")
+    v = verdict(page, "valid")
+    assert v.get_attribute("data-mode") == "offline"
+    assert page.locator("#verdict-offline").is_visible()
+    shot(page, "offline-valid")
+    page.click("#redeem-button")
+    verdict(page, "queued")
+    shot(page, "offline-queued")
+    page.click("#next")
+
+    page.fill("#paste-text", good)  # the same bill again, still offline
+    page.click("#paste button[type=submit]")
+    assert verdict(page, "invalid").get_attribute("data-reason") == "already_redeemed"
+    page.click("#next")
+
+    page.fill("#paste-text", bad)
+    page.click("#paste button[type=submit]")
+    assert verdict(page, "invalid").get_attribute("data-reason") == "revoked"
+    shot(page, "offline-revoked")
+    page.click("#next")
+
+    page.fill("#paste-text", reference)
+    page.click("#paste button[type=submit]")
+    assert verdict(page, "invalid").get_attribute("data-reason") == "needs_network"
+    page.click("#next")
+    assert "1" in page.locator("#station-queue").inner_text()
+
+    # Back online: the upload is tried; without the server's upload route (404) the
+    # redemption stays queued with its nonce.
+    page.context.set_offline(False)
+    page.wait_for_selector("#station[data-net=online]", state="attached")
+    queued = page.evaluate(
+        f"JSON.parse(localStorage.getItem('rc-station:{w.merchant_id}')).queue.length"
+    )
+    has_upload = client.post("/api/v1/redemptions/offline", json={}).status_code != 404
+    assert queued == (0 if has_upload else 1) or has_upload
+    assert not page.problems
+
+
+def test_pair_mode_bill_then_phone(live_server: Any, launch_chromium: Any) -> None:
+    client = TestClient(live_server.app)
+    w = make_world(client)
+    tid = w.template(client)
+    _cid, text, item = signed(client, w, tid)
+    _other_id, other, _other_item = signed(client, w, tid)
+    page = station_page(launch_chromium(), live_server.url)
+    page.check("input[name=station-mode][value=pair]")
+    page.wait_for_selector("#station-step[data-step=item]", state="visible")
+    page.fill("#paste-text", item)
+    page.click("#paste button[type=submit]")
+    page.wait_for_selector("#station-step[data-step=credential]", state="visible")
+    page.fill("#paste-text", other)
+    page.click("#paste button[type=submit]")
+    verdict(page, "valid")
+    assert page.get_attribute("#verdict-pair", "data-pair") == "no_match"
+    assert page.locator("#redeem").is_hidden()
+    shot(page, "pair-no-match")
+    page.click("#next")
+    page.fill("#paste-text", item)
+    page.click("#paste button[type=submit]")
+    page.wait_for_selector("#station-step[data-step=credential]", state="visible")
+    page.fill("#paste-text", text)
+    page.click("#paste button[type=submit]")
+    verdict(page, "valid")
+    assert page.get_attribute("#verdict-pair", "data-pair") == "match"
+    shot(page, "pair-match")
+    page.click("#redeem-button")
+    verdict(page, "redeemed")
+    assert not page.problems
