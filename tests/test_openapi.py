@@ -192,6 +192,10 @@ BODIES: dict[str, Any] = {
     "POST /api/v1/claims": {"text": "hello"},
     "POST /api/v1/credentials/{credential_id}/endorse": {"to": "alice"},
     "POST /api/v1/redemptions": {"text": "hello", "nonce": "n"},
+    "POST /api/v1/redemptions/offline": {
+        "station": "gate-1",
+        "redemptions": [{"text": "hello", "nonce": "n", "redeemed_at": "2026-01-01T00:00:00Z"}],
+    },
     "POST /api/v1/verifications": {"text": "hello"},
     "POST /api/v1/merchants/{merchant_id}/payment-codes": {"methods": ["wallet"]},
     "POST /api/v1/payment-codes/pay": {"code": "hello", "amount": 1},

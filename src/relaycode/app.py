@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from relaycode.codes.list_endpoints import router as code_lists_router
     from relaycode.credentials.credential_endpoints import router as credentials_router
     from relaycode.credentials.endpoints import router as credential_templates_router
+    from relaycode.credentials.offline_endpoints import router as offline_redemptions_router
     from relaycode.games.endpoints import router as games_router
     from relaycode.identity.endpoints import router as identity_router
     from relaycode.identity.phone_endpoints import router as phone_router
@@ -109,6 +110,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(analytics_router, prefix="/api/v1")
     app.include_router(games_router, prefix="/api/v1")
     app.include_router(credential_templates_router, prefix="/api/v1")
+    # Before credentials_router: /redemptions/offline is its own route, not a parameter.
+    app.include_router(offline_redemptions_router, prefix="/api/v1")
     app.include_router(credentials_router, prefix="/api/v1")
     app.include_router(receipts_router, prefix="/api/v1")
     app.include_router(pages_router)

@@ -55,6 +55,8 @@ def route_limits(settings: Settings) -> Callable[[Scope], int]:
         RouteLimit(
             "POST", re.compile(r"/api/v1/credential-templates/[0-9]+/items/bulk"), BULK_BYTES
         ),
+        # A station's offline queue: up to 500 redemptions (credentials/offline_schemas.py).
+        RouteLimit("POST", re.compile(r"/api/v1/redemptions/offline"), BULK_BYTES),
         # Stripe's events outgrow the JSON default (a charge with its refunds, metadata).
         RouteLimit("POST", re.compile(r"/api/v1/payments/stripe/webhook"), stripe_events),
     )

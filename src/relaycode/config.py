@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     # argon2id cost; tests lower it, production keeps the library's defaults.
     argon2_memory_kib: int = 65536
     argon2_time_cost: int = 3
+    # Offline redemptions uploaded by a station (docs/credentials.md): at most this many
+    # accepted per station, per credential, per clock hour (UTC) of their redeemed_at.
+    credential_offline_station_cap: int = Field(default=4, ge=1, le=10_000)
     # Notifications (notify/): live pages over Server-Sent Events.
     sse_heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
     sse_max_per_user: int = Field(default=5, ge=1, le=100)  # open streams per account

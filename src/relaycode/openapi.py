@@ -185,6 +185,8 @@ OPERATIONS: dict[str, Op] = {
     "GET /api/v1/me/service-requests": Op("session"),
     "POST /api/v1/service-requests/{request_id}/complete": Op("session", (403,)),
     "POST /api/v1/credentials/{credential_id}/verification-links": Op("session", (403,)),
+    "POST /api/v1/redemptions/offline": Op("session"),
+    "GET /api/v1/merchants/{merchant_id}/redemption-conflicts": Op("session", (400,)),
 }
 
 SCHEMES = {

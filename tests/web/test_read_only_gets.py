@@ -26,6 +26,7 @@ from relaycode.codes import endpoints as code_endpoints
 from relaycode.codes import list_endpoints
 from relaycode.credentials import credential_endpoints
 from relaycode.credentials import endpoints as credential_template_endpoints
+from relaycode.credentials import offline_endpoints as credential_offline_endpoints
 from relaycode.games import endpoints as game_endpoints
 from relaycode.identity import endpoints as identity_endpoints
 from relaycode.identity import phone_endpoints
@@ -101,6 +102,7 @@ ROUTERS = [
     ("", phone_pages.router),
     ("/api/v1", credential_template_endpoints.router),
     ("/api/v1", credential_endpoints.router),
+    ("/api/v1", credential_offline_endpoints.router),
     ("", station.router),
     *(("", m.router) for m in (credential_pages, credential_admin)),
     ("/api/v1", receipts_endpoints.router),

@@ -136,15 +136,17 @@ def test_offline_checks_with_the_kept_lists(live_server: Any, launch_chromium: A
     page.click("#next")
     assert "1" in page.locator("#station-queue").inner_text()
 
-    # Back online: the upload is tried; without the server's upload route (404) the
-    # redemption stays queued with its nonce.
+    # Back online: the queue is uploaded.
     page.context.set_offline(False)
     page.wait_for_selector("#station[data-net=online]", state="attached")
+    # POST /redemptions/offline takes the queue: it empties, and the bill is redeemed.
+    page.wait_for_selector("#station[data-uploaded='1']", state="attached")
     queued = page.evaluate(
         f"JSON.parse(localStorage.getItem('rc-station:{w.merchant_id}')).queue.length"
     )
-    has_upload = client.post("/api/v1/redemptions/offline", json={}).status_code != 404
-    assert queued == (0 if has_upload else 1) or has_upload
+    assert queued == 0
+    again = client.post("/api/v1/verifications", json={"text": good}, headers=auth(w.teller))
+    assert again.json()["reason"] == "already_redeemed"
     assert not page.problems
 
 

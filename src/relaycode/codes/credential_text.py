@@ -79,17 +79,57 @@ def rotating_text(
     return _link(raw, "P", host, scheme)
 
 
+_B45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+# Byte -> its base45 digit, 255 for every byte that is none (lower case included).
+_B45_DIGITS = bytes(_B45.index(chr(b)) if chr(b) in _B45 else 255 for b in range(256))
+
+
+def b45decode(body: str) -> bytes:
+    """RFC 9285 base45, as strict as the ``base45`` package (ValueError where it raises),
+    ~3x faster with no Python loop: the digits come from one ``bytes.translate``; the
+    first, second and third digits of every group go into 24-bit slots of three big
+    integers, so ``a + 45*b + 2025*c`` computes every group at once without carries
+    (at most 91,124 < 2**24); a group above 65535 shows as a non-zero top byte.
+    tests/codes/test_base45_fast.py checks it against the package on random input."""
+    try:
+        digits = body.encode("ascii").translate(_B45_DIGITS)
+    except UnicodeEncodeError:
+        raise ValueError("not base45") from None
+    n = len(digits)
+    if b"\xff" in digits or n % 3 == 1:
+        raise ValueError("not base45")
+    k = n // 3
+    slots = bytearray(3 * k)
+    slots[2::3] = digits[0 : 3 * k : 3]
+    a = int.from_bytes(slots, "big")
+    slots[2::3] = digits[1 : 3 * k : 3]
+    b = int.from_bytes(slots, "big")
+    slots[2::3] = digits[2 : 3 * k : 3]
+    c = int.from_bytes(slots, "big")
+    groups = (a + 45 * b + 2025 * c).to_bytes(3 * k, "big")
+    if groups[0::3].strip(b"\0"):
+        raise ValueError("not base45")
+    out = bytearray(2 * k)
+    out[0::2] = groups[1::3]
+    out[1::2] = groups[2::3]
+    if n % 3:
+        last = digits[-2] + 45 * digits[-1]
+        if last > 0xFF:
+            raise ValueError("not base45")
+        out.append(last)
+    return bytes(out)
+
+
 def _unb45(body: str) -> bytes:
-    # One spelling per code: the library refuses a dangling character and digit groups
-    # above 65535 (or 255), which is all that base45 could spell twice; the trailing
-    # newline it would drop is gone already (``decode_text`` strips the text).
+    # One spelling per code: digit groups above 65535 (or 255) and a dangling character
+    # are refused, which is all that base45 could spell twice; the trailing newline the
+    # package would drop is refused too (``decode_text`` stripped the text already).
     if body.endswith("\n"):
         raise malformed("not base45")
     try:
-        raw: bytes = base45.b45decode(body)
-    except (ValueError, KeyError, TypeError, UnicodeError):
+        return b45decode(body)
+    except ValueError:
         raise malformed("not base45") from None
-    return raw
 
 
 def _unb32(body: str) -> bytes:

@@ -133,10 +133,14 @@ def make_text(
     return rotating_text(make_presentation(raw, signer, now=at), "cr4")
 
 
-def read_presented(settings: Settings, keyring: Keyring, text: str) -> Presented:
-    """Verify a format-3/4 text now; ``CredentialTokenError`` (with ``.reason``) if not."""
+def read_presented(
+    settings: Settings, keyring: Keyring, text: str, *, at: int | None = None
+) -> Presented:
+    """Verify a format-3/4 text now (or at unix time ``at``: an offline station's upload
+    is checked at the time it redeemed); ``CredentialTokenError`` (``.reason``) if not."""
     trust = instance_trust_list(settings, keyring)
-    return parse_presented(text, trust=trust, now=int(time.time()), our_issuer=settings.public_url)
+    when = int(time.time()) if at is None else at
+    return parse_presented(text, trust=trust, now=when, our_issuer=settings.public_url)
 
 
 __all__ = ["CredentialTokenError", "is_offline_form", "make_text", "read_presented"]

@@ -64,12 +64,20 @@ def our_code(db: Session, settings: Settings, keyring: Keyring, text: str) -> Co
 
 
 def parse_presented(
-    db: Session, settings: Settings, keyring: Keyring, text: str, *, now: datetime
+    db: Session,
+    settings: Settings,
+    keyring: Keyring,
+    text: str,
+    *,
+    now: datetime,
+    verify_at: datetime | None = None,
 ) -> Presented:
-    """The one step from a presented text to the credential it names (any form)."""
+    """The one step from a presented text to the credential it names (any form); a
+    signed or rotating form is verified at ``verify_at`` if given (offline uploads)."""
     if "\x00" not in text and is_offline_form(text):
+        at = int(verify_at.timestamp()) if verify_at is not None else None
         try:
-            p = read_presented(settings, keyring, text)
+            p = read_presented(settings, keyring, text, at=at)
         except CredentialTokenError as exc:
             raise invalid(exc.reason, str(exc)) from None
         facts = {"expires_at": p.claims.expires_at, "window": p.window, "kid": p.kid}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -44,7 +45,7 @@ def check_verifier(db: Session, verifier: User, credential: Credential) -> None:
         raise Forbidden("this credential was issued by another merchant", code="wrong_merchant")
 
 
-def _amount_rule(template: CredentialTemplate, amount: int | None) -> None:
+def amount_rule(template: CredentialTemplate, amount: int | None) -> None:
     if template.use_mode == "balance" and amount is None:
         raise InvalidInput("say how much to redeem (minor units)", code="amount_required")
     if template.use_mode != "balance" and amount is not None:
@@ -80,7 +81,7 @@ def redeem(
     check_verifier(db, verifier, found)
     template = db.get(CredentialTemplate, found.template_id)
     assert template is not None
-    _amount_rule(template, amount)
+    amount_rule(template, amount)
     # Lock, then check: everything below reads the row as the lock protects it.
     c = get_for_update(db, Credential, found.id)
     assert c is not None
@@ -90,18 +91,40 @@ def redeem(
     refused = refusal(c, now)
     if refused is None and c.balance_minor is not None and amount and amount > c.balance_minor:
         refused = Refusal("insufficient_balance", 409, "the balance does not cover this")
+    return record(db, c, verifier, nonce=nonce, station=station, form=presented.form,
+                  amount=amount, refused=refused, now=now)  # fmt: skip
+
+
+def record(
+    db: Session,
+    c: Credential,
+    verifier: User,
+    *,
+    nonce: str,
+    station: str | None,
+    form: str,
+    amount: int | None,
+    refused: Refusal | None,
+    now: datetime,
+    conflict_of: CredentialRedemption | None = None,
+    redeemed_at: datetime | None = None,
+) -> Redeemed:
+    """Write one redeem attempt of ``c`` (locked by the caller, checked: ``refused`` says
+    why not) and, if accepted, its new uses / balance. Online and offline share it; an
+    offline attempt carries ``redeemed_at`` and, if it collided, ``conflict_of``."""
     uses_left, balance = c.uses_left, c.balance_minor
     if refused is None:
         if uses_left is not None:
             uses_left -= 1
         if balance is not None and amount is not None:
             balance -= amount
+    verdict = "accepted" if refused is None else "conflict" if conflict_of else "refused"
     r = CredentialRedemption(
         credential_id=c.id, merchant_id=c.merchant_id, verifier_user_id=verifier.id,
-        nonce=nonce, station=station, form=presented.form, amount_minor=amount,
-        verdict="refused" if refused else "accepted",
+        nonce=nonce, station=station, form=form, amount_minor=amount, verdict=verdict,
         reason=refused.code if refused else None, http_status=refused.status if refused else 201,
-        uses_left=uses_left, balance_minor=balance, created_at=now,
+        uses_left=uses_left, balance_minor=balance, created_at=now, redeemed_at=redeemed_at,
+        conflict_of_id=conflict_of.id if conflict_of else None,
     )  # fmt: skip
     try:
         with db.begin_nested():
@@ -116,10 +139,16 @@ def redeem(
         c.uses_left, c.balance_minor, c.updated_at = uses_left, balance, now
         if uses_left == 0 or balance == 0:
             c.status = "exhausted"
-    audit(db, c.merchant_id, "redeemed" if refused is None else "redeem_refused",
-          credential_id=c.id, actor=verifier, station=station,
-          reason=refused.code if refused else None, amount_minor=amount,
-          redemption_id=r.id, form=presented.form)  # fmt: skip
+    action = {"accepted": "redeemed", "refused": "redeem_refused"}.get(verdict, "redeem_conflict")
+    detail: dict[str, Any] = {"amount_minor": amount, "redemption_id": r.id, "form": form}
+    if redeemed_at is not None:
+        detail.update(offline=True, redeemed_at=redeemed_at.isoformat())
+    if conflict_of is not None:
+        first_at = conflict_of.redeemed_at or conflict_of.created_at
+        detail.update(first_redemption_id=conflict_of.id, first_station=conflict_of.station,
+                      first_redeemed_at=first_at.isoformat())  # fmt: skip
+    audit(db, c.merchant_id, action, credential_id=c.id, actor=verifier, station=station,
+          reason=refused.code if refused else None, **detail)  # fmt: skip
     if refused is None:
         notices.redeemed(db, c, r)
     db.flush()

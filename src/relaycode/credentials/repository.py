@@ -173,3 +173,26 @@ def audit_page(
 def audit_all(db: Session, merchant_id: int) -> Iterator[CredentialAudit]:
     found: Iterator[CredentialAudit] = page_all(db, audit_query(merchant_id), AUDIT_ORDER)
     return found
+
+
+def last_accepted(db: Session, credential_id: str) -> CredentialRedemption | None:
+    """The newest accepted redemption of a credential (what a conflict collided with)."""
+    R = CredentialRedemption
+    q = select(R).where(R.credential_id == credential_id, R.verdict == "accepted")
+    return db.scalars(q.order_by(R.id.desc()).limit(1)).first()
+
+
+CONFLICT_ORDER = Order(
+    "credential_redemptions",
+    (CredentialRedemption.created_at, CredentialRedemption.id),
+    (datetime, int),
+    descending=True,
+)
+
+
+def conflicts_page(
+    db: Session, merchant_id: int, *, cursor: str | None, limit: int
+) -> Page[CredentialRedemption]:
+    R = CredentialRedemption
+    q = select(R).where(R.merchant_id == merchant_id, R.verdict == "conflict")
+    return paginate(db, q, CONFLICT_ORDER, cursor=cursor, limit=limit)

@@ -28,7 +28,11 @@ class CredentialRedemption(Base):
     """
 
     __tablename__ = "credential_redemptions"
-    __table_args__ = (UniqueConstraint("verifier_user_id", "nonce"),)
+    __table_args__ = (
+        UniqueConstraint("verifier_user_id", "nonce"),
+        # The issuer's conflict list (verdict "conflict"), newest first.
+        Index("ix_credential_redemptions_verdict", "merchant_id", "verdict", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     credential_id: Mapped[str] = mapped_column(
@@ -40,12 +44,18 @@ class CredentialRedemption(Base):
     station: Mapped[str | None] = mapped_column(String(100))
     form: Mapped[str] = mapped_column(String(16), default="reference")
     amount_minor: Mapped[int | None] = mapped_column(BigInteger)
-    verdict: Mapped[str] = mapped_column(String(16))  # accepted | refused
+    verdict: Mapped[str] = mapped_column(String(16))  # accepted | refused | conflict
     reason: Mapped[str | None] = mapped_column(String(40))
     http_status: Mapped[int] = mapped_column(SmallInteger, default=201)
     uses_left: Mapped[int | None] = mapped_column(Integer)
     balance_minor: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Offline (uploaded later, docs/credentials.md): when the station says it redeemed,
+    # and for a conflict the accepted redemption this one collided with.
+    redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    conflict_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("credential_redemptions.id", ondelete="RESTRICT")
+    )
 
 
 class CredentialEndorsement(Base):

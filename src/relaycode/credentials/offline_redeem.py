@@ -1,0 +1,161 @@
+"""Offline redemptions, uploaded later by the station that made them.
+
+A station with no network checks a signed (``CR1:``) or rotating (``CR4:``) text against
+its trust list, lets the holder in, and queues the redemption with its own nonce. The
+upload puts every queued item through the redemption service (redeem.record), in the
+order sent, each in its own savepoint: one bad item is answered ``refused`` and does not
+roll back the others, and the whole upload is one transaction (the request's).
+
+- The text is verified at the item's ``redeemed_at``, not at upload time: a form that
+  had expired by then (signed ``exp`` ≤ 24 h) is refused ``expired``, as is a
+  credential whose validity had ended; a time in the future is refused ``bad_time``. A
+  reference (format-1) text cannot be checked offline: refused ``not_offline_form``.
+- The same nonce again (this verifier's) answers ``duplicate`` with the first result.
+- A credential used up (or a balance short) by the time the item arrives was redeemed
+  twice while offline: the later upload is recorded as a **conflict** (verdict
+  ``conflict``, ``conflict_of_id`` the accepted one, audit ``redeem_conflict`` with both
+  stations and times), listed by ``GET /merchants/{id}/redemption-conflicts``.
+- At most ``credential_offline_station_cap`` accepted per station, credential and clock
+  hour (UTC) of ``redeemed_at``; beyond that ``station_cap``.
+
+Locks: every credential the batch names is locked first, in id order (get_many_for_update),
+so two stations' batches that overlap queue instead of deadlocking; then each item
+locks its credential again (a no-op re-read) and checks under the lock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from relaycode.codes.keys import Keyring
+from relaycode.config import Settings
+from relaycode.credentials import repository as repo
+from relaycode.credentials.presentation import Presented, parse_presented
+from relaycode.credentials.redeem import amount_rule, check_verifier, record
+from relaycode.credentials.service import Refusal, refusal
+from relaycode.db.base import utcnow
+from relaycode.db.locking import get_for_update, get_many_for_update
+from relaycode.errors import AppError
+from relaycode.models import Credential, CredentialRedemption, CredentialTemplate, User
+
+SKEW = timedelta(minutes=5)  # a station's clock may run a little fast
+_CONFLICTS = ("already_redeemed", "insufficient_balance")
+
+
+@dataclass(frozen=True)
+class Item:
+    text: str
+    nonce: str
+    redeemed_at: datetime
+    amount: int | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    nonce: str
+    status: str  # accepted | duplicate | conflict | refused
+    reason: str | None
+    redemption_id: int | None
+    first: str | None = None  # a duplicate: the first result's status
+
+
+def _status(r: CredentialRedemption) -> str:
+    return r.verdict if r.verdict in ("accepted", "conflict") else "refused"
+
+
+def _from_row(nonce: str, r: CredentialRedemption, *, duplicate: bool) -> Outcome:
+    if duplicate:
+        return Outcome(nonce, "duplicate", r.reason, r.id, first=_status(r))
+    return Outcome(nonce, _status(r), r.reason, r.id)
+
+
+def _reason(exc: AppError) -> str:
+    # invalid_code says which way in details.reason (bad_signature, expired, ...).
+    why = exc.details.get("reason") if isinstance(exc.details, dict) else None
+    return str(why) if exc.code == "invalid_code" and why else exc.code
+
+
+def _parse(
+    db: Session, settings: Settings, keyring: Keyring, item: Item, now: datetime
+) -> Presented | str:
+    """What the item's text names, verified at its redeemed_at; or why it is refused."""
+    if item.redeemed_at > now + SKEW:
+        return "bad_time"
+    try:
+        p = parse_presented(db, settings, keyring, item.text, now=now, verify_at=item.redeemed_at)
+    except AppError as exc:
+        return _reason(exc)
+    return p if p.form != "reference" else "not_offline_form"
+
+
+def _over_cap(db: Session, settings: Settings, c: Credential, station: str, at: datetime) -> bool:
+    hour = at.replace(minute=0, second=0, microsecond=0)
+    R = CredentialRedemption
+    q = select(func.count()).where(
+        R.credential_id == c.id, R.station == station, R.verdict == "accepted",
+        R.redeemed_at >= hour, R.redeemed_at < hour + timedelta(hours=1),
+    )  # fmt: skip
+    return int(db.scalar(q) or 0) >= settings.credential_offline_station_cap
+
+
+def _one(
+    db: Session, settings: Settings, verifier: User, station: str, item: Item,
+    p: Presented, now: datetime,
+) -> Outcome:  # fmt: skip
+    found = db.get(Credential, p.credential_id)
+    if found is None:
+        return Outcome(item.nonce, "refused", "unknown_code", None)
+    check_verifier(db, verifier, found)
+    template = db.get(CredentialTemplate, found.template_id)
+    assert template is not None
+    amount_rule(template, item.amount)
+    c = get_for_update(db, Credential, found.id)
+    assert c is not None
+    first = repo.redemption_by_nonce(db, verifier.id, item.nonce)
+    if first is not None:
+        return _from_row(item.nonce, first, duplicate=True)
+    at, amount = item.redeemed_at, item.amount
+    refused = refusal(c, at)
+    if refused is None and c.balance_minor is not None and amount and amount > c.balance_minor:
+        refused = Refusal("insufficient_balance", 409, "the balance does not cover this")
+    if refused is None and _over_cap(db, settings, c, station, at):
+        refused = Refusal("station_cap", 429, "this station redeemed it too often offline")
+    collided = repo.last_accepted(db, c.id) if refused and refused.code in _CONFLICTS else None
+    done = record(db, c, verifier, nonce=item.nonce, station=station, form=p.form,
+                  amount=amount, refused=refused, now=now, conflict_of=collided,
+                  redeemed_at=at)  # fmt: skip
+    return _from_row(item.nonce, done.redemption, duplicate=done.replayed)
+
+
+def upload(
+    db: Session,
+    settings: Settings,
+    keyring: Keyring,
+    verifier: User,
+    station: str,
+    items: list[Item],
+    *,
+    now: datetime | None = None,
+) -> list[Outcome]:
+    """Redeem ``items`` (a station's queue, in the order it made them); one outcome each."""
+    now = now or utcnow()
+    parsed = [_parse(db, settings, keyring, item, now) for item in items]
+    get_many_for_update(db, Credential, [p.credential_id for p in parsed if not isinstance(p, str)])
+    out: list[Outcome] = []
+    for item, p in zip(items, parsed, strict=True):
+        first = repo.redemption_by_nonce(db, verifier.id, item.nonce)
+        if first is not None:
+            out.append(_from_row(item.nonce, first, duplicate=True))
+        elif isinstance(p, str):
+            out.append(Outcome(item.nonce, "refused", p, None))
+        else:
+            try:
+                with db.begin_nested():
+                    out.append(_one(db, settings, verifier, station, item, p, now))
+            except AppError as exc:  # wrong_merchant, amount_required, ...: this item only
+                out.append(Outcome(item.nonce, "refused", _reason(exc), None))
+    return out
