@@ -153,10 +153,11 @@ def test_import_refuses_a_keyring_lacking_the_codes_keys(
     result = cli.invoke(app, ["keys", "import", str(other.path), "--force"])
     assert result.exit_code == 0, result.output
     # The demo's codes: three offers', the game's and its three shares (docs/games.md),
-    # the bank bill's printed code (docs/credentials.md), the shop's payment code
+    # the bank bill's and the concert ticket's printed codes (docs/credentials.md), the
+    # shop's payment code
     # (docs/receipts.md). Rich wraps at the terminal's width.
     said = " ".join(result.output.split())
-    assert "installed" in said and "warning: 9 codes" in said, said
+    assert "installed" in said and "warning: 10 codes" in said, said
     assert cli.invoke(app, ["codes", "inspect", code]).exit_code == 1  # as it said
 
 

@@ -128,3 +128,23 @@ def test_offline_verify_refuses_an_endorsed_credential_once_its_list_is_current(
     assert v["revocation_list"] == "instance"
     current.write_text("not json")
     assert _json(cli, "verify", signed, "--offline", "--revocations", str(current))[0] == 2
+
+
+def test_the_ticket_at_the_door(cli: CliRunner, client: TestClient) -> None:
+    """The demo's door story: the holder claims the concert ticket, shows its rotating
+    code, the teller lets them in once; the second time the door says already_redeemed."""
+    creds = _json(cli, "demo", "--json")[1]["credentials"]
+    ticket, holder, teller = creds["ticket"], creds["holder"], creds["verifier"]
+    assert _json(cli, "demo", "--json")[1]["credentials"]["ticket"] == ticket  # idempotent
+    r = client.post(
+        "/api/v1/claims", json={"text": ticket["item"]["text"]}, headers=auth(holder["token"])
+    )
+    assert r.status_code in (200, 201), r.text
+    url = f"/api/v1/credentials/{r.json()['id']}/presentation?form=rotating"
+    shown = client.get(url, headers=auth(holder["token"])).json()["text"]
+    assert shown.startswith("CR4:")
+    door = {"Authorization": f"Bearer {teller['token']}"}
+    first = client.post("/api/v1/redemptions", json={"text": shown, "nonce": "d1"}, headers=door)
+    assert first.status_code == 201, first.text
+    again = client.post("/api/v1/redemptions", json={"text": shown, "nonce": "d2"}, headers=door)
+    assert again.status_code == 409 and again.json()["error"]["code"] == "already_redeemed"

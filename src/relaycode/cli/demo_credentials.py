@@ -41,17 +41,64 @@ BILL = TemplateIn(
 )
 
 
-def _template(db: Session, merchant_id: int) -> CredentialTemplate:
+HALL = ("demo-hall", "示范剧场 Demo Hall")
+TICKET = TemplateIn(
+    kind="ticket",
+    name="Concert ticket · 音乐会门票",
+    fields=[
+        {"key": "seat", "label": "Seat", "type": "text"},
+        {"key": "door", "label": "Door", "type": "text"},
+    ],
+    use_mode="single",
+    transferable=True,
+    max_endorsements=1,
+    forms=["reference", "signed", "rotating"],
+    show_holder_name=False,
+)
+
+
+def _template(db: Session, merchant_id: int, spec: TemplateIn = BILL) -> CredentialTemplate:
     found = db.scalars(
         select(CredentialTemplate)
-        .where(CredentialTemplate.merchant_id == merchant_id, CredentialTemplate.name == BILL.name)
+        .where(CredentialTemplate.merchant_id == merchant_id, CredentialTemplate.name == spec.name)
         .order_by(CredentialTemplate.id)
     ).first()
     if found is not None:
         return found
     merchant = merchant_repo.merchant_by_id(db, merchant_id)
     assert merchant is not None
-    return create_template(db, merchant, BILL)
+    return create_template(db, merchant, spec)
+
+
+def _first_item(
+    db: Session, ring: Keyring, template: CredentialTemplate, row: issuance.Row, owner: User
+) -> CredentialItem:
+    item = db.scalars(
+        select(CredentialItem)
+        .where(CredentialItem.template_id == template.id)
+        .order_by(CredentialItem.id)
+    ).first()
+    return item or issuance.issue_item(db, ring, template.id, row, actor=owner)
+
+
+def _ticket(
+    db: Session, settings: Settings, ring: Keyring, owner: User, holder: User, teller: User
+) -> dict[str, Any]:
+    """The door story: a concert ticket for the holder, the same teller at the door."""
+    hall = merchant_repo.merchant_by_slug(db, HALL[0]) or merchants.create_merchant(
+        db, owner, *HALL
+    )
+    _member(db, hall.id, teller, "verifier")
+    template = _template(db, hall.id, TICKET)
+    row = issuance.Row(HOLDER, {"seat": "A-12", "door": "East 东门"})
+    item = _first_item(db, ring, template, row, owner)
+    code = db.get(Code, item.code_id)
+    text = code_text(settings, ring, code) if code else None
+    return {
+        "merchant_id": hall.id,
+        "template_id": template.id,
+        "item": {"id": item.id, "text": text},
+    }
 
 
 def _member(db: Session, merchant_id: int, user: User, role: str) -> None:
@@ -84,14 +131,8 @@ def seed(
         second.phone_verified_at = utcnow()
     _member(db, bank.id, teller, "verifier")
     template = _template(db, bank.id)
-    item = db.scalars(
-        select(CredentialItem)
-        .where(CredentialItem.template_id == template.id)
-        .order_by(CredentialItem.id)
-    ).first()
-    if item is None:
-        row = issuance.Row(HOLDER, {"amount": 500000, "drawer": "明前茶社 Spring Tea House"})
-        item = issuance.issue_item(db, ring, template.id, row, actor=owner)
+    row = issuance.Row(HOLDER, {"amount": 500000, "drawer": "明前茶社 Spring Tea House"})
+    item = _first_item(db, ring, template, row, owner)
     code = db.get(Code, item.code_id)
     tokens = {HOLDER: token(holder), SECOND: token(second), VERIFIER: token(teller)}
     doc = {
@@ -101,5 +142,6 @@ def seed(
         "holder": {"username": holder.username, "token": tokens[HOLDER]},
         "second": {"username": second.username, "token": tokens[SECOND], "phone": second.phone},
         "verifier": {"username": teller.username, "token": tokens[VERIFIER]},
+        "ticket": _ticket(db, settings, ring, owner, holder, teller),
     }
     return doc, tokens
