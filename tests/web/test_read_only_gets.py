@@ -24,6 +24,7 @@ from relaycode.analytics import endpoints as analytics_endpoints
 from relaycode.catalog import endpoints as catalog_endpoints
 from relaycode.codes import endpoints as code_endpoints
 from relaycode.codes import list_endpoints
+from relaycode.codes.credential_text import decode_text, signed_text
 from relaycode.credentials import credential_endpoints
 from relaycode.credentials import endpoints as credential_template_endpoints
 from relaycode.credentials import offline_endpoints as credential_offline_endpoints
@@ -43,6 +44,7 @@ from relaycode.web import (
     checkout,
     commission_pages,
     credential_admin,
+    credential_link,
     credential_pages,
     dashboard,
     game_pages,
@@ -107,6 +109,7 @@ ROUTERS = [
     *(("", m.router) for m in (credential_pages, credential_admin)),
     ("/api/v1", receipts_endpoints.router),
     ("", receipt_pages.router),
+    ("", credential_link.router),
 ]
 # A live event stream never ends: tests/notify/test_sse.py checks it reads only.
 STREAMS = {"/api/v1/me/events"}
@@ -168,7 +171,7 @@ def test_signed_in_gets_open_no_writable_transaction(client: TestClient, app: An
     values["order_id"] = str(order.json()["id"])
     tpl = client.post(
         f"/api/v1/merchants/{mid}/credential-templates",
-        json={"kind": "ticket", "name": "Ticket"},
+        json={"kind": "ticket", "name": "Ticket", "forms": ["reference", "signed", "rotating"]},
         headers=auth(token),
     ).json()
     item = client.post(
@@ -180,6 +183,11 @@ def test_signed_in_gets_open_no_writable_transaction(client: TestClient, app: An
     assert held.status_code == 201, held.text
     values.update(template_id=str(tpl["id"]), item_id=str(item["id"]),
                   credential_id=held.json()["id"])  # fmt: skip
+    shown = client.get(
+        f"/api/v1/credentials/{held.json()['id']}/presentation?form=signed", headers=auth(token)
+    ).json()["text"]
+    link = signed_text(decode_text(shown).raw, "url", host="RC.EXAMPLE.COM")
+    values["body"] = link.rsplit("/", 1)[-1]  # the /V/ and /P/ pages' path
     paycode = client.post(f"/api/v1/merchants/{mid}/payment-codes", json={}, headers=auth(token))
     asked = client.post(
         f"/api/v1/merchants/{mid}/service-requests",
@@ -241,6 +249,7 @@ def test_signed_in_gets_open_no_writable_transaction(client: TestClient, app: An
             "/dashboard/m/shop/credentials", f"/dashboard/m/shop/credentials/{tpl['id']}",
             f"/api/v1/merchants/{mid}/payment-codes", f"/api/v1/merchants/{mid}/service-requests",
             f"/api/v1/payment-codes/{values['payment_code_id']}", "/api/v1/me/service-requests",
+            f"/V/{values['body']}",
             "/sw.js", "/manifest.webmanifest"]  # fmt: skip
     for path in main:
         assert served[path] == 200, (path, served[path])

@@ -18,6 +18,7 @@ from relaycode.web import (
     checkout,
     commission_pages,
     credential_admin,
+    credential_link,
     credential_pages,
     dashboard,
     game_pages,
@@ -92,5 +93,6 @@ for module in (
     credential_pages,
     credential_admin,
     receipt_pages,
+    credential_link,
 ):
     router.include_router(module.router)
