@@ -16,9 +16,8 @@ from credential_support import World, make_world
 from fastapi.testclient import TestClient
 from helpers import auth
 from PIL import Image
-from web.test_web_browser import write_y4m
-
 from sqlalchemy import select
+from web.test_web_browser import write_y4m
 
 from relaycode.codes import render
 from relaycode.models import CredentialRedemption
