@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +16,11 @@ from credential_support import World, make_world
 from fastapi.testclient import TestClient
 from helpers import auth
 from PIL import Image
+from sqlalchemy import select
 from web.test_web_browser import write_y4m
 
 from relaycode.codes import render
+from relaycode.models import CredentialRedemption
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
@@ -35,6 +38,14 @@ def signed(client: TestClient, w: World, template_id: int) -> tuple[str, str, st
     text: str = r.json()["text"]
     assert text.startswith("CR1:")
     return c["id"], text, item["text"]
+
+
+def redemption_station(live: Any, credential_id: str) -> str | None:
+    with live.app.state.rc.db.transaction() as db:
+        q = select(CredentialRedemption.station).where(
+            CredentialRedemption.credential_id == credential_id
+        )
+        return db.scalars(q).one()
 
 
 def station_page(browser: Any, base: str) -> Any:
@@ -70,7 +81,7 @@ def test_camera_verdict_redeem_then_already_redeemed(
     client = TestClient(live_server.app)
     w = make_world(client)
     tid = w.template(client)
-    _cid, text, _item = signed(client, w, tid)
+    cid, text, _item = signed(client, w, tid)
     png = render.render_png(text, render.RenderOptions(scale=5, border=4))
     clip = write_y4m(tmp_path / "camera.y4m", Image.open(io.BytesIO(png)))
     browser = launch_chromium(
@@ -86,6 +97,11 @@ def test_camera_verdict_redeem_then_already_redeemed(
     page.click("#redeem-button")
     verdict(page, "redeemed")
     shot(page, "redeemed")
+    # The browser is a station of its own: a random id it keeps, sent with the redemption.
+    station = page.locator("#station-id").inner_text()
+    assert re.fullmatch(r"st-[a-z2-7]{12}", station)
+    assert page.evaluate("localStorage.getItem('rc-station-id')") == station
+    assert redemption_station(live_server, cid) == station
     page.click("#next")
     v = verdict(page, "invalid")
     assert v.get_attribute("data-reason") == "already_redeemed"

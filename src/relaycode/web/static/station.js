@@ -14,8 +14,9 @@ const scanner = document.getElementById("scanner");
 const words = JSON.parse(document.getElementById("station-words").textContent || "{}");
 const $ = (id) => document.getElementById(id);
 const merchantId = Number(root.dataset.merchantId);
-const stationId = root.dataset.stationId || "";
 const STORE = `rc-station:${merchantId}`;
+const STATION_KEY = "rc-station-id";
+const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
 const RETRIES = 3; // a redeem that gets no answer is sent again, same nonce, this often
 const REVOCATION_PAGES = 50; // at most this many `more: true` pages per sync
 const SYNC_MS = 5 * 60 * 1000;
@@ -49,6 +50,29 @@ function save() {
     // storage full or refused: the page still works while it is open
   }
 }
+
+// Each browser is a station of its own (the per-station offline cap counts per device, not
+// per merchant): a random id made once and kept in localStorage, for every merchant here.
+function ownStationId() {
+  try {
+    const kept = localStorage.getItem(STATION_KEY);
+    if (kept && /^st-[a-z2-7]{12}$/.test(kept)) return kept;
+  } catch {
+    // storage refused: a fresh id for this page's life
+  }
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  const id = `st-${Array.from(bytes, (b) => BASE32[b & 31]).join("")}`;
+  try {
+    localStorage.setItem(STATION_KEY, id);
+  } catch {
+    // not kept: the next visit is another station
+  }
+  return id;
+}
+
+const stationId = ownStationId();
+root.dataset.stationId = stationId;
+$("station-id").textContent = stationId;
 
 // ---- the network and the lists -------------------------------------------------------
 
