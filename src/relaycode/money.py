@@ -31,6 +31,7 @@ from babel.numbers import (
     parse_decimal,
 )
 
+DEFAULT_CURRENCY = "CNY"  # what an offer or a money field is in when nobody says
 MAX_MINOR = 10**12  # the API's upper bound for price_minor
 # Digits a price may have before it is read at all: 13 whole digits exceed MAX_MINOR in
 # any currency, 4 decimals are the most ISO 4217 has; the rest is room for zeros. Babel

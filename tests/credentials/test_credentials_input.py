@@ -209,3 +209,21 @@ def test_pending_phone_holder_claims_after_verifying(
     assert claimed.status_code == 201
     mine = client.get("/api/v1/me/credentials", headers=auth(carol)).json()["items"]
     assert sorted(c["generation"] for c in mine) == [0, 1]
+
+
+def test_money_fields_carry_a_currency(client: TestClient, world: World) -> None:
+    """Minor units mean nothing without a currency and its ISO 4217 exponent."""
+    base = f"/api/v1/merchants/{world.merchant_id}/credential-templates"
+    tid = world.template(client)  # BILL names no currency: the platform's default
+    got = client.get(f"/api/v1/credential-templates/{tid}", headers=auth(world.teller)).json()
+    assert (got["currency"], got["currency_exponent"]) == ("CNY", 2)
+    yen = client.post(base, json={**BILL, "currency": "JPY"}, headers=auth(world.owner))
+    assert yen.status_code == 201 and yen.json()["currency_exponent"] == 0
+    kwd = client.post(base, json={**BILL, "currency": "KWD"}, headers=auth(world.owner))
+    assert kwd.status_code == 201 and kwd.json()["currency_exponent"] == 3
+    no_money = {**BILL, "fields": [{"key": "seat", "label": "Seat"}]}
+    plain = client.post(base, json=no_money, headers=auth(world.owner))
+    assert plain.status_code == 201 and plain.json()["currency"] is None
+    for bad in ({**no_money, "currency": "CNY"}, {**BILL, "currency": "XAU"},
+                {**BILL, "currency": "ZZZ"}):  # fmt: skip
+        assert _code(client.post(base, json=bad, headers=auth(world.owner))) == "invalid_input"

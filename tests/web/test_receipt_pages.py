@@ -105,6 +105,9 @@ def test_verification_link_page(client: TestClient, app: Any) -> None:
     shown = teller.get(url)
     assert shown.status_code == 200, shown.text[:300]
     assert 'data-link-verdict="valid"' in shown.text and cid in shown.text
+    # The amount is money in the receipt's currency, under its label, not 250 minor units.
+    amount = re.search(r'data-link-field="amount">([^<]*)<', shown.text)
+    assert amount and "2.50" in amount.group(1) and "250" not in amount.group(1)
     # Anyone else, expired, forged: a refusal with its reason.
     alice = _browser(app, "alice")
     assert 'data-link-refused="wrong_user"' in alice.get(url).text

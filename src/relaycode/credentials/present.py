@@ -23,14 +23,19 @@ from relaycode.models import (
     CredentialRedemption,
     CredentialTemplate,
 )
+from relaycode.money import DEFAULT_CURRENCY, exponent
 from relaycode.state import AppState
 
 
 def template_out(t: CredentialTemplate) -> TemplateOut:
+    # Templates made before money fields carried a currency are in the default one.
+    money = any(f["type"] == "money" for f in t.fields)
+    currency = t.currency or (DEFAULT_CURRENCY if money else None)
     return TemplateOut(
         id=t.id, merchant_id=t.merchant_id, kind=t.kind, name=t.name,
         fields=[FieldSpec.model_validate(f) for f in t.fields], use_mode=t.use_mode,
-        max_uses=t.max_uses, currency=t.currency, valid_from=t.valid_from,
+        max_uses=t.max_uses, currency=currency,
+        currency_exponent=exponent(currency) if currency else None, valid_from=t.valid_from,
         valid_until=t.valid_until, valid_days=t.valid_days, transferable=t.transferable,
         max_endorsements=t.max_endorsements, forms=list(t.forms),
         show_holder_name=t.show_holder_name, status=t.status, created_at=t.created_at,

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, model_validator
 
 from relaycode.credentials.fields import FIELD_KEY, MAX_FIELDS
+from relaycode.money import DEFAULT_CURRENCY, MoneyError, currency_code
 from relaycode.safetext import Line
 
 TemplateKind = Literal["bank_bill", "ticket", "access_pass", "service_voucher", "receipt", "custom"]
@@ -48,6 +49,11 @@ class TemplateIn(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> TemplateIn:
+        # Money fields are minor units of one currency: without one, 50000 could be
+        # 500.00 CNY or 50,000 JPY. The platform's default (as for offers) when unsaid.
+        money = any(f.type == "money" for f in self.fields)
+        if self.currency is None and money and self.use_mode != "balance":
+            self.currency = DEFAULT_CURRENCY
         check_template(self.model_dump())
         return self
 
@@ -79,8 +85,14 @@ def check_template(t: dict[str, Any]) -> None:
             raise ValueError("a balance template needs a currency")
         if not any(f["type"] == "money" for f in t["fields"]):
             raise ValueError("a balance template needs a money field (its first is the balance)")
-    elif t["currency"] is not None:
-        raise ValueError("currency is for balance templates only")
+    if t["currency"] is not None:
+        try:
+            currency_code(t["currency"])
+        except MoneyError:
+            raise ValueError(f"{t['currency']} is not an ISO 4217 currency") from None
+    has_money = any(f["type"] == "money" for f in t["fields"])
+    if t["currency"] is not None and not has_money:
+        raise ValueError("currency is for templates with a money field")
     for name in ("valid_from", "valid_until"):
         value = t.get(name)
         if value is not None and value.tzinfo is None:
@@ -101,7 +113,10 @@ class TemplateOut(BaseModel):
     fields: list[FieldSpec]
     use_mode: str
     max_uses: int | None
-    currency: str | None
+    currency: str | None = Field(description="ISO 4217: of the money fields and the balance")
+    currency_exponent: int | None = Field(
+        description="Decimals of the currency's minor unit (ISO 4217): CNY 2, JPY 0, KWD 3"
+    )
     valid_from: datetime | None
     valid_until: datetime | None
     valid_days: int | None

@@ -13,7 +13,7 @@ from starlette.datastructures import FormData
 
 from relaycode.credentials.schemas import TemplateIn
 from relaycode.models import CredentialTemplate
-from relaycode.money import MoneyError, to_minor
+from relaycode.money import DEFAULT_CURRENCY, MoneyError, to_minor
 from relaycode.web import i18n
 from relaycode.web.session import text
 
@@ -56,7 +56,9 @@ def template_in(form: FormData, values: dict[str, Any]) -> TemplateIn:
         "use_mode": use_mode,
         "fields": parse_fields(values["fields"]),
         "max_uses": int(values["max_uses"]) if use_mode == "count" and values["max_uses"] else None,
-        "currency": (values["currency"] or "CNY").upper() if use_mode == "balance" else None,
+        # Money fields and balances are in this currency (the default when left empty).
+        "currency": (values["currency"] or "").strip().upper()
+        or (DEFAULT_CURRENCY if use_mode == "balance" else None),
         "valid_days": int(values["valid_days"]) if values["valid_days"] else None,
         "valid_until": day_end(values["valid_until"]),
         "transferable": bool(text(form, "transferable")),
@@ -75,8 +77,9 @@ def minor_units(
     lang = i18n.pick_lang(request)
     locale = i18n.number_locale(request, lang)
     out: dict[str, Any] = dict(typed)
+    currency = template.currency or DEFAULT_CURRENCY
     for f in template.fields:
         if f["type"] == "money" and f["key"] in typed:
             with contextlib.suppress(MoneyError):
-                out[f["key"]] = to_minor(typed[f["key"]], template.currency or "CNY", locale)
+                out[f["key"]] = to_minor(typed[f["key"]], currency, locale)
     return out

@@ -184,9 +184,22 @@ function detail(label, value) {
   $("verdict-details").append(dt, dd);
 }
 
-function money(minor, currency) {
-  if (minor === null || minor === undefined) return null;
-  return currency ? `${(minor / 100).toFixed(2)} ${currency}` : String(minor);
+// Money is integer minor units; the template says its currency and ISO 4217 exponent
+// (CNY 2, JPY 0, KWD 3), which Intl's CLDR digits do not always match (IQD, HUF).
+function money(minor, currency, exp) {
+  if (minor === null || minor === undefined || typeof minor !== "number") return minor;
+  if (!currency || exp === null || exp === undefined) return String(minor);
+  const format = new Intl.NumberFormat(document.documentElement.lang || undefined, {
+    style: "currency", currency, minimumFractionDigits: exp, maximumFractionDigits: exp });
+  return format.format(minor / 10 ** exp);
+}
+
+// "12.50" (or "12,50") in a currency with ``exp`` decimals -> 1250; null if it is not one.
+function toMinor(text, exp) {
+  const m = /^(\d{1,13})(?:[.,](\d+))?$/.exec(text.replace(/[\s\u00a0]/g, ""));
+  if (!m || (m[2] || "").length > exp) return null;
+  const minor = Number(m[1]) * 10 ** exp + Number((m[2] || "").padEnd(exp, "0") || 0);
+  return Number.isSafeInteger(minor) && minor > 0 ? minor : null;
 }
 
 function show(verdict, reason, info = {}) {
@@ -213,12 +226,15 @@ function show(verdict, reason, info = {}) {
     detail("detail.template", c.template && c.template.name);
     detail("detail.status", c.status);
     detail("detail.uses_left", c.uses_left);
-    detail("detail.balance", money(c.balance_minor, c.currency));
+    const cur = c.template?.currency || c.currency;
+    const exp = c.template?.currency_exponent ?? (cur ? 2 : null);
+    detail("detail.balance", money(c.balance_minor, cur, exp));
     detail("detail.valid_until", c.valid_until && new Date(c.valid_until).toLocaleString());
     detail("detail.generation", c.generation);
     for (const [key, value] of Object.entries(c.fields || {})) {
       const field = (c.template?.fields || []).find((f) => f.key === key);
-      if (typeof value !== "object") detail(field ? field.label : key, value);
+      const shown = field?.type === "money" ? money(value, cur, exp) : value;
+      if (typeof value !== "object") detail(field ? field.label : key, shown);
     }
   } else if (info.claims) {
     detail("detail.credential", info.claims.credential_id.slice(0, 8));
@@ -230,6 +246,7 @@ function show(verdict, reason, info = {}) {
   $("redeem-amount-field").hidden = !(canRedeem && info.balance);
   $("redeem-amount").required = Boolean(canRedeem && info.balance);
   $("redeem-amount").value = "";
+  $("redeem-amount").placeholder = info.currency || "";
   $("redeem-result").hidden = true;
   $("station-step").hidden = true;
   v.scrollIntoView({ block: "start" });
@@ -277,6 +294,11 @@ async function check(text) {
     rescan();
     return;
   }
+  // The camera still sees the paper bill it just read: wait for the phone's code.
+  if (mode === "pair" && text === itemText) {
+    rescan();
+    return;
+  }
   busy = true;
   $("verdict").hidden = false;
   $("verdict").dataset.verdict = "checking";
@@ -295,9 +317,10 @@ async function check(text) {
   let pair = result.pair || null;
   if (mode === "pair" && offline) pair = "needs_network";
   const balance = c ? c.balance_minor !== null : false;
-  current = { text, offline, cti: c ? c.id : result.claims?.credential_id, balance };
+  const exp = c?.template?.currency_exponent ?? 2;
+  current = { text, offline, cti: c ? c.id : result.claims?.credential_id, balance, exp };
   show(result.verdict, result.reason, { offline, credential: c, claims: result.claims,
-    holder: result.holder_name, pair, balance });
+    holder: result.holder_name, pair, balance, currency: c?.template?.currency || c?.currency });
   if (pair === "needs_network") $("verdict-pair").textContent = say("pair.needs_network");
   busy = false;
 }
@@ -320,7 +343,13 @@ async function redeem(event) {
   if (!current || busy) return;
   busy = true;
   const amountText = $("redeem-amount").value.trim();
-  const amount = current.balance && amountText ? Number.parseInt(amountText, 10) : null;
+  const amount = current.balance && amountText ? toMinor(amountText, current.exp) : null;
+  if (current.balance && amountText && amount === null) {
+    busy = false;
+    $("redeem-amount").setCustomValidity(say("redeem.bad_amount"));
+    $("redeem-amount").reportValidity();
+    return;
+  }
   const body = { text: current.text, nonce: crypto.randomUUID(), station: stationId };
   if (amount) body.amount = amount;
   const offlineEntry = { text: body.text, nonce: body.nonce, amount,
@@ -392,6 +421,7 @@ $("paste").addEventListener("submit", (event) => {
   check($("paste-text").value);
 });
 $("redeem").addEventListener("submit", redeem);
+$("redeem-amount").addEventListener("input", () => $("redeem-amount").setCustomValidity(""));
 $("next").addEventListener("click", next);
 for (const radio of document.querySelectorAll("input[name=station-mode]")) {
   radio.addEventListener("change", () => {
