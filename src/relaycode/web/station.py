@@ -31,10 +31,12 @@ WORDS = (
     *(f"reason.{r}" for r in REASONS),
     "verdict.valid", "verdict.invalid", "verdict.redeemed", "verdict.queued",
     "verdict.checking", "verdict.offline_note", "net.online", "net.offline", "lists.updated",
-    "lists.never", "queue.count", "queue.uploaded", "pair.step_item", "pair.step_credential",
+    "lists.never", "queue.count", "queue.uploaded", "pair.step_item", "pair.step_item_after",
+    "pair.step_credential",
     "pair.match", "pair.no_match", "pair.needs_network", "redeem.retrying", "redeem.bad_amount",
     "detail.kind", "detail.template", "detail.holder", "detail.status", "detail.uses_left",
     "detail.balance", "detail.valid_until", "detail.generation", "detail.credential",
+    *(f"status.{s}" for s in ("active", "endorsed", "revoked", "exhausted", "expired")),
 )  # fmt: skip
 
 

@@ -22,7 +22,8 @@ const REVOCATION_PAGES = 50; // at most this many `more: true` pages per sync
 const SYNC_MS = 5 * 60 * 1000;
 
 let mode = "single";
-let itemText = null; // pair mode: the paper bill's code, scanned first
+let itemText = null; // pair mode: the paper bill's code
+let pairCredential = null; // pair mode: the phone's signed code, when it came first
 let current = null; // { text, offline, cti, balance }
 let busy = false;
 
@@ -224,7 +225,7 @@ function show(verdict, reason, info = {}) {
   const c = info.credential;
   if (c) {
     detail("detail.template", c.template && c.template.name);
-    detail("detail.status", c.status);
+    detail("detail.status", words[`status.${c.status}`] ? say(`status.${c.status}`) : c.status);
     detail("detail.uses_left", c.uses_left);
     const cur = c.template?.currency || c.currency;
     const exp = c.template?.currency_exponent ?? (cur ? 2 : null);
@@ -284,20 +285,40 @@ async function checkOffline(text) {
   return { verdict: reason ? "invalid" : "valid", reason, claims };
 }
 
+// Pair mode takes the two codes in either order: a signed form (CR1:, CR4:, /V/) is the
+// phone's; a reference code is the paper bill's unless the bill came first. Returns the
+// credential's text once both are in, or null while one is still to come.
+function pairUp(text) {
+  if (text === itemText || text === pairCredential) {
+    rescan(); // the camera still sees the code it just read
+    return null;
+  }
+  if (itemText === null && !isOfflineForm(text)) {
+    itemText = text;
+    if (pairCredential === null) {
+      step();
+      rescan();
+      return null;
+    }
+    return pairCredential;
+  }
+  if (itemText === null) {
+    pairCredential = text;
+    step();
+    rescan();
+    return null;
+  }
+  return text;
+}
+
 async function check(text) {
   if (busy) return;
   text = String(text || "").trim();
   if (!text) return;
-  if (mode === "pair" && itemText === null) {
-    itemText = text;
-    step();
-    rescan();
-    return;
-  }
-  // The camera still sees the paper bill it just read: wait for the phone's code.
-  if (mode === "pair" && text === itemText) {
-    rescan();
-    return;
+  if (mode === "pair") {
+    const paired = pairUp(text);
+    if (paired === null) return;
+    text = paired;
   }
   busy = true;
   $("verdict").hidden = false;
@@ -318,9 +339,10 @@ async function check(text) {
   if (mode === "pair" && offline) pair = "needs_network";
   const balance = c ? c.balance_minor !== null : false;
   const exp = c?.template?.currency_exponent ?? 2;
-  current = { text, offline, cti: c ? c.id : result.claims?.credential_id, balance, exp };
-  show(result.verdict, result.reason, { offline, credential: c, claims: result.claims,
-    holder: result.holder_name, pair, balance, currency: c?.template?.currency || c?.currency });
+  const info = { offline, credential: c, claims: result.claims, holder: result.holder_name,
+    pair, balance, currency: c?.template?.currency || c?.currency };
+  current = { text, offline, cti: c ? c.id : result.claims?.credential_id, balance, exp, info };
+  show(result.verdict, result.reason, info);
   if (pair === "needs_network") $("verdict-pair").textContent = say("pair.needs_network");
   busy = false;
 }
@@ -336,6 +358,16 @@ function enqueue(entry) {
   $("verdict").dataset.verdict = "queued";
   $("verdict-word").textContent = say("verdict.queued");
   $("redeem").hidden = true;
+}
+
+// The verdict screen after a payout shows what is left, not what there was.
+function redeemed(done) {
+  const c = current.info.credential;
+  if (!c) return;
+  c.uses_left = done.uses_left;
+  c.balance_minor = done.balance_minor;
+  if (done.uses_left === 0 || done.balance_minor === 0) c.status = "exhausted";
+  show("valid", null, current.info);
 }
 
 async function redeem(event) {
@@ -373,6 +405,7 @@ async function redeem(event) {
         continue;
       }
       if (response.status === 201) {
+        redeemed(await response.json());
         $("verdict").dataset.verdict = "redeemed";
         $("verdict").dataset.reason = "";
         $("verdict-word").textContent = say("verdict.redeemed");
@@ -396,8 +429,10 @@ async function redeem(event) {
 function step() {
   const s = $("station-step");
   s.hidden = mode !== "pair";
-  s.textContent = say(itemText === null ? "pair.step_item" : "pair.step_credential");
+  const first = pairCredential === null ? "pair.step_item" : "pair.step_item_after";
+  s.textContent = say(itemText === null ? first : "pair.step_credential");
   s.dataset.step = itemText === null ? "item" : "credential";
+  s.dataset.phone = pairCredential === null ? "" : "read"; // the phone's code came first
 }
 
 function rescan() {
@@ -409,7 +444,7 @@ function next() {
   $("verdict").dataset.verdict = "";
   $("verdict").dataset.reason = "";
   current = null;
-  if (mode === "pair") itemText = null;
+  if (mode === "pair") itemText = pairCredential = null;
   step();
   $("paste-text").value = "";
   rescan();
@@ -423,14 +458,26 @@ $("paste").addEventListener("submit", (event) => {
 $("redeem").addEventListener("submit", redeem);
 $("redeem-amount").addEventListener("input", () => $("redeem-amount").setCustomValidity(""));
 $("next").addEventListener("click", next);
+function setMode(wanted) {
+  mode = wanted === "pair" ? "pair" : "single";
+  root.dataset.mode = mode;
+  itemText = pairCredential = null;
+  // The mode is in the address (?mode=pair), so a counter that always pairs keeps it.
+  const url = new URL(location.href);
+  if (mode === "pair") url.searchParams.set("mode", "pair");
+  else url.searchParams.delete("mode");
+  history.replaceState(null, "", url);
+}
+
 for (const radio of document.querySelectorAll("input[name=station-mode]")) {
+  radio.checked = radio.value === (new URLSearchParams(location.search).get("mode") || "single");
   radio.addEventListener("change", () => {
-    mode = radio.value === "pair" ? "pair" : "single";
-    root.dataset.mode = mode;
-    itemText = null;
+    setMode(radio.value);
     next();
   });
 }
+setMode(new URLSearchParams(location.search).get("mode"));
+step();
 window.addEventListener("online", async () => {
   showNet();
   await syncLists();
