@@ -110,6 +110,33 @@ def test_camera_verdict_redeem_then_already_redeemed(
     assert not page.problems
 
 
+def test_camera_offline_reads_in_the_page(
+    live_server: Any, launch_chromium: Any, tmp_path: Path
+) -> None:
+    """No network, no BarcodeDetector (Chromium on Linux has none): the station's page
+    reads the camera's frames itself and checks the signed code with its lists."""
+    client = TestClient(live_server.app)
+    w = make_world(client)
+    _cid, text, _item = signed(client, w, w.template(client))
+    png = render.render_png(text, render.RenderOptions(scale=5, border=4))
+    clip = write_y4m(tmp_path / "camera.y4m", Image.open(io.BytesIO(png)))
+    browser = launch_chromium(
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-video-capture={clip}",
+    )
+    page = station_page(browser, live_server.url)
+    assert verdict(page, "valid").get_attribute("data-mode") == "online"  # the server read it
+    page.context.set_offline(True)
+    page.wait_for_selector("#station[data-net=offline]", state="attached")
+    page.click("#next")
+    v = verdict(page, "valid")
+    assert v.get_attribute("data-mode") == "offline"
+    assert page.get_attribute("#scanner", "data-decoded-by") == "page"
+    shot(page, "offline-camera")
+    assert not page.problems
+
+
 def test_offline_checks_with_the_kept_lists(live_server: Any, launch_chromium: Any) -> None:
     client = TestClient(live_server.app)
     w = make_world(client)

@@ -38,6 +38,7 @@ VERSIONED = (
 IMPORTED = (
     "share-code.js",
     "vendor/qrcode-generator.js",
+    "vendor/jsQR.js",  # the station reads QR codes itself when offline (scan.js)
     "device-key.js",
     "credential-verify.js",
     "presentation.js",

@@ -150,6 +150,31 @@ async function decodeBlob(blob) {
   return found ? found.text : null;
 }
 
+// With no network the server cannot read frames. Where the page allows it (the verifier
+// station's data-local-decode) a QR decoder in the page (jsQR, vendored, precached by the
+// service worker) reads them instead; online the server's decoder (every symbology) does.
+const localDecoder = root.dataset.localDecode ? import("./vendor/jsQR.js") : null;
+
+async function decodeLocally() {
+  if (!localDecoder) return null;
+  await localDecoder;
+  const ctx = frame.getContext("2d", { willReadFrequently: true });
+  const image = ctx.getImageData(0, 0, frame.width, frame.height);
+  const found = self.jsQR(image.data, image.width, image.height);
+  root.dataset.decodedBy = "page";
+  return found && found.data ? found.data : null;
+}
+
+async function decodeFrame(blob) {
+  if (localDecoder && !navigator.onLine) return decodeLocally();
+  try {
+    return blob ? await decodeBlob(blob) : null;
+  } catch (err) {
+    if (err instanceof UploadError || !localDecoder) throw err;
+    return decodeLocally(); // no answer: the network is gone whatever navigator.onLine says
+  }
+}
+
 function sharpness() {
   // Variance of a 4-neighbour Laplacian over a grey centre crop: cheap and a good
   // enough focus measure; a code in focus has many hard edges.
@@ -219,7 +244,7 @@ async function tick() {
         lastSent = now;
         const blob = await grabFrame();
         root.dataset.frames = String(Number(root.dataset.frames || 0) + 1);
-        const text = blob ? await decodeBlob(blob) : null;
+        const text = await decodeFrame(blob);
         if (text) await resolve(text);
       }
     }
