@@ -20,15 +20,13 @@ from fastapi.testclient import TestClient
 from phone_support import PHONE, last_code
 from PIL import Image
 from sqlalchemy import select
+from web.test_station_browser import camera_browser, signed_in, station_page, verdict
 from web.test_web_browser import write_y4m
 
 from relaycode.codes import render
 from relaycode.models import CredentialRedemption
 
 pytestmark = pytest.mark.browser
-PHONE_SIZE = {"width": 390, "height": 844}
-TIMEOUT_MS = 30_000
-PASSWORD = "correct horse 1"  # credential_support's users
 BILL = {
     "kind": "bank_bill",
     "name": "Cashier's bill",
@@ -47,21 +45,6 @@ def _shot(page: Any, out: Path, name: str) -> None:
     page.screenshot(path=str(out / f"story-{name}.png"), full_page=True)
 
 
-def _signed_in(browser: Any, base: str, username: str) -> Any:
-    context = browser.new_context(viewport=PHONE_SIZE, is_mobile=True, has_touch=True)
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.problems = problems
-    page.goto(base + "/login")
-    page.fill("#f-username", username)
-    page.fill("#f-password", PASSWORD)
-    page.click("main form[action='/login'] button[type=submit]")
-    page.wait_for_load_state("load")
-    return page
-
-
 def _two_codes_clip(path: Path, first: str, second: str) -> Path:
     """A looping camera clip that shows ``first`` (the paper bill), then ``second`` (the
     phone), each out of focus and then sharp."""
@@ -72,17 +55,6 @@ def _two_codes_clip(path: Path, first: str, second: str) -> Path:
     header, _, frames = parts[0].partition(b"\n")
     path.write_bytes(header + b"\n" + frames + parts[1].partition(b"\n")[2])
     return path
-
-
-def _station(page: Any, base: str, query: str = "") -> Any:
-    page.goto(base + "/dashboard/m/bank/station" + query)
-    page.wait_for_selector("#station[data-lists=synced]", state="attached")
-    return page
-
-
-def _verdict(page: Any, want: str) -> Any:
-    page.wait_for_selector(f"#verdict[data-verdict={want}]", state="visible")
-    return page.locator("#verdict")
 
 
 def _paste(page: Any, text: str) -> None:
@@ -164,7 +136,7 @@ def test_bank_bill_story(live_server: Any, launch_chromium: Any, tmp_path: Path)
     w: World = make_world(client)  # the bank, its teller (verifier), alice, bob
     template_id = w.template(client, **BILL)
     people = launch_chromium()
-    bank, alice, bob = (_signed_in(people, base, u) for u in ("owner", "alice", "bob"))
+    bank, alice, bob = (signed_in(people, base, u) for u in ("owner", "alice", "bob"))
     for page in (bank, alice):
         page.on("dialog", lambda d: d.accept())
 
@@ -176,13 +148,9 @@ def test_bank_bill_story(live_server: Any, launch_chromium: Any, tmp_path: Path)
 
     # The teller's station; the camera sees the paper bill, then bob's phone, in a loop.
     clip = _two_codes_clip(tmp_path / "counter.y4m", item_text, bobs)
-    counter = launch_chromium(
-        "--use-fake-device-for-media-stream",
-        "--use-fake-ui-for-media-stream",
-        f"--use-file-for-fake-video-capture={clip}",
-    )
+    counter = camera_browser(launch_chromium, clip)
     # The pair mode of Fig. 8 (kept in the address): the two codes in whichever order.
-    teller = _station(_signed_in(counter, base, "teller"), base, "?mode=pair")
+    teller = station_page(counter, base, "?mode=pair")
     assert teller.is_checked("input[name=station-mode][value=pair]")
     teller.wait_for_selector("#verdict-pair[data-pair=match]", state="visible")
     assert teller.get_attribute("#verdict", "data-verdict") == "valid"
@@ -190,7 +158,7 @@ def test_bank_bill_story(live_server: Any, launch_chromium: Any, tmp_path: Path)
     assert "500.00" in details and "ACME Ltd" in details, details
     _shot(teller, out, "5-station-match")
     teller.click("#redeem-button")
-    _verdict(teller, "redeemed")
+    verdict(teller, "redeemed")
     assert "Used up" in teller.locator("#verdict-details").inner_text()  # what is left now
     _shot(teller, out, "6-station-paid")
     station_id = teller.locator("#station-id").inner_text()
@@ -199,18 +167,18 @@ def test_bank_bill_story(live_server: Any, launch_chromium: Any, tmp_path: Path)
 
     # The same bill and phone again: a second payout is refused.
     teller.click("#next")
-    assert _verdict(teller, "invalid").get_attribute("data-reason") == "already_redeemed"
+    assert verdict(teller, "invalid").get_attribute("data-reason") == "already_redeemed"
     _shot(teller, out, "7-station-second-payout")
 
     # Alice's old code at another station: refused online, and offline with its lists.
-    door = _station(_signed_in(launch_chromium(), base, "teller"), base)
+    door = station_page(launch_chromium(), base)
     _paste(door, alices_old)
-    assert _verdict(door, "invalid").get_attribute("data-reason") == "revoked"
+    assert verdict(door, "invalid").get_attribute("data-reason") == "revoked"
     door.click("#next")
     door.context.set_offline(True)
     door.wait_for_selector("#station[data-net=offline]", state="attached")
     _paste(door, alices_old)
-    v = _verdict(door, "invalid")
+    v = verdict(door, "invalid")
     assert (v.get_attribute("data-reason"), v.get_attribute("data-mode")) == ("revoked", "offline")
     _shot(door, out, "8-station-offline-old-code")
 

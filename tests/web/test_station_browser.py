@@ -48,7 +48,9 @@ def redemption_station(live: Any, credential_id: str) -> str | None:
         return db.scalars(q).one()
 
 
-def station_page(browser: Any, base: str) -> Any:
+def signed_in(browser: Any, base: str, username: str) -> Any:
+    """A phone-sized page signed in as one of credential_support's users; page.problems
+    collects the page's script errors."""
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
@@ -56,13 +58,34 @@ def station_page(browser: Any, base: str) -> Any:
     page.on("pageerror", lambda e: problems.append(str(e)))
     page.problems = problems
     page.goto(base + "/login")
-    page.fill("#f-username", "teller")
+    page.fill("#f-username", username)
     page.fill("#f-password", "correct horse 1")
     page.click("main form[action='/login'] button[type=submit]")
     page.wait_for_load_state("load")
-    page.goto(base + "/dashboard/m/bank/station")
+    return page
+
+
+def station_page(browser: Any, base: str, query: str = "") -> Any:
+    page = signed_in(browser, base, "teller")
+    page.goto(base + "/dashboard/m/bank/station" + query)
     page.wait_for_selector("#station[data-lists=synced]", state="attached")
     return page
+
+
+def camera_browser(launch_chromium: Any, clip: Path) -> Any:
+    """A browser whose fake camera plays ``clip`` in a loop."""
+    return launch_chromium(
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-video-capture={clip}",
+    )
+
+
+def camera_seeing(launch_chromium: Any, tmp_path: Path, text: str) -> Any:
+    png = render.render_png(text, render.RenderOptions(scale=5, border=4))
+    return camera_browser(
+        launch_chromium, write_y4m(tmp_path / "camera.y4m", Image.open(io.BytesIO(png)))
+    )
 
 
 def verdict(page: Any, want: str) -> Any:
@@ -82,14 +105,7 @@ def test_camera_verdict_redeem_then_already_redeemed(
     w = make_world(client)
     tid = w.template(client)
     cid, text, _item = signed(client, w, tid)
-    png = render.render_png(text, render.RenderOptions(scale=5, border=4))
-    clip = write_y4m(tmp_path / "camera.y4m", Image.open(io.BytesIO(png)))
-    browser = launch_chromium(
-        "--use-fake-device-for-media-stream",
-        "--use-fake-ui-for-media-stream",
-        f"--use-file-for-fake-video-capture={clip}",
-    )
-    page = station_page(browser, live_server.url)
+    page = station_page(camera_seeing(launch_chromium, tmp_path, text), live_server.url)
     v = verdict(page, "valid")
     assert v.get_attribute("data-reason") == ""
     assert "Bank bill" in page.locator("#verdict-details").inner_text()
@@ -118,14 +134,7 @@ def test_camera_offline_reads_in_the_page(
     client = TestClient(live_server.app)
     w = make_world(client)
     _cid, text, _item = signed(client, w, w.template(client))
-    png = render.render_png(text, render.RenderOptions(scale=5, border=4))
-    clip = write_y4m(tmp_path / "camera.y4m", Image.open(io.BytesIO(png)))
-    browser = launch_chromium(
-        "--use-fake-device-for-media-stream",
-        "--use-fake-ui-for-media-stream",
-        f"--use-file-for-fake-video-capture={clip}",
-    )
-    page = station_page(browser, live_server.url)
+    page = station_page(camera_seeing(launch_chromium, tmp_path, text), live_server.url)
     assert verdict(page, "valid").get_attribute("data-mode") == "online"  # the server read it
     page.context.set_offline(True)
     page.wait_for_selector("#station[data-net=offline]", state="attached")
