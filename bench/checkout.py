@@ -177,13 +177,19 @@ def database(backend: str, data_dir: Path, pg_url: str) -> str:
     return sa.make_url(pg_url).set(database="relaycode_bench_checkout").render_as_string(False)
 
 
-def run_db(backend: str, args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
+def fresh_server(backend: str, args: argparse.Namespace, work: Path) -> tuple[Path, str, Server]:
+    """A migrated, empty database of ``backend`` and a server for it (not started yet);
+    sign-ups are not rate limited, the bench registers many users from one address."""
     data_dir = work / backend
     data_dir.mkdir()
     url = database(backend, data_dir, args.pg_url)
     upgrade(url)
     env = {"RELAYCODE_SIGNUPS_PER_ADDRESS": "100000 per hour"}
-    server = Server(data_dir, url, PUBLIC_URL, env=env)
+    return data_dir, url, Server(data_dir, url, PUBLIC_URL, env=env)
+
+
+def run_db(backend: str, args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
+    data_dir, url, server = fresh_server(backend, args, work)
     results = []
     try:
         depths = [int(d) for d in args.depths.split(",")]

@@ -46,7 +46,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
 from _server import Server
-from checkout import PUBLIC_URL, _ok, database, register
+from checkout import _ok, fresh_server, register
 from code_size import DEFAULT_HOST, NOW, _Signer, measure, worst_credential
 from resolve import DONE_LUA, HELLO_LUA, cpu_seconds, wrk
 
@@ -60,7 +60,6 @@ from relaycode.codes.credential_token import (
     signed_text,
 )
 from relaycode.codes.trust_list import TrustList
-from relaycode.db.migrate import upgrade
 
 TARGET = 10_000
 ISSUER = "https://rc.test"
@@ -215,12 +214,7 @@ def setup(server: Server, n: int) -> tuple[str, dict[str, list[str]]]:
 
 
 def online(backend: str, args: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
-    data_dir = work / backend
-    data_dir.mkdir()
-    url = database(backend, data_dir, args.pg_url)
-    upgrade(url)
-    env = {"RELAYCODE_SIGNUPS_PER_ADDRESS": "100000 per hour"}
-    server = Server(data_dir, url, PUBLIC_URL, env=env)
+    data_dir, _url, server = fresh_server(backend, args, work)
     out = []
     try:
         token, texts = setup(server, args.credentials)
