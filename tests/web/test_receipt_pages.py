@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 from fastapi.testclient import TestClient
-from helpers import auth
+from helpers import auth, register
 from receipt_support import make_shop, pay
 from sqlalchemy import func, select
 
@@ -129,3 +129,30 @@ def test_verification_link_page(client: TestClient, app: Any) -> None:
     # In Chinese, too.
     zh = teller.get(url, headers={"Accept-Language": "zh-CN"})
     assert "当前有效" in zh.text
+
+
+def test_the_holder_sends_a_verification_link_from_the_credential_page(
+    client: TestClient, app: Any
+) -> None:
+    shop = make_shop(client)
+    with app.state.rc.db.transaction() as db:
+        wallet.grant_to(db, "alice", 1_000, "CNY")
+    cid = pay(client, shop.alice, shop.code, 320, "send-link").json()["receipt"]["credential_id"]
+    alice = _browser(app, "alice")
+    page = alice.get(f"/me/credentials/{cid}")
+    assert page.status_code == 200 and "data-send-link" in page.text
+    path = f"/me/credentials/{cid}/verification-link"
+    r = _post(alice, path, {"verifier": "cafe-teller"})
+    assert r.status_code == 303 and r.headers["location"] == f"/me/credentials/{cid}"
+    assert 'data-notice="link_sent"' in alice.get(r.headers["location"]).text
+    inbox = client.get("/api/v1/me/inbox", headers=auth(shop.teller)).json()["items"]
+    url = next(i["url"] for i in inbox if i["kind"] == "verification_link")
+    assert 'data-link-verdict="valid"' in _browser(app, "cafe-teller").get(url).text
+    # Someone outside the shop's team, or nobody at all: the page again, with the reason.
+    register(client, "mallory")
+    for who, says in (("mallory", "not on the issuer"), ("nobody-here", "No user has")):
+        r = _post(alice, path, {"verifier": who})
+        assert r.status_code in (404, 422) and says in r.text, (who, r.status_code)
+    # Only the holder may send it.
+    teller = _browser(app, "cafe-teller")
+    assert _post(teller, path, {"verifier": "cafe-teller"}).status_code in (403, 404)

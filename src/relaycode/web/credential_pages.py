@@ -49,6 +49,9 @@ ENDORSE_ERRORS = (
 )
 
 
+NOTICES = ("claimed", "endorsed", "link_sent")
+
+
 def mine_path(credential_id: str) -> str:
     return f"/me/credentials/{credential_id}"
 
@@ -109,7 +112,7 @@ def _chain(
     return out
 
 
-def _detail(
+def detail_page(
     request: Request,
     db: Session,
     state: AppState,
@@ -118,6 +121,8 @@ def _detail(
     *,
     errors: list[str] | None = None,
     typed: str = "",
+    link_errors: list[str] | None = None,
+    typed_verifier: str = "",
     notice: str | None = None,
     status: int = 200,
 ) -> Response:
@@ -159,6 +164,8 @@ def _detail(
         and c.generation < template.max_endorsements,
         "errors": errors or [],
         "typed": typed,
+        "link_errors": link_errors or [],
+        "typed_verifier": typed_verifier,
         "notice": notice,
         "device_key_missing": device_key_missing(principal),
     }
@@ -175,13 +182,13 @@ def credential_page(
 ) -> Response:
     flash = take_flash(request, db, "credential")
     notice = (flash or {}).get("notice")
-    shown = _detail(
+    shown = detail_page(
         request,
         db,
         state,
         principal,
         credential_id[:64],
-        notice=notice if notice in ("claimed", "endorsed") else None,
+        notice=notice if notice in NOTICES else None,
     )
     return clear_flash(request, shown)
 
@@ -203,7 +210,7 @@ def endorse_credential(
             raise
         db.rollback()  # nothing of a refused endorsement is kept
         key = err.code if err.code in ENDORSE_ERRORS else "generic"
-        return _detail(
+        return detail_page(
             request,
             db,
             state,

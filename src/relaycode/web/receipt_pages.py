@@ -32,7 +32,7 @@ from relaycode.money import MoneyError, to_minor
 from relaycode.receipts import links, paying
 from relaycode.receipts.endpoints import receipt_out
 from relaycode.state import AppState
-from relaycode.web import i18n
+from relaycode.web import credential_pages, i18n
 from relaycode.web.buy import new_key
 from relaycode.web.dashboard import FlashDbDep
 from relaycode.web.flash import clear_flash, set_flash, take_flash
@@ -184,3 +184,41 @@ def verify_link_page(
         "expires_at": link.expires_at,
     }  # fmt: skip
     return page(request, "verify_link.html", context)
+
+
+LINK_ERRORS = ("not_a_verifier", "not_holder", "invalid_holder", "user_not_found")
+
+
+@router.post("/me/credentials/{credential_id}/verification-link")
+def send_verification_link(
+    request: Request,
+    credential_id: str,
+    form: FormDep,
+    db: DbDep,
+    state: StateDep,
+    principal: SignedInDep,
+) -> Response:
+    """Fig. 8's alternative: the server sends a verifier of the issuer a short-lived
+    link that shows this credential (receipts/links.py)."""
+    to = text(form, "verifier")[:64]
+    try:
+        links.send(db, state.keyring, principal.signed_in_user(), credential_id[:64], to)
+    except AppError as err:
+        if err.status >= 500:
+            raise
+        db.rollback()
+        key = err.code if err.code in LINK_ERRORS else "generic"
+        return credential_pages.detail_page(
+            request,
+            db,
+            state,
+            principal,
+            credential_id[:64],
+            typed_verifier=to,
+            link_errors=[f"credpages.error.{key}"],
+            status=err.status,
+        )
+    path = credential_pages.mine_path(credential_id[:64])
+    response = redirect(request, path)
+    set_flash(request, response, path, "credential", {"notice": "link_sent"})
+    return response
