@@ -96,7 +96,7 @@ def _verify_phone(bob: Any, live: Any) -> None:
 
 def _signed_text(page: Any) -> str:
     page.goto(page.url.split("?")[0] + "?form=signed")
-    text: str = page.locator("[data-code-text]").inner_text().strip()
+    text: str = page.locator("[data-code-text]").text_content()
     assert text.startswith("CR1:"), text
     return text
 
