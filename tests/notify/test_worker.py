@@ -244,7 +244,11 @@ def test_two_workers_deliver_each_message_once(
     # A lease far longer than any batch: only SKIP LOCKED keeps the two apart here. (With
     # the quick 3 s lease, a batch slowed past it on a loaded machine is claimed again by
     # design: delivery is at least once, notify/outbox.py.)
-    patient = fast_settings.model_copy(update={"webhook_lease_seconds": 120.0})
+    # Patient with the receiver too: a delivery slower than the quick 2 s timeout on a
+    # loaded machine is given up and sent again, also by design (at least once).
+    patient = fast_settings.model_copy(
+        update={"webhook_lease_seconds": 120.0, "webhook_timeout_seconds": 30.0}
+    )
     workers = [_worker(fast_client, patient, batch=4, name=f"w{i}") for i in range(2)]
     try:
         for w in workers:
