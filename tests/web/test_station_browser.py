@@ -65,9 +65,11 @@ def signed_in(browser: Any, base: str, username: str) -> Any:
     return page
 
 
-def station_page(browser: Any, base: str, query: str = "") -> Any:
-    page = signed_in(browser, base, "teller")
-    page.goto(base + "/dashboard/m/bank/station" + query)
+def station_page(
+    browser: Any, base: str, query: str = "", *, slug: str = "bank", user: str = "teller"
+) -> Any:
+    page = signed_in(browser, base, user)
+    page.goto(f"{base}/dashboard/m/{slug}/station{query}")
     page.wait_for_selector("#station[data-lists=synced]", state="attached")
     return page
 
