@@ -5,8 +5,9 @@ read), then holder, state, transferability and the endorsement count are checked
 generation + 1 is made for the new holder, the old one is revoked (reason "endorsed",
 in the revocation list) and the endorsement recorded. A redeem racing it locks the same
 row first, so either the redeem wins (the old one is used up: 409 here) or the
-endorsement does (the redeem is refused ``revoked``). Lock order: the credential, then
-the revocation counter.
+endorsement does (the redeem is refused ``revoked``). Lock order: the credential item,
+the credential, then the revocation counter (an offline upload locks items, then
+credentials: offline_lineage.py).
 """
 
 from __future__ import annotations
@@ -28,11 +29,20 @@ from relaycode.credentials.service import (
 from relaycode.db.base import utcnow
 from relaycode.db.locking import get_for_update
 from relaycode.errors import Conflict, InvalidInput
-from relaycode.models import Credential, CredentialEndorsement, CredentialTemplate, User
+from relaycode.models import (
+    Credential,
+    CredentialEndorsement,
+    CredentialItem,
+    CredentialTemplate,
+    User,
+)
 
 
 def endorse(db: Session, keyring: Keyring, user: User, credential_id: str, to: str) -> Credential:
     found = get_credential(db, credential_id)
+    # The item first (an offline upload locks item, then lineage): no generation is
+    # added to a lineage an upload has locked, and the two never deadlock.
+    get_for_update(db, CredentialItem, found.item_id)
     old = get_for_update(db, Credential, found.id)
     assert old is not None
     check_holder(old, user)

@@ -34,8 +34,10 @@ router = APIRouter(tags=["credentials"])
 def upload(data: OfflineUploadIn, user: UserDep, db: DbDep, state: StateDep) -> OfflineUploadOut:
     """A station's queued offline redemptions (at most 200), in the order it made them:
     one result each, `accepted`, `duplicate` (the same nonce again; `first` says what it
-    was), `conflict` (used up meanwhile: recorded for the issuer) or `refused` (`reason`:
-    expired, revoked, station_cap, bad_time, not_offline_form, bad_signature, ...)."""
+    was), `conflict` (used up meanwhile, or `revoked` before it was redeemed: recorded
+    for the issuer) or `refused` (`reason`: expired, station_cap, bad_time,
+    not_offline_form, bad_signature, ...). Redeemed before its revocation or endorsement:
+    `accepted` with reason `revoked_after` (or `conflict` if the bill was used since)."""
     items = [offline_redeem.Item(i.text, i.nonce, i.redeemed_at, i.amount)
              for i in data.redemptions]  # fmt: skip
     done = offline_redeem.upload(db, state.settings, state.keyring, user, data.station, items)
@@ -45,7 +47,7 @@ def upload(data: OfflineUploadIn, user: UserDep, db: DbDep, state: StateDep) -> 
 
 def _side(r: CredentialRedemption, names: dict[int, str | None]) -> RedeemedOut:
     at: datetime = r.redeemed_at or r.created_at
-    return RedeemedOut(redemption_id=r.id, station=r.station,
+    return RedeemedOut(redemption_id=r.id, credential_id=r.credential_id, station=r.station,
                        verifier=names.get(r.verifier_user_id), redeemed_at=at,
                        uploaded_at=r.created_at)  # fmt: skip
 
@@ -60,8 +62,10 @@ def _conflicts(db: Session, rows: list[CredentialRedemption]) -> list[ConflictOu
     out = []
     for r in rows:
         f = firsts.get(r.id)
-        out.append(ConflictOut(id=r.id, credential_id=r.credential_id, reason=r.reason,
-                               conflict=_side(r, names),
+        stopped = repo.revocation_of(db, r.credential_id)
+        out.append(ConflictOut(id=r.id, credential_id=r.credential_id, verdict=r.verdict,
+                               reason=r.reason, conflict=_side(r, names),
+                               revoked_at=stopped.created_at if stopped else None,
                                first=_side(f, names) if f is not None else None))  # fmt: skip
     return out
 
@@ -75,8 +79,9 @@ def conflicts(
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> ListOut[ConflictOut]:
-    """Credentials redeemed twice while offline (owners, staff), newest first: the later
-    upload and the accepted redemption it collided with, with both stations and times."""
+    """Credentials redeemed twice while offline, or redeemed offline around their
+    revocation / endorsement (owners, staff), newest first: the later upload and the
+    accepted redemption it collided with, with both stations and times."""
     if not is_team(db, principal, merchant_id, EDITORS):
         raise NotFound("no such merchant", code="merchant_not_found")
     page = repo.conflicts_page(db, merchant_id, cursor=cursor, limit=limit)

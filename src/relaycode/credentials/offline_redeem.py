@@ -13,14 +13,22 @@ roll back the others, and the whole upload is one transaction (the request's).
 - The same nonce again (this verifier's) answers ``duplicate`` with the first result.
 - A credential used up (or a balance short) by the time the item arrives was redeemed
   twice while offline: the later upload is recorded as a **conflict** (verdict
-  ``conflict``, ``conflict_of_id`` the accepted one, audit ``redeem_conflict`` with both
-  stations and times), listed by ``GET /merchants/{id}/redemption-conflicts``.
+  ``conflict``, ``conflict_of_id`` the lineage's newest accepted one, audit
+  ``redeem_conflict`` with both stations and times), listed by
+  ``GET /merchants/{id}/redemption-conflicts``.
+- A credential revoked or endorsed *now* is never a plain refusal: redeemed before it
+  stopped, the use counts (``accepted``, reason ``revoked_after``, off the lineage's
+  newest generation) or, if that has nothing left, is a ``conflict`` ``revoked_after``;
+  redeemed after (a stale list), a ``conflict`` ``revoked`` (offline_lineage.py).
 - At most ``credential_offline_station_cap`` accepted per station, credential and clock
   hour (UTC) of ``redeemed_at``; beyond that ``station_cap``.
 
-Locks: every credential the batch names is locked first, in id order (get_many_for_update),
-so two stations' batches that overlap queue instead of deadlocking; then each item
-locks its credential again (a no-op re-read) and checks under the lock.
+Locks, all taken first, each set in id order (offline_lineage.lock_lineages): the
+credential items the batch's credentials belong to, then every credential of those
+items (each named credential's whole lineage: an older generation's use may come off a
+successor). Endorsing locks item then credential too, online redeem one credential, so
+batches that overlap queue instead of deadlocking; then each item locks its credential
+again (a no-op re-read) and checks under the lock.
 """
 
 from __future__ import annotations
@@ -34,11 +42,18 @@ from sqlalchemy.orm import Session
 from relaycode.codes.keys import Keyring
 from relaycode.config import Settings
 from relaycode.credentials import repository as repo
+from relaycode.credentials.offline_lineage import (
+    AFTER,
+    STOPPED,
+    judge,
+    last_accepted,
+    lock_lineages,
+)
 from relaycode.credentials.presentation import Presented, parse_presented
 from relaycode.credentials.redeem import amount_rule, check_verifier, record
 from relaycode.credentials.service import Refusal, refusal
 from relaycode.db.base import utcnow
-from relaycode.db.locking import get_for_update, get_many_for_update
+from relaycode.db.locking import get_for_update
 from relaycode.errors import AppError
 from relaycode.models import Credential, CredentialRedemption, CredentialTemplate, User
 
@@ -119,15 +134,23 @@ def _one(
     if first is not None:
         return _from_row(item.nonce, first, duplicate=True)
     at, amount = item.redeemed_at, item.amount
-    refused = refusal(c, at)
-    if refused is None and c.balance_minor is not None and amount and amount > c.balance_minor:
-        refused = Refusal("insufficient_balance", 409, "the balance does not cover this")
+    if c.status in STOPPED:  # revoked or endorsed now: when, against redeemed_at?
+        j = judge(db, c, at, amount)
+        refused, conflict, collided, charge = j.refused, j.conflict, j.conflict_of, j.charge
+    else:
+        refused, conflict, charge = refusal(c, at), False, c
+        if refused is None and c.balance_minor is not None and amount and amount > c.balance_minor:
+            refused = Refusal("insufficient_balance", 409, "the balance does not cover this")
+        conflict = refused is not None and refused.code in _CONFLICTS
+        # The lineage's: an endorsee's use may have been taken by an older generation's.
+        collided = last_accepted(db, repo.chain_of(db, c)) if conflict else None
     if refused is None and _over_cap(db, settings, c, station, at):
         refused = Refusal("station_cap", 429, "this station redeemed it too often offline")
-    collided = repo.last_accepted(db, c.id) if refused and refused.code in _CONFLICTS else None
+    note = AFTER if refused is None and c.status in STOPPED else None
     done = record(db, c, verifier, nonce=item.nonce, station=station, form=p.form,
                   amount=amount, refused=refused, now=now, conflict_of=collided,
-                  redeemed_at=at)  # fmt: skip
+                  redeemed_at=at, conflict=conflict and refused is not None, charge=charge,
+                  note=note)  # fmt: skip
     return _from_row(item.nonce, done.redemption, duplicate=done.replayed)
 
 
@@ -144,7 +167,7 @@ def upload(
     """Redeem ``items`` (a station's queue, in the order it made them); one outcome each."""
     now = now or utcnow()
     parsed = [_parse(db, settings, keyring, item, now) for item in items]
-    get_many_for_update(db, Credential, [p.credential_id for p in parsed if not isinstance(p, str)])
+    lock_lineages(db, [p.credential_id for p in parsed if not isinstance(p, str)])
     out: list[Outcome] = []
     for item, p in zip(items, parsed, strict=True):
         first = repo.redemption_by_nonce(db, verifier.id, item.nonce)

@@ -39,6 +39,7 @@ class RedeemedOut(BaseModel):
     """One side of a conflict: which station redeemed, when it says, when it arrived."""
 
     redemption_id: int
+    credential_id: str  # a conflict's first may be another generation's redemption
     station: str | None
     verifier: str | None
     redeemed_at: datetime
@@ -48,6 +49,10 @@ class RedeemedOut(BaseModel):
 class ConflictOut(BaseModel):
     id: int
     credential_id: str
+    # conflict: recorded, not counted; accepted: counted, but redeemed before the
+    # credential was revoked / endorsed (reason revoked_after), the money is out.
+    verdict: str
     reason: str | None
-    conflict: RedeemedOut  # the later upload, recorded but not accepted
-    first: RedeemedOut | None  # the accepted redemption it collided with
+    revoked_at: datetime | None  # when the credential stopped being usable, if it did
+    conflict: RedeemedOut  # the later upload
+    first: RedeemedOut | None  # the accepted redemption it collided with, if any

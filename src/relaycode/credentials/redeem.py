@@ -108,21 +108,31 @@ def record(
     now: datetime,
     conflict_of: CredentialRedemption | None = None,
     redeemed_at: datetime | None = None,
+    conflict: bool = False,
+    charge: Credential | None = None,
+    note: str | None = None,
 ) -> Redeemed:
     """Write one redeem attempt of ``c`` (locked by the caller, checked: ``refused`` says
     why not) and, if accepted, its new uses / balance. Online and offline share it; an
-    offline attempt carries ``redeemed_at`` and, if it collided, ``conflict_of``."""
-    uses_left, balance = c.uses_left, c.balance_minor
+    offline attempt carries ``redeemed_at`` and, if it collided, ``conflict_of`` (or
+    ``conflict``: a conflict with no accepted one to point at). An offline use made
+    before an endorsement comes off the newest generation, ``charge`` (also locked), and
+    keeps ``note`` as its reason (offline_lineage.py)."""
+    src = charge if charge is not None else c
+    uses_left, balance = src.uses_left, src.balance_minor
     if refused is None:
         if uses_left is not None:
             uses_left -= 1
         if balance is not None and amount is not None:
             balance -= amount
-    verdict = "accepted" if refused is None else "conflict" if conflict_of else "refused"
+    verdict = (
+        "accepted" if refused is None else "conflict" if conflict_of or conflict else "refused"
+    )
+    reason = refused.code if refused else note
     r = CredentialRedemption(
         credential_id=c.id, merchant_id=c.merchant_id, verifier_user_id=verifier.id,
         nonce=nonce, station=station, form=form, amount_minor=amount, verdict=verdict,
-        reason=refused.code if refused else None, http_status=refused.status if refused else 201,
+        reason=reason, http_status=refused.status if refused else 201,
         uses_left=uses_left, balance_minor=balance, created_at=now, redeemed_at=redeemed_at,
         conflict_of_id=conflict_of.id if conflict_of else None,
     )  # fmt: skip
@@ -136,19 +146,22 @@ def record(
             raise
         return _replay(db, first)
     if refused is None:
-        c.uses_left, c.balance_minor, c.updated_at = uses_left, balance, now
-        if uses_left == 0 or balance == 0:
-            c.status = "exhausted"
+        src.uses_left, src.balance_minor, src.updated_at = uses_left, balance, now
+        if (uses_left == 0 or balance == 0) and src.status == "active":
+            src.status = "exhausted"  # a revoked one stays revoked: it is on the list
     action = {"accepted": "redeemed", "refused": "redeem_refused"}.get(verdict, "redeem_conflict")
     detail: dict[str, Any] = {"amount_minor": amount, "redemption_id": r.id, "form": form}
     if redeemed_at is not None:
         detail.update(offline=True, redeemed_at=redeemed_at.isoformat())
+    if src is not c:
+        detail.update(charged_credential_id=src.id)
     if conflict_of is not None:
         first_at = conflict_of.redeemed_at or conflict_of.created_at
         detail.update(first_redemption_id=conflict_of.id, first_station=conflict_of.station,
-                      first_redeemed_at=first_at.isoformat())  # fmt: skip
+                      first_redeemed_at=first_at.isoformat(),
+                      first_credential_id=conflict_of.credential_id)  # fmt: skip
     audit(db, c.merchant_id, action, credential_id=c.id, actor=verifier, station=station,
-          reason=refused.code if refused else None, **detail)  # fmt: skip
+          reason=reason, **detail)  # fmt: skip
     if refused is None:
         notices.redeemed(db, c, r)
     db.flush()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from relaycode.db.pagination import Order, Page, page_all, paginate
@@ -175,13 +175,6 @@ def audit_all(db: Session, merchant_id: int) -> Iterator[CredentialAudit]:
     return found
 
 
-def last_accepted(db: Session, credential_id: str) -> CredentialRedemption | None:
-    """The newest accepted redemption of a credential (what a conflict collided with)."""
-    R = CredentialRedemption
-    q = select(R).where(R.credential_id == credential_id, R.verdict == "accepted")
-    return db.scalars(q.order_by(R.id.desc()).limit(1)).first()
-
-
 CONFLICT_ORDER = Order(
     "credential_redemptions",
     (CredentialRedemption.created_at, CredentialRedemption.id),
@@ -193,6 +186,11 @@ CONFLICT_ORDER = Order(
 def conflicts_page(
     db: Session, merchant_id: int, *, cursor: str | None, limit: int
 ) -> Page[CredentialRedemption]:
+    """Conflicts, and the accepted uses of a credential revoked or endorsed after it was
+    redeemed offline (reason ``revoked_after``): both are the issuer's to settle."""
     R = CredentialRedemption
-    q = select(R).where(R.merchant_id == merchant_id, R.verdict == "conflict")
+    settle = or_(
+        R.verdict == "conflict", and_(R.verdict == "accepted", R.reason == "revoked_after")
+    )
+    q = select(R).where(R.merchant_id == merchant_id, settle)
     return paginate(db, q, CONFLICT_ORDER, cursor=cursor, limit=limit)
