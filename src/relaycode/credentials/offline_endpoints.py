@@ -52,7 +52,7 @@ def _side(r: CredentialRedemption, names: dict[int, str | None]) -> RedeemedOut:
                        uploaded_at=r.created_at)  # fmt: skip
 
 
-def _conflicts(db: Session, rows: list[CredentialRedemption]) -> list[ConflictOut]:
+def conflicts_out(db: Session, rows: list[CredentialRedemption]) -> list[ConflictOut]:
     firsts = {r.id: db.get(CredentialRedemption, r.conflict_of_id) for r in rows
               if r.conflict_of_id is not None}  # fmt: skip
     people = {r.verifier_user_id for r in rows} | {
@@ -85,4 +85,4 @@ def conflicts(
     if not is_team(db, principal, merchant_id, EDITORS):
         raise NotFound("no such merchant", code="merchant_not_found")
     page = repo.conflicts_page(db, merchant_id, cursor=cursor, limit=limit)
-    return ListOut(items=_conflicts(db, page.items), next_cursor=page.next_cursor)
+    return ListOut(items=conflicts_out(db, page.items), next_cursor=page.next_cursor)

@@ -18,6 +18,7 @@ from relaycode.web import (
     checkout,
     commission_pages,
     credential_admin,
+    credential_conflicts,
     credential_link,
     credential_pages,
     dashboard,
@@ -92,6 +93,7 @@ for module in (
     station,
     credential_pages,
     credential_admin,
+    credential_conflicts,
     receipt_pages,
     credential_link,
 ):
