@@ -59,7 +59,10 @@ def test_the_pages_for_the_team_and_refusals_for_others(client: TestClient, app:
     board = owner.get("/dashboard/m/cafe")
     assert f'href="{CODES}"' in board.text and f'href="{REQUESTS}"' in board.text
     for c in (owner, staff):
-        for path, form in ((CODES, "data-new-payment-code"), (REQUESTS, "data-new-service-request")):
+        for path, form in (
+            (CODES, "data-new-payment-code"),
+            (REQUESTS, "data-new-service-request"),
+        ):
             r = c.get(path)
             assert r.status_code == 200 and form in r.text, (path, r.status_code)
     for path in (CODES, REQUESTS):  # a verifier reads, without the forms
@@ -154,13 +157,17 @@ def test_record_and_complete_a_request_the_holder_gets_the_voucher(
     assert f"data-notice-voucher>{cid}<" in shown.text
     # The holder: the request links to its voucher, which is among their credentials.
     mine = alice.get(MINE)
-    assert f'data-voucher-link="{cid}"' in mine.text and f'href="/me/credentials/{cid}"' in mine.text
+    assert (
+        f'data-voucher-link="{cid}"' in mine.text and f'href="/me/credentials/{cid}"' in mine.text
+    )
     assert f'data-credential="{cid}"' in alice.get("/me/credentials").text
     assert alice.get(f"/me/credentials/{cid}").status_code == 200
     # Completing again answers the same voucher; none more.
     vouchers = _count(app, Credential)
     assert _post(staff, f"{REQUESTS}/{rid}/complete", {}).status_code == 303
-    assert 'data-notice="already"' in staff.get(REQUESTS).text and _count(app, Credential) == vouchers
+    assert (
+        'data-notice="already"' in staff.get(REQUESTS).text and _count(app, Credential) == vouchers
+    )
     # Not the team's: refused like the pages (403), or not this merchant's (404).
     assert _post(_browser(app, "mallory"), f"{REQUESTS}/{rid}/complete", {}).status_code == 403
     assert _post(_browser(app, "cafe-teller"), f"{REQUESTS}/{rid}/complete", {}).status_code == 403

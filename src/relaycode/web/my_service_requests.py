@@ -79,9 +79,7 @@ def my_service_requests(request: Request, db: ReadDbDep, principal: SignedInDep)
 
 
 @router.post("/me/service-requests")
-def ask_for_service(
-    request: Request, form: FormDep, db: DbDep, principal: SignedInDep
-) -> Response:
+def ask_for_service(request: Request, form: FormDep, db: DbDep, principal: SignedInDep) -> Response:
     user = principal.signed_in_user()
     values = {"merchant": (text(form, "merchant") or text(form, "merchant_pick"))[:100],
               "offer_id": text(form, "offer_id")[:20],
