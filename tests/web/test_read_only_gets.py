@@ -51,13 +51,16 @@ from relaycode.web import (
     game_pages,
     inbox_page,
     merchant_orders,
+    my_service_requests,
     offer_form,
     offline,
     order_pages,
     pages,
+    paycode_pages,
     phone_pages,
     public,
     receipt_pages,
+    service_pages,
     shares,
     shop,
     station,
@@ -111,6 +114,7 @@ ROUTERS = [
     ("/api/v1", receipts_endpoints.router),
     ("", receipt_pages.router),
     ("", credential_link.router),
+    *(("", m.router) for m in (paycode_pages, service_pages, my_service_requests)),
 ]
 # A live event stream never ends: tests/notify/test_sse.py checks it reads only.
 STREAMS = {"/api/v1/me/events"}
@@ -250,7 +254,8 @@ def test_signed_in_gets_open_no_writable_transaction(client: TestClient, app: An
             "/dashboard/m/shop/credentials", f"/dashboard/m/shop/credentials/{tpl['id']}",
             f"/api/v1/merchants/{mid}/payment-codes", f"/api/v1/merchants/{mid}/service-requests",
             f"/api/v1/payment-codes/{values['payment_code_id']}", "/api/v1/me/service-requests",
-            f"/V/{values['body']}",
+            f"/V/{values['body']}", "/dashboard/m/shop/payment-codes",
+            "/dashboard/m/shop/service-requests", "/me/service-requests",
             "/sw.js", "/manifest.webmanifest"]  # fmt: skip
     for path in main:
         assert served[path] == 200, (path, served[path])

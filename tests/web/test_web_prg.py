@@ -23,6 +23,8 @@ from relaycode.models import (
     CredentialTemplate,
     MerchantApiKey,
     Order,
+    PaymentCode,
+    ServiceRequest,
     ShownFlash,
     WebhookDelivery,
     WebhookEndpoint,
@@ -250,6 +252,17 @@ def test_every_page_form_redirects_with_303(pages: Any, client: TestClient, app:
          {"rating": "4", "text": "Good"}),
         ("/pay/{payment_code_id}", lambda: pay_path,
          {"amount": "3.20", "payment_method": "wallet", "idempotency_key": "prg-pay"}),
+        # Payment codes and service requests: made, withdrawn; recorded, completed, asked.
+        ("/dashboard/m/{slug}/payment-codes", lambda: PAYCODES,
+         {"label": "Till 2", "currency": "CNY", "methods": ["wallet"]}),
+        ("/dashboard/m/{slug}/payment-codes/{payment_code_id}/withdraw",
+         lambda: f"{PAYCODES}/{_newest(app, PaymentCode)}/withdraw", {}),
+        ("/dashboard/m/{slug}/service-requests", lambda: SERVICE,
+         {"user": "sam", "description": "Fit the new filter"}),
+        ("/dashboard/m/{slug}/service-requests/{request_id}/complete",
+         lambda: f"{SERVICE}/{_newest(app, ServiceRequest)}/complete", {}),
+        ("/me/service-requests", lambda: "/me/service-requests",
+         {"merchant": "tea-house", "description": "Gift wrapping"}),
         ("/logout", lambda: "/logout", {}),
         ("/login", lambda: "/login", {"username": "alice", "password": "password123"}),
         ("/register", lambda: "/register",
@@ -322,6 +335,13 @@ def _delivery_id(app: Any) -> int:
 
 
 CREDS = "/dashboard/m/tea-house/credentials"
+PAYCODES = "/dashboard/m/tea-house/payment-codes"
+SERVICE = "/dashboard/m/tea-house/service-requests"
+
+
+def _newest(app: Any, model: Any) -> int:
+    with app.state.rc.db.transaction() as db:
+        return int(db.scalar(select(func.max(model.id))) or 0)
 
 
 def _template_id(app: Any) -> int:

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Path, Response, status
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from relaycode.codes import render
@@ -58,7 +57,6 @@ KeyHeader = Annotated[
            description="Required: a retried pay with the same key (and body) pays once"),
 ]  # fmt: skip
 _MEDIA = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
-MAX_LIST = 100
 
 
 def _team_merchant(
@@ -115,9 +113,8 @@ def list_payment_codes(
 ) -> ListOut[PaymentCodeOut]:
     """The merchant's payment codes, oldest first (its team)."""
     _team_merchant(db, principal, merchant_id, READERS)
-    rows = db.scalars(select(PaymentCode).where(PaymentCode.merchant_id == merchant_id)
-                      .order_by(PaymentCode.id).limit(MAX_LIST)).all()  # fmt: skip
-    return ListOut(items=[code_out(state, db, pc) for pc in rows], next_cursor=None)
+    rows = paycodes.of_merchant(db, merchant_id)
+    return ListOut(items=[code_out(state, db, pc) for pc, _status in rows], next_cursor=None)
 
 
 def _visible_code(db: Session, principal: PrincipalDep, pc_id: int) -> PaymentCode:
@@ -212,8 +209,7 @@ def merchant_service_requests(
 ) -> ListOut[ServiceRequestOut]:
     """The merchant's service requests, newest first (its team; the latest 100)."""
     _team_merchant(db, principal, merchant_id, READERS)
-    rows = db.scalars(select(ServiceRequest).where(ServiceRequest.merchant_id == merchant_id)
-                      .order_by(ServiceRequest.id.desc()).limit(MAX_LIST)).all()  # fmt: skip
+    rows = vouchers.of_merchant(db, merchant_id)
     return ListOut(items=[request_out(db, r) for r in rows], next_cursor=None)
 
 
@@ -229,8 +225,7 @@ def user_service_request(data: UserServiceRequestIn, user: UserDep, db: DbDep) -
 @router.get("/me/service-requests")
 def my_service_requests(user: UserDep, db: ReadDbDep) -> ListOut[ServiceRequestOut]:
     """The caller's service requests, newest first (the latest 100)."""
-    rows = db.scalars(select(ServiceRequest).where(ServiceRequest.user_id == user.id)
-                      .order_by(ServiceRequest.id.desc()).limit(MAX_LIST)).all()  # fmt: skip
+    rows = vouchers.of_user(db, user.id)
     return ListOut(items=[request_out(db, r) for r in rows], next_cursor=None)
 
 

@@ -12,15 +12,18 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from relaycode.codes import service as codes
 from relaycode.codes.keys import Keyring
 from relaycode.config import Settings
 from relaycode.credentials.presentation import invalid, our_code
 from relaycode.credentials.service import new_code
+from relaycode.db.locking import get_for_update
 from relaycode.errors import AppError, InvalidInput, NotFound
-from relaycode.models import Merchant, PaymentCode, User
+from relaycode.models import Code, Merchant, PaymentCode, User
 from relaycode.money import MoneyError, currency_code
 
 KIND = "payment"
+MAX_LIST = 100
 METHOD = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 MAX_METHODS = 8
 
@@ -69,6 +72,33 @@ def first_of(db: Session, merchant_id: int) -> PaymentCode | None:
         .order_by(PaymentCode.id)
         .limit(1)
     )
+
+
+def of_merchant(db: Session, merchant_id: int) -> list[tuple[PaymentCode, str]]:
+    """The merchant's payment codes, oldest first (the first ``MAX_LIST``), each with its
+    code's status (``active`` or ``revoked``: withdrawn)."""
+    rows = db.execute(
+        select(PaymentCode, Code.status)
+        .join(Code, Code.id == PaymentCode.code_id)
+        .where(PaymentCode.merchant_id == merchant_id)
+        .order_by(PaymentCode.id)
+        .limit(MAX_LIST)
+    ).all()
+    return [(pc, str(status)) for pc, status in rows]
+
+
+def withdraw(db: Session, pc: PaymentCode) -> bool:
+    """Withdraw a payment code (a sticker lost or replaced): its code is revoked, so a
+    scan or a payment through it answers ``code_revoked`` (410) from now on. Lock, check,
+    do on the code's row; withdrawing it again changes nothing (returns False)."""
+    code = get_for_update(db, Code, pc.code_id)
+    if code is None:  # payment_codes.code_id is a foreign key
+        raise NotFound("no such payment code", code="payment_code_not_found")
+    if code.status == "revoked":
+        return False
+    codes.revoke_code(db, code.id)  # the one place a code is withdrawn
+    db.flush()
+    return True
 
 
 def by_id(db: Session, payment_code_id: int) -> PaymentCode:

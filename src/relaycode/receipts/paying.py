@@ -36,6 +36,13 @@ from relaycode.state import AppState
 INSTANT = ("wallet",)  # methods whose provider settles in the request
 
 
+def instant_methods(state: AppState, merchant_slug: str | None) -> list[str]:
+    """The methods a payment code of this merchant can take now: settled in the request
+    (``INSTANT``) by a provider loaded for it."""
+    takes = set(state.payments.methods(merchant_slug))
+    return [m for m in INSTANT if m in takes]
+
+
 @dataclass(frozen=True)
 class Paid:
     payment: ShopPayment

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
-from relaycode.safetext import Line
+from relaycode.safetext import Line, Text
 
 
 class Strict(BaseModel):
@@ -64,7 +64,7 @@ class PaidOut(BaseModel):
 
 class ServiceRequestIn(Strict):
     offer_id: StrictInt | None = Field(default=None, ge=1, le=2**31 - 1)
-    description: StrictStr = Field(default="", max_length=2000)
+    description: Text = Field(default="", max_length=2000)  # no NUL: PostgreSQL refuses it
 
 
 class StaffServiceRequestIn(ServiceRequestIn):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from relaycode.codes.keys import Keyring
@@ -23,6 +24,7 @@ from relaycode.models import Credential, Merchant, Offer, ServiceRequest, User
 from relaycode.notify.service import notify_merchant_staff, notify_user
 
 MAX_DESCRIPTION = 2000
+MAX_LIST = 100  # the lists show the latest this many
 
 
 @dataclass(frozen=True)
@@ -55,12 +57,25 @@ def create(
     db.flush()
     if actor.id == user.id:
         notify_merchant_staff(db, merchant.id, "order_new",
-                              {"offer_title": _title(db, req), "url": None},
+                              {"offer_title": title_of(db, req), "url": None},
                               dedupe_key=f"service_request:{req.id}")  # fmt: skip
     return req
 
 
-def _title(db: Session, req: ServiceRequest) -> str:
+def of_merchant(db: Session, merchant_id: int) -> list[ServiceRequest]:
+    """The merchant's service requests, newest first (the latest ``MAX_LIST``)."""
+    return list(db.scalars(select(ServiceRequest).where(ServiceRequest.merchant_id == merchant_id)
+                           .order_by(ServiceRequest.id.desc()).limit(MAX_LIST)))  # fmt: skip
+
+
+def of_user(db: Session, user_id: int) -> list[ServiceRequest]:
+    """The user's service requests, newest first (the latest ``MAX_LIST``)."""
+    return list(db.scalars(select(ServiceRequest).where(ServiceRequest.user_id == user_id)
+                           .order_by(ServiceRequest.id.desc()).limit(MAX_LIST)))  # fmt: skip
+
+
+def title_of(db: Session, req: ServiceRequest) -> str:
+    """What was asked for: the offer's title, else the description."""
     offer = db.get(Offer, req.offer_id) if req.offer_id is not None else None
     return (offer.title if offer is not None else req.description)[:200]
 
@@ -76,7 +91,7 @@ def complete(db: Session, keyring: Keyring, request_id: int, *, actor: User) -> 
     user = db.get(User, req.user_id)
     assert user is not None
     now = utcnow()
-    title = _title(db, req)
+    title = title_of(db, req)
     voucher = issue_to(
         db, keyring, template_for(db, req.merchant_id, "service_voucher"), user,
         {"service": title, "request": f"#{req.id}",
