@@ -43,7 +43,13 @@ def live_app(settings: Settings) -> Iterator[tuple[str, Any]]:
         "login_failures_per_account": "100000 per minute",
     }
     app = create_app(settings.model_copy(update=unlimited))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    # Racers open their connections before the set-up that precedes the race; under load
+    # that set-up can outlast uvicorn's 5 s keep-alive, and a request sent just as the
+    # server closes an idle connection is reset. Idle connections stay open here.
+    config = uvicorn.Config(
+        app, log_level="warning", lifespan="on", timeout_keep_alive=int(REQUEST_SECONDS * 2)
+    )
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + STARTUP_SECONDS

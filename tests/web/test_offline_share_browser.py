@@ -78,6 +78,9 @@ def test_share_offline_then_resolve_online(
     a.goto(f"{base}/offers/{world['offer_id']}")
     a.wait_for_function("() => document.documentElement.dataset.offlineShare === 'ready'")
     a.wait_for_function("() => document.documentElement.dataset.offlineKept === 'yes'")
+    # "Kept" means stored: the worker answered only after both pages were in its cache.
+    stored = "async (u) => !!(await (await caches.open('rc-pages')).match(u, {ignoreVary: true}))"
+    assert a.evaluate(stored, "/me/codes") and a.evaluate(stored, f"/offers/{world['offer_id']}")
     a.wait_for_function("() => navigator.serviceWorker.controller !== null")
     pid = a.locator("[data-action=share]").get_attribute("data-device-pid")
     record = a.evaluate(KEY_RECORD, pid)

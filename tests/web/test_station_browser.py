@@ -159,7 +159,9 @@ def test_offline_checks_with_the_kept_lists(live_server: Any, launch_chromium: A
     reference = w.credential(client, tid)[1]  # format 1: only the server can tell
     browser = launch_chromium()  # no camera: the text is pasted
     page = station_page(browser, live_server.url)
+    page.wait_for_function("() => document.documentElement.dataset.offlineKept === 'yes'")
     page.context.set_offline(True)
+    page.reload()  # the station opens again with no network: the service worker's copy
     page.wait_for_selector("#station[data-net=offline]", state="attached")
 
     page.fill("#paste-text", good)

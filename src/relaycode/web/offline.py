@@ -36,6 +36,7 @@ VERSIONED = (
     "station.js",
 )
 IMPORTED = (
+    "keep-offline.js",
     "share-code.js",
     "vendor/qrcode-generator.js",
     "vendor/jsQR.js",  # the station reads QR codes itself when offline (scan.js)

@@ -14,6 +14,7 @@
 
 import { importShareKey, fromBase64url, makeShareCode, ShareCodeError } from "./share-code.js";
 import { qrcode } from "./vendor/qrcode-generator.js";
+import { keepOffline } from "./keep-offline.js";
 
 const DB = "relaycode-offline";
 const KEYS = "keys";
@@ -159,19 +160,6 @@ async function listMade(section, pid) {
   section.hidden = false;
 }
 
-async function keepOffline() {
-  if (!("serviceWorker" in navigator) || !window.isSecureContext) return;
-  try {
-    await navigator.serviceWorker.register("/sw.js", { scope: "/" });
-    const ready = await navigator.serviceWorker.ready;
-    const here = location.pathname + location.search;
-    ready.active?.postMessage({ type: "keep", urls: [here, "/me/codes"] });
-  } catch {
-    // No service worker (private mode, an old browser): sharing offline still works
-    // on a page that is open.
-  }
-}
-
 async function start() {
   noteSaved();
   const root = document.documentElement;
@@ -188,8 +176,9 @@ async function start() {
   }
   const section = document.querySelector("[data-offline-made]");
   if (section) await listMade(section, pid).catch(() => {});
-  if (navigator.onLine !== false) await keepOffline();
-  root.dataset.offlineKept = "yes";
+  const here = location.pathname + location.search;
+  const kept = navigator.onLine !== false && (await keepOffline([here, "/me/codes"]));
+  root.dataset.offlineKept = kept ? "yes" : "no";
 }
 
 start();

@@ -8,6 +8,7 @@
 // data-reason, #verdict-pair's data-pair, and #station's data-net (online | offline).
 
 import { isOfflineForm, verifyPresented } from "./credential-verify.js";
+import { keepOffline } from "./keep-offline.js";
 
 const root = document.getElementById("station");
 const scanner = document.getElementById("scanner");
@@ -486,17 +487,8 @@ window.addEventListener("online", async () => {
 window.addEventListener("offline", showNet);
 setInterval(() => syncLists().then(upload), SYNC_MS);
 
-async function keepOffline() {
-  if (!("serviceWorker" in navigator) || !window.isSecureContext) return;
-  try {
-    await navigator.serviceWorker.register("/sw.js", { scope: "/" });
-    const ready = await navigator.serviceWorker.ready;
-    ready.active?.postMessage({ type: "keep", urls: [location.pathname] });
-  } catch {
-    // no service worker: the page works while it is open
-  }
-}
-
 showNet();
 syncLists().then(upload);
-keepOffline();
+keepOffline([location.pathname]).then((kept) => {
+  document.documentElement.dataset.offlineKept = kept ? "yes" : "no";
+});

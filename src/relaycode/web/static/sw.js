@@ -102,11 +102,15 @@ self.addEventListener("fetch", (event) => {
 });
 
 // A page asks to keep itself and "my codes" (it may have loaded before this worker ran).
+// When the page passed a port, it hears back once the pages are stored: only then may it
+// say it is kept (a phone going offline a moment later still finds them).
 self.addEventListener("message", (event) => {
   const data = event.data || {};
   if (data.type !== "keep" || !Array.isArray(data.urls)) return;
+  const reply = event.ports && event.ports[0];
   event.waitUntil(
     (async () => {
+      let kept = 0;
       const cache = await caches.open(PAGES);
       for (const raw of data.urls.slice(0, 4)) {
         const url = new URL(raw, self.location.origin);
@@ -115,11 +119,15 @@ self.addEventListener("message", (event) => {
         if (/^\/[CcSs]\//.test(url.pathname)) url.searchParams.set("seen", "1");
         try {
           const response = await fetch(url, { credentials: "same-origin" });
-          if (keepable(response)) await cache.put(url, response);
+          if (keepable(response)) {
+            await cache.put(url, response);
+            kept += 1;
+          }
         } catch {
           // offline meanwhile: kept next time
         }
       }
+      reply?.postMessage({ type: "kept", kept });
     })(),
   );
 });
