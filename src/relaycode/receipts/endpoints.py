@@ -75,6 +75,7 @@ def code_out(state: AppState, db: Session, pc: PaymentCode) -> PaymentCodeOut:
     return PaymentCodeOut(
         id=pc.id, merchant_id=pc.merchant_id, payee=merchant.name, label=pc.label,
         currency=pc.currency, methods=list(pc.methods), code_id=pc.code_id,
+        status="active" if code is not None and code.status == "active" else "withdrawn",
         text=code_text(state.settings, state.keyring, code) if code else None,
         created_at=pc.created_at,
     )  # fmt: skip
@@ -134,6 +135,19 @@ def get_payment_code(
 ) -> PaymentCodeOut:
     """One payment code with its text (the merchant's team)."""
     return code_out(state, db, _visible_code(db, principal, payment_code_id))
+
+
+@router.post("/payment-codes/{payment_code_id}/withdraw")
+def withdraw_payment_code(
+    payment_code_id: ItemId, user: UserDep, principal: PrincipalDep, db: DbDep,
+    state: StateDep,
+) -> PaymentCodeOut:  # fmt: skip
+    """Withdraw a payment code (owners, staff): its code is revoked, so scans and payments
+    through it answer ``code_revoked`` (410). Again: the same answer, nothing changes."""
+    pc = _visible_code(db, principal, payment_code_id)
+    authorize(db, principal, merchant_of(db, pc.merchant_id), roles=EDITORS, scope=SCOPE)
+    paycodes.withdraw(db, pc)
+    return code_out(state, db, pc)
 
 
 @router.get(

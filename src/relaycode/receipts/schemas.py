@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
@@ -27,6 +28,7 @@ class PaymentCodeOut(BaseModel):
     currency: str
     methods: list[str]
     code_id: str
+    status: Literal["active", "withdrawn"]
     text: str | None
     created_at: datetime
 
