@@ -78,6 +78,13 @@ def _conflicts(client: TestClient, world: World) -> dict[int, Any]:
     return {row["id"]: row for row in r.json()["items"]}
 
 
+def _inbox(client: TestClient, token: str) -> list[Any]:
+    r = client.get("/api/v1/me/inbox", headers=auth(token))
+    assert r.status_code == 200, r.text
+    items: list[Any] = r.json()["items"]
+    return items
+
+
 def test_revoked_before_and_after_redeemed_at(client: TestClient, world: World) -> None:
     tid = world.template(client)
     before, before_text = _new(client, world, tid)
@@ -116,6 +123,15 @@ def test_endorsed_then_the_old_one_uploaded(client: TestClient, world: World) ->
     paid = _up(client, world, "gate-a", old_text, "o1", at)
     assert (paid["status"], paid["reason"]) == ("accepted", "revoked_after")
     assert _state(client, world, new, world.bob) == ("exhausted", 0)
+    # Bob, who holds the bill now, is told why it has nothing left; Alice is not.
+    told = [i for i in _inbox(client, world.bob) if i["kind"] == "credential_used_earlier"]
+    assert [i["url"] for i in told] == [f"/me/credentials/{new}"], told
+    assert not [i for i in _inbox(client, world.alice) if i["kind"] == "credential_used_earlier"]
+    again = _up(client, world, "gate-a", old_text, "o1", at)  # a retried upload: told once
+    assert again["redemption_id"] == paid["redemption_id"]
+    assert (
+        len([i for i in _inbox(client, world.bob) if i["kind"] == "credential_used_earlier"]) == 1
+    )
     r = world.redeem(client, new_ref, "online-1")
     assert r.status_code == 409 and r.json()["error"]["code"] == "already_redeemed"
     late = _up(client, world, "gate-b", new_signed, "n1", _at(0))

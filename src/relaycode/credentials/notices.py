@@ -33,6 +33,21 @@ def endorsed(db: Session, old: Credential, new: Credential, template: Credential
          event_id=f"credential.endorsed.{new.id}")  # fmt: skip
 
 
+def used_before_endorsement(
+    db: Session, c: Credential, tip: Credential, r: CredentialRedemption
+) -> None:
+    """An offline use of ``c`` made before it was endorsed came off the newest generation
+    (offline_lineage.py): its holder, who may have taken the bill since, is told it has
+    less left, or nothing."""
+    if tip.holder_user_id is None or tip.id == c.id:
+        return
+    template = db.get(CredentialTemplate, tip.template_id)
+    notify_user(db, tip.holder_user_id, "credential_used_earlier",
+                {"offer_title": template.name if template else None,
+                 "url": f"/me/credentials/{tip.id}"},
+                dedupe_key=f"credential_used_earlier:{r.id}")  # fmt: skip
+
+
 def redeemed(db: Session, c: Credential, r: CredentialRedemption) -> None:
     emit(db, merchant_id=c.merchant_id, event_type="credential.redeemed",
          data={**_data(c), "redemption_id": r.id, "amount_minor": r.amount_minor,

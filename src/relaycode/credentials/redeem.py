@@ -164,5 +164,7 @@ def record(
           reason=reason, **detail)  # fmt: skip
     if refused is None:
         notices.redeemed(db, c, r)
+        if src is not c:
+            notices.used_before_endorsement(db, c, src, r)
     db.flush()
     return Redeemed(r, False, c.currency)

@@ -41,6 +41,7 @@ INBOX_KINDS: tuple[str, ...] = (
     "order_refunded",
     "credential_endorsed",
     "credential_received",
+    "credential_used_earlier",  # an offline use before an endorsement came off the new one
     # receipts/ (docs/receipts.md): the payer's receipt, the shop's staff told of a
     # payment, a voucher for a service done, a verifier sent a verification link.
     "receipt_issued",
