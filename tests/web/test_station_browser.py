@@ -154,6 +154,7 @@ def test_offline_checks_with_the_kept_lists(live_server: Any, launch_chromium: A
     tid = w.template(client)
     _good_id, good, _item = signed(client, w, tid)
     bad_id, bad, _item2 = signed(client, w, tid)
+    _twice_id, twice, _item3 = signed(client, w, tid)  # paid here offline and elsewhere online
     r = client.post(f"/api/v1/credentials/{bad_id}/revoke", json={}, headers=auth(w.owner))
     assert r.status_code == 200, r.text
     reference = w.credential(client, tid)[1]  # format 1: only the server can tell
@@ -175,6 +176,15 @@ def test_offline_checks_with_the_kept_lists(live_server: Any, launch_chromium: A
     shot(page, "offline-queued")
     page.click("#next")
 
+    page.fill("#paste-text", twice)
+    page.click("#paste button[type=submit]")
+    verdict(page, "valid")
+    page.click("#redeem-button")
+    verdict(page, "queued")
+    page.click("#next")
+    elsewhere = w.redeem(client, twice, "at-another-counter")  # the server does not know
+    assert elsewhere.status_code == 201, elsewhere.text
+
     page.fill("#paste-text", good)  # the same bill again, still offline
     page.click("#paste button[type=submit]")
     assert verdict(page, "invalid").get_attribute("data-reason") == "already_redeemed"
@@ -190,13 +200,19 @@ def test_offline_checks_with_the_kept_lists(live_server: Any, launch_chromium: A
     page.click("#paste button[type=submit]")
     assert verdict(page, "invalid").get_attribute("data-reason") == "needs_network"
     page.click("#next")
-    assert "1" in page.locator("#station-queue").inner_text()
+    assert "2" in page.locator("#station-queue").inner_text()
 
     # Back online: the queue is uploaded.
     page.context.set_offline(False)
     page.wait_for_selector("#station[data-net=online]", state="attached")
     # POST /redemptions/offline takes the queue: it empties, and the bill is redeemed.
-    page.wait_for_selector("#station[data-uploaded='1']", state="attached")
+    page.wait_for_selector("#station[data-uploaded='2']", state="attached")
+    # The teller learns that one clashed with the use elsewhere (the issuer settles it).
+    uploaded = page.locator("#station-uploaded")
+    assert uploaded.is_visible() and uploaded.get_attribute("data-conflicts") == "1"
+    assert uploaded.get_attribute("data-refused") == "0"
+    assert "issuer" in uploaded.inner_text()
+    shot(page, "offline-uploaded-conflict")
     queued = page.evaluate(
         f"JSON.parse(localStorage.getItem('rc-station:{w.merchant_id}')).queue.length"
     )

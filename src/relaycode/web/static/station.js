@@ -164,11 +164,29 @@ async function upload() {
   // 404: the server has no offline upload yet; anything else but 200: try later.
   if (response.status !== 200) return;
   const body = await response.json();
-  const done = new Set((body.results || []).map((r) => r.nonce));
+  const results = body.results || [];
+  const done = new Set(results.map((r) => r.nonce));
   store.queue = store.queue.filter((q) => !done.has(q.nonce));
   save();
   root.dataset.uploaded = String(done.size);
+  showUploaded(results);
   showNet();
+}
+
+// What the server made of an upload: the teller learns that a bill paid here offline
+// clashed with a use elsewhere (the issuer settles it) or was refused, not just a count.
+function showUploaded(results) {
+  const outcome = (r) => (r.status === "duplicate" ? r.first || "accepted" : r.status);
+  const conflicts = results.filter((r) => outcome(r) === "conflict").length;
+  const refused = results.filter((r) => outcome(r) === "refused").length;
+  const parts = [say("queue.uploaded", { n: results.length })];
+  if (conflicts) parts.push(say("queue.conflicts", { n: conflicts }));
+  if (refused) parts.push(say("queue.refused", { n: refused }));
+  const line = $("station-uploaded");
+  line.textContent = parts.join(" ");
+  line.dataset.conflicts = String(conflicts);
+  line.dataset.refused = String(refused);
+  line.hidden = results.length === 0;
 }
 
 // ---- the verdict screen --------------------------------------------------------------
