@@ -18,7 +18,7 @@ from relaycode.db.base import is_db_id, utcnow
 from relaycode.deps import DbDep, ReadDbDep, StateDep
 from relaycode.errors import NotFound
 from relaycode.identity.auth import PrincipalDep, UserDep
-from relaycode.lists import ListOut
+from relaycode.lists import DEFAULT_LIMIT, CursorQuery, LimitQuery, ListOut
 from relaycode.merchants.service import authorize
 from relaycode.models import (
     Code,
@@ -111,11 +111,14 @@ def list_payment_codes(
     principal: PrincipalDep,
     db: ReadDbDep,
     state: StateDep,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
 ) -> ListOut[PaymentCodeOut]:
     """The merchant's payment codes, oldest first (its team)."""
     _team_merchant(db, principal, merchant_id, READERS)
-    rows = paycodes.of_merchant(db, merchant_id)
-    return ListOut(items=[code_out(state, db, pc) for pc, _status in rows], next_cursor=None)
+    found = paycodes.of_merchant(db, merchant_id, cursor=cursor, limit=limit)
+    items = [code_out(state, db, pc) for pc, _status in found.items]
+    return ListOut(items=items, next_cursor=found.next_cursor)
 
 
 def _visible_code(db: Session, principal: PrincipalDep, pc_id: int) -> PaymentCode:
@@ -219,12 +222,13 @@ def staff_service_request(
 
 @router.get("/merchants/{merchant_id}/service-requests")
 def merchant_service_requests(
-    merchant_id: MerchantId, user: UserDep, principal: PrincipalDep, db: ReadDbDep
-) -> ListOut[ServiceRequestOut]:
-    """The merchant's service requests, newest first (its team; the latest 100)."""
+    merchant_id: MerchantId, user: UserDep, principal: PrincipalDep, db: ReadDbDep,
+    cursor: CursorQuery = None, limit: LimitQuery = DEFAULT_LIMIT,
+) -> ListOut[ServiceRequestOut]:  # fmt: skip
+    """The merchant's service requests, newest first (its team)."""
     _team_merchant(db, principal, merchant_id, READERS)
-    rows = vouchers.of_merchant(db, merchant_id)
-    return ListOut(items=[request_out(db, r) for r in rows], next_cursor=None)
+    found = vouchers.of_merchant(db, merchant_id, cursor=cursor, limit=limit)
+    return ListOut(items=[request_out(db, r) for r in found.items], next_cursor=found.next_cursor)
 
 
 @router.post("/service-requests", status_code=status.HTTP_201_CREATED)
@@ -237,10 +241,12 @@ def user_service_request(data: UserServiceRequestIn, user: UserDep, db: DbDep) -
 
 
 @router.get("/me/service-requests")
-def my_service_requests(user: UserDep, db: ReadDbDep) -> ListOut[ServiceRequestOut]:
-    """The caller's service requests, newest first (the latest 100)."""
-    rows = vouchers.of_user(db, user.id)
-    return ListOut(items=[request_out(db, r) for r in rows], next_cursor=None)
+def my_service_requests(
+    user: UserDep, db: ReadDbDep, cursor: CursorQuery = None, limit: LimitQuery = DEFAULT_LIMIT
+) -> ListOut[ServiceRequestOut]:
+    """The caller's service requests, newest first."""
+    found = vouchers.of_user(db, user.id, cursor=cursor, limit=limit)
+    return ListOut(items=[request_out(db, r) for r in found.items], next_cursor=found.next_cursor)
 
 
 @router.post("/service-requests/{request_id}/complete")

@@ -18,12 +18,13 @@ from relaycode.config import Settings
 from relaycode.credentials.presentation import invalid, our_code
 from relaycode.credentials.service import new_code
 from relaycode.db.locking import get_for_update
+from relaycode.db.pagination import Order, Page, paginate
 from relaycode.errors import AppError, InvalidInput, NotFound
 from relaycode.models import Code, Merchant, PaymentCode, User
 from relaycode.money import MoneyError, currency_code
 
 KIND = "payment"
-MAX_LIST = 100
+PAYCODE_ORDER = Order("payment_codes", (PaymentCode.id,), (int,))  # oldest first
 METHOD = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 MAX_METHODS = 8
 
@@ -74,17 +75,17 @@ def first_of(db: Session, merchant_id: int) -> PaymentCode | None:
     )
 
 
-def of_merchant(db: Session, merchant_id: int) -> list[tuple[PaymentCode, str]]:
-    """The merchant's payment codes, oldest first (the first ``MAX_LIST``), each with its
-    code's status (``active`` or ``revoked``: withdrawn)."""
-    rows = db.execute(
+def of_merchant(
+    db: Session, merchant_id: int, *, cursor: str | None, limit: int
+) -> Page[tuple[PaymentCode, str]]:
+    """A page of the merchant's payment codes, oldest first, each with its code's status
+    (``active`` or ``revoked``: withdrawn)."""
+    q = (
         select(PaymentCode, Code.status)
         .join(Code, Code.id == PaymentCode.code_id)
         .where(PaymentCode.merchant_id == merchant_id)
-        .order_by(PaymentCode.id)
-        .limit(MAX_LIST)
-    ).all()
-    return [(pc, str(status)) for pc, status in rows]
+    )
+    return paginate(db, q, PAYCODE_ORDER, cursor=cursor, limit=limit)
 
 
 def withdraw(db: Session, pc: PaymentCode) -> bool:

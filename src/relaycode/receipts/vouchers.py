@@ -19,12 +19,13 @@ from relaycode.credentials import repository as cred_repo
 from relaycode.credentials.direct import issue_to, template_for
 from relaycode.db.base import utcnow
 from relaycode.db.locking import get_for_update
+from relaycode.db.pagination import Order, Page, paginate
 from relaycode.errors import InvalidInput, NotFound
 from relaycode.models import Credential, Merchant, Offer, ServiceRequest, User
 from relaycode.notify.service import notify_merchant_staff, notify_user
 
 MAX_DESCRIPTION = 2000
-MAX_LIST = 100  # the lists show the latest this many
+REQUEST_ORDER = Order("service_requests", (ServiceRequest.id,), (int,), descending=True)
 
 
 @dataclass(frozen=True)
@@ -62,16 +63,18 @@ def create(
     return req
 
 
-def of_merchant(db: Session, merchant_id: int) -> list[ServiceRequest]:
-    """The merchant's service requests, newest first (the latest ``MAX_LIST``)."""
-    return list(db.scalars(select(ServiceRequest).where(ServiceRequest.merchant_id == merchant_id)
-                           .order_by(ServiceRequest.id.desc()).limit(MAX_LIST)))  # fmt: skip
+def of_merchant(
+    db: Session, merchant_id: int, *, cursor: str | None, limit: int
+) -> Page[ServiceRequest]:
+    """A page of the merchant's service requests, newest first."""
+    q = select(ServiceRequest).where(ServiceRequest.merchant_id == merchant_id)
+    return paginate(db, q, REQUEST_ORDER, cursor=cursor, limit=limit)
 
 
-def of_user(db: Session, user_id: int) -> list[ServiceRequest]:
-    """The user's service requests, newest first (the latest ``MAX_LIST``)."""
-    return list(db.scalars(select(ServiceRequest).where(ServiceRequest.user_id == user_id)
-                           .order_by(ServiceRequest.id.desc()).limit(MAX_LIST)))  # fmt: skip
+def of_user(db: Session, user_id: int, *, cursor: str | None, limit: int) -> Page[ServiceRequest]:
+    """A page of the user's service requests, newest first."""
+    q = select(ServiceRequest).where(ServiceRequest.user_id == user_id)
+    return paginate(db, q, REQUEST_ORDER, cursor=cursor, limit=limit)
 
 
 def title_of(db: Session, req: ServiceRequest) -> str:

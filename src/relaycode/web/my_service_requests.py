@@ -24,6 +24,7 @@ from relaycode.merchants import repository as merchant_repo
 from relaycode.models import Credential, Merchant, ServiceRequest, User
 from relaycode.receipts import vouchers
 from relaycode.receipts.schemas import ServiceRequestIn
+from relaycode.web.paging import PAGE_SIZE, cursor_of, pager
 from relaycode.web.render import page, redirect
 from relaycode.web.service_pages import form_error, offer_id_of, offers_of, rows_of
 from relaycode.web.session import FormDep, SignedInDep, text
@@ -50,7 +51,8 @@ def _page(
     request: Request, db: Session, user: User, *, chosen: Merchant | None,
     values: dict[str, str] | None = None, errors: list[Any] | None = None, status: int = 200,
 ) -> Response:  # fmt: skip
-    rows = rows_of(db, vouchers.of_user(db, user.id))
+    found = vouchers.of_user(db, user.id, cursor=cursor_of(request), limit=PAGE_SIZE)
+    rows = rows_of(db, found.items)
     known = known_merchants(db, user.id)
     names = {m.id: m.name for m in known}
     for r in rows:  # a merchant asked of before is known; this covers the rest
@@ -59,6 +61,7 @@ def _page(
             names[r.request.merchant_id] = m.name if m else ""
     context = {
         "user": user, "rows": rows, "merchant_names": names,
+        "rows_pager": pager(request, found, anchor="mine-h"),
         "known": known, "chosen": chosen,
         "offers": offers_of(db, chosen.id) if chosen else [],
         "values": values or {}, "errors": errors or [],

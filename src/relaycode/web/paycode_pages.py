@@ -28,6 +28,7 @@ from relaycode.state import AppState
 from relaycode.web.dashboard import FlashDbDep, MerchantEditor, MerchantPage, can_edit
 from relaycode.web.flash import clear_flash, set_flash, take_flash
 from relaycode.web.offer_form import CURRENCIES
+from relaycode.web.paging import PAGE_SIZE, cursor_of, pager
 from relaycode.web.render import page, redirect
 from relaycode.web.session import FormDep, SignedInDep, text
 
@@ -47,9 +48,10 @@ def _list_page(
     notice: dict[str, Any] | None = None, status: int = 200,
 ) -> Response:  # fmt: skip
     methods = paying.instant_methods(state, merchant.slug)
+    found = paycodes.of_merchant(db, merchant.id, cursor=cursor_of(request), limit=PAGE_SIZE)
     context = {
-        "user": principal.user, "merchant": merchant,
-        "codes": paycodes.of_merchant(db, merchant.id),
+        "user": principal.user, "merchant": merchant, "codes": found.items,
+        "codes_pager": pager(request, found, anchor="codes-h"),
         "can_edit": can_edit(db, principal, merchant), "currencies": CURRENCIES,
         "methods": methods, "errors": errors or [], "notice": notice,
         "values": values or {"currency": "CNY", "methods": methods[:1], "label": ""},

@@ -28,6 +28,7 @@ from relaycode.receipts import vouchers
 from relaycode.receipts.schemas import StaffServiceRequestIn
 from relaycode.web.dashboard import FlashDbDep, MerchantEditor, MerchantPage, can_edit
 from relaycode.web.flash import clear_flash, set_flash, take_flash
+from relaycode.web.paging import PAGE_SIZE, cursor_of, pager
 from relaycode.web.render import page, redirect
 from relaycode.web.session import FormDep, SignedInDep, text
 
@@ -92,9 +93,10 @@ def _list_page(
     values: dict[str, str] | None = None, errors: list[Any] | None = None,
     notice: dict[str, Any] | None = None, status: int = 200,
 ) -> Response:  # fmt: skip
+    found = vouchers.of_merchant(db, merchant.id, cursor=cursor_of(request), limit=PAGE_SIZE)
     context = {
-        "user": principal.user, "merchant": merchant,
-        "rows": rows_of(db, vouchers.of_merchant(db, merchant.id)),
+        "user": principal.user, "merchant": merchant, "rows": rows_of(db, found.items),
+        "rows_pager": pager(request, found, anchor="requests-h"),
         "offers": offers_of(db, merchant.id), "can_edit": can_edit(db, principal, merchant),
         "values": values or {}, "errors": errors or [], "notice": notice,
     }  # fmt: skip
