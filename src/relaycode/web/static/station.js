@@ -186,6 +186,14 @@ function detail(label, value) {
   $("verdict-details").append(dt, dd);
 }
 
+// A receipt's time is stored as ISO 8601 text: read it as a local date and time.
+function when(value) {
+  if (typeof value !== "string" || !/^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(value)) return value;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime())
+    ? value : date.toLocaleString(document.documentElement.lang || undefined);
+}
+
 // Money is integer minor units; the template says its currency and ISO 4217 exponent
 // (CNY 2, JPY 0, KWD 3), which Intl's CLDR digits do not always match (IQD, HUF).
 function money(minor, currency, exp) {
@@ -216,7 +224,7 @@ function show(verdict, reason, info = {}) {
   $("verdict-offline").hidden = !info.offline;
   const holder = $("verdict-holder");
   holder.hidden = !info.holder;
-  holder.textContent = info.holder ? `${say("detail.holder")}: ${info.holder}` : "";
+  holder.textContent = info.holder ? say("detail.holder_line", { name: info.holder }) : "";
   const pair = $("verdict-pair");
   pair.hidden = !info.pair;
   pair.dataset.pair = info.pair || "";
@@ -225,7 +233,10 @@ function show(verdict, reason, info = {}) {
   $("verdict-details").replaceChildren();
   const c = info.credential;
   if (c) {
-    detail("detail.template", c.template && c.template.name);
+    const kind = c.template?.kind;
+    // Receipts and vouchers are made in English: their built-in words in this language.
+    const shown = (text) => words.builtin?.[kind]?.[text] ?? text;
+    detail("detail.template", c.template && shown(c.template.name));
     detail("detail.status", words[`status.${c.status}`] ? say(`status.${c.status}`) : c.status);
     detail("detail.uses_left", c.uses_left);
     const cur = c.template?.currency || c.currency;
@@ -235,8 +246,8 @@ function show(verdict, reason, info = {}) {
     detail("detail.generation", c.generation);
     for (const [key, value] of Object.entries(c.fields || {})) {
       const field = (c.template?.fields || []).find((f) => f.key === key);
-      const shown = field?.type === "money" ? money(value, cur, exp) : value;
-      if (typeof value !== "object") detail(field ? field.label : key, shown);
+      const text = field?.type === "money" ? money(value, cur, exp) : when(value);
+      if (typeof value !== "object") detail(field ? shown(field.label) : key, text);
     }
   } else if (info.claims) {
     detail("detail.credential", info.claims.credential_id.slice(0, 8));
