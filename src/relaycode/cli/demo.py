@@ -185,7 +185,7 @@ def demo(
     console.print(f"    O + H + H → water:\n    {game['water']}")
     topped = format_minor(balance, demo_accounts.TOPUP[1], "en")
     console.print(f"{BUYER} buys (wallet {topped}), {REFERRER} refers; API tokens: demo --json")
-    c, station = result["credentials"], s.public_url + "/dashboard/m/{}/station"
+    c, station = creds, s.public_url + "/dashboard/m/{}/station"
     console.print(
         f"{c['holder']['username']} claims a bank bill and endorses it to"
         f" {c['second']['username']} ({c['second']['phone']}); {c['verifier']['username']}"
