@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from relaycode.cli.main import app
@@ -57,5 +58,36 @@ def test_verify_offline_with_this_instances_keys(cli: CliRunner) -> None:
     text = signed_text(sign_credential(claims, keyring=ring, now=now))
     result = cli.invoke(app, ["verify", text, "--offline"])
     assert result.exit_code == 0 and result.output.startswith("valid signed credential abab")
-    result = cli.invoke(app, ["verify", text[:-2] + "00", "--offline"])
+    # The last two base45 characters are the signature's last byte: change it (a byte
+    # that is already 0 is "00", so that would be no change once in 256 runs).
+    forged = text[:-2] + ("11" if text.endswith("00") else "00")
+    result = cli.invoke(app, ["verify", forged, "--offline"])
     assert result.exit_code == 1 and "invalid (" in result.output
+
+
+def test_offline_trusts_the_address_serve_recorded(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `make run PORT=8731` sets no RELAYCODE_PUBLIC_URL: serve records its base URL, and
+    # the phone's /V/ link carries that host, so the offline check must trust it too.
+    monkeypatch.delenv("RELAYCODE_PUBLIC_URL")
+    get_settings.cache_clear()
+    data_dir = get_settings().data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "public_url").write_text("http://127.0.0.1:8731\n")
+    ring = Keyring.for_data_dir(data_dir)
+    now = int(time.time())
+    claims = CredentialClaims(
+        credential_id="cd" * 16,
+        expires_at=now + 60,
+        merchant=1,
+        template=2,
+        kind=1,
+        generation=0,
+        holder=bytes(8),
+    )
+    raw = sign_credential(claims, keyring=ring, now=now)
+    link = signed_text(raw, "url", host="127.0.0.1:8731", scheme="http")
+    result = cli.invoke(app, ["verify", link, "--offline", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["issuer"] == "http://127.0.0.1:8731"

@@ -117,3 +117,17 @@ def test_the_receipt_at_the_shop_counter(cli: CliRunner, client: TestClient) -> 
     # The same key again is the same payment: no second charge, the same receipt.
     again = client.post("/api/v1/payment-codes/pay", json=body, headers=headers)
     assert again.status_code == 200 and again.json()["receipt"]["text"] == receipt
+
+
+def test_the_plain_demo_output_names_step_8s_people_and_places(cli: CliRunner) -> None:
+    # make run shows this (piped, so rich would wrap at 80 columns): each code and
+    # station address whole on its own line, so a newcomer can copy it.
+    data = _demo(cli)
+    result = cli.invoke(app, ["demo"])
+    assert result.exit_code == 0, result.output
+    lines = [line.strip() for line in result.output.splitlines()]
+    assert f"the bill: {data['credentials']['item']['text']}" in lines
+    assert data["game"]["water"] in lines
+    assert any(x.endswith("/dashboard/m/demo-bank/station") for x in lines)
+    assert any(x.endswith("/dashboard/m/demo-hall/station") for x in lines)
+    assert any("evan (+8613800138000)" in x for x in lines)

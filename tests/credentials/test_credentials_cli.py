@@ -148,3 +148,15 @@ def test_the_ticket_at_the_door(cli: CliRunner, client: TestClient) -> None:
     assert first.status_code == 201, first.text
     again = client.post("/api/v1/redemptions", json={"text": shown, "nonce": "d2"}, headers=door)
     assert again.status_code == 409 and again.json()["error"]["code"] == "already_redeemed"
+
+
+def test_a_missing_field_is_named(cli: CliRunner) -> None:
+    # README step 9's line once left out the bill's required drawer: the one-line error
+    # must say which field, not only "some field values are not valid".
+    rc, demo = _json(cli, "demo", "--json")
+    assert rc == 0
+    args = ["credentials", "issue", "--template", str(demo["credentials"]["template_id"])]
+    result = cli.invoke(app, [*args, "--holder", "dora", "--field", "amount=50000"])
+    assert result.exit_code == 1
+    line = result.output.strip()
+    assert "invalid_fields" in line and "drawer" in line and len(line.splitlines()) == 1

@@ -8,6 +8,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from relaycode.credentials.service import audit
+from relaycode.merchants import repository as merchant_repo
+
 SLUG = "/dashboard/m/tea-house/credentials"
 LINK = re.compile(r"data-issued-link>([^<]+)<")
 TEXT = re.compile(r"data-code-text>([^<]+)<")
@@ -139,3 +142,19 @@ def test_others_see_no_template_or_credential(pages: Any, client: TestClient, ap
     r = pages.post("/me/credentials/claim", {"text": link})
     mine = r.headers["location"]
     assert sam.get(mine).status_code == 403
+
+
+def test_audit_reasons_are_words(pages: Any, client: TestClient, app: Any) -> None:
+    # A refused redemption is logged with its code; the issuer reads the reason in words.
+    pages.shop()
+    path = _template(pages)
+    with app.state.rc.db.transaction() as db:
+        shop = merchant_repo.merchant_by_slug(db, "tea-house")
+        assert shop is not None
+        audit(db, shop.id, "redeem_refused", reason="already_redeemed")
+        audit(db, shop.id, "revoked", reason="lost at the station")  # typed: as it is
+    en = client.get(path, headers={"Accept-Language": "en"}).text
+    assert "<td>Already redeemed.</td>" in en and "<td>already_redeemed</td>" not in en
+    assert "<td>lost at the station</td>" in en
+    zh = client.get(path, headers={"Accept-Language": "zh-CN"}).text
+    assert "already_redeemed" not in zh

@@ -156,3 +156,29 @@ def test_the_holder_sends_a_verification_link_from_the_credential_page(
     # Only the holder may send it.
     teller = _browser(app, "cafe-teller")
     assert _post(teller, path, {"verifier": "cafe-teller"}).status_code in (403, 404)
+
+
+def test_a_receipt_reads_in_the_readers_language(client: TestClient, app: Any) -> None:
+    # The receipt template is made in English on first use (credentials/direct.py); a
+    # Chinese reader must not meet "Receipt", "Payee" or a raw ISO 8601 time.
+    shop = make_shop(client)
+    with app.state.rc.db.transaction() as db:
+        wallet.grant_to(db, "alice", 10_000, "CNY")
+    alice = _browser(app, "alice")
+    key = KEY.search(alice.get(f"/pay/{shop.code_id}").text)
+    assert key is not None
+    sent = {"amount": "12.50", "payment_method": "wallet", "idempotency_key": key.group(1)}
+    receipt = alice.get(_post(alice, f"/pay/{shop.code_id}", sent).headers["location"])
+    link = re.search(r'href="(/me/credentials/[0-9a-f]+)" data-receipt-credential', receipt.text)
+    assert link is not None
+    zh = alice.get(link.group(1), headers={"Accept-Language": "zh-CN"})
+    assert zh.status_code == 200
+    h1 = re.search(r"<h1>([^<]*)</h1>", zh.text)
+    assert h1 is not None and h1.group(1) == "收据"
+    assert "<dt>收款方</dt>" in zh.text and "<dt>时间</dt>" in zh.text
+    assert "Payee" not in zh.text and not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", zh.text)
+    en = alice.get(link.group(1), headers={"Accept-Language": "en"})
+    assert "<h1>Receipt</h1>" in en.text and "<dt>Payee</dt>" in en.text
+    # The wallet's history names the shop payment, not a generic "Movement".
+    history = alice.get("/wallet", headers={"Accept-Language": "zh-CN"}).text
+    assert "<strong>店内付款</strong>" in history and "<strong>收支</strong>" not in history

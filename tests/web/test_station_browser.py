@@ -252,3 +252,26 @@ def test_pair_mode_bill_then_phone(live_server: Any, launch_chromium: Any) -> No
     page.click("#redeem-button")
     verdict(page, "redeemed")
     assert not page.problems
+
+
+def test_paid_online_then_offline_is_refused(live_server: Any, launch_chromium: Any) -> None:
+    """README step 8: the teller pays a bill out online, the network drops, the customer
+    shows the same code again: this station remembers it paid, so no second payout."""
+    client = TestClient(live_server.app)
+    w = make_world(client)
+    _cid, text, _item = signed(client, w, w.template(client))
+    page = station_page(launch_chromium(), live_server.url)
+    page.fill("#paste-text", text)
+    page.click("#paste button[type=submit]")
+    verdict(page, "valid")
+    page.click("#redeem-button")
+    verdict(page, "redeemed")
+    page.click("#next")
+    page.context.set_offline(True)
+    page.wait_for_selector("#station[data-net=offline]", state="attached")
+    page.fill("#paste-text", text)
+    page.click("#paste button[type=submit]")
+    v = verdict(page, "invalid")
+    assert v.get_attribute("data-reason") == "already_redeemed"
+    assert v.get_attribute("data-mode") == "offline"
+    assert not page.problems

@@ -62,7 +62,7 @@ def one_line_errors() -> Iterator[None]:
     try:
         yield
     except AppError as exc:
-        raise fail(f"{exc.message} ({exc.code})") from None
+        raise fail(f"{exc.message} ({exc.code}){_problems(exc)}") from None
     except KeyringError as exc:
         raise fail(str(exc)) from None
     except OSError as exc:
@@ -72,6 +72,20 @@ def one_line_errors() -> Iterator[None]:
     except OperationalError as exc:
         hint = " (run 'relaycode db upgrade' first)" if _missing_schema(exc) else ""
         raise fail(f"database: {str(exc.orig).splitlines()[0]}{hint}") from None
+
+
+def _problems(exc: AppError) -> str:
+    """``: drawer: required; amount: …`` from ``details.problems``, so the one line says
+    which field is wrong (credentials/fields.py)."""
+    problems = exc.details.get("problems")
+    if not isinstance(problems, list):
+        return ""
+    said = [
+        f"{p.get('field')}: {p.get('problem')}"
+        for p in problems
+        if isinstance(p, dict) and "field" in p
+    ]
+    return ": " + "; ".join(said) if said else ""
 
 
 _OS_REASONS: tuple[tuple[type[OSError], str], ...] = (

@@ -181,6 +181,22 @@ def demo(
     for o in offers:
         console.print(f"  offer {o['id']}: {o['title']}\n    {o['code']}")
     console.print(f"  combining game, offer {game['offer_id']}: {game['title']}")
-    console.print(f"    O + H + H → water: {game['water']}")
+    # Its own line, as the offers' codes: rich wraps at 80 columns when piped (make run).
+    console.print(f"    O + H + H → water:\n    {game['water']}")
     topped = format_minor(balance, demo_accounts.TOPUP[1], "en")
     console.print(f"{BUYER} buys (wallet {topped}), {REFERRER} refers; API tokens: demo --json")
+    c, station = creds, s.public_url + "/dashboard/m/{}/station"
+    console.print(
+        f"{c['holder']['username']} claims a bank bill and endorses it to"
+        f" {c['second']['username']} ({c['second']['phone']}); {c['verifier']['username']}"
+        " redeems it at the bank's station (same password):",
+        soft_wrap=True,
+    )
+    console.print(f"    the bill: {c['item']['text']}", soft_wrap=True)
+    console.print(
+        f"    the bank's station: {station.format(demo_credentials.BANK[0])}", soft_wrap=True
+    )
+    console.print(
+        f"    the hall's door (a ticket): {station.format(demo_credentials.HALL[0])}",
+        soft_wrap=True,
+    )

@@ -30,8 +30,8 @@ BILL = TemplateIn(
     kind="bank_bill",
     name="Bank bill · 银行汇票",
     fields=[
-        {"key": "amount", "label": "Amount", "type": "money"},
-        {"key": "drawer", "label": "Drawer", "type": "text"},
+        {"key": "amount", "label": "Amount · 金额", "type": "money"},
+        {"key": "drawer", "label": "Drawer · 出票人", "type": "text"},
     ],
     use_mode="single",
     transferable=True,
@@ -46,8 +46,8 @@ TICKET = TemplateIn(
     kind="ticket",
     name="Concert ticket · 音乐会门票",
     fields=[
-        {"key": "seat", "label": "Seat", "type": "text"},
-        {"key": "door", "label": "Door", "type": "text"},
+        {"key": "seat", "label": "Seat · 座位", "type": "text"},
+        {"key": "door", "label": "Door · 入口", "type": "text"},
     ],
     use_mode="single",
     transferable=True,

@@ -18,8 +18,9 @@ from typing import Annotated, Any
 import typer
 
 from relaycode.cli import revocation_lists as lists
-from relaycode.cli.common import fail, keyring, settings
+from relaycode.cli.common import fail, keyring
 from relaycode.cli.credentials import verify_online
+from relaycode.cli.serve import settings_for_codes
 from relaycode.codes.credential_token import CredentialTokenError, Presented, parse_presented
 from relaycode.codes.trust_list import TrustList, TrustListError, instance_trust_list
 from relaycode.credentials.offline_forms import is_offline_form
@@ -27,7 +28,9 @@ from relaycode.credentials.offline_forms import is_offline_form
 
 def _trust(files: list[Path]) -> TrustList:
     if not files:
-        return instance_trust_list(settings(), keyring())
+        # The issuer and hosts this instance's codes carry: what serve recorded when
+        # RELAYCODE_PUBLIC_URL is unset (make run PORT=…), as the codes commands use.
+        return instance_trust_list(settings_for_codes(quiet=True), keyring())
     lists = []
     for path in files:
         try:

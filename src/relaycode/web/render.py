@@ -23,6 +23,7 @@ from relaycode.errors import AppError
 from relaycode.identity.cookies import CSRF_COOKIE, SESSION_COOKIE, cookie_name, read_cookie
 from relaycode.money import MoneyError, format_input, format_minor
 from relaycode.web import i18n, security
+from relaycode.web.builtin_words import shown
 
 _HERE = Path(__file__).parent
 _STATIC = _HERE / "static"
@@ -99,6 +100,18 @@ def local_time(request: Request, value: datetime | None, locale: str = "en") -> 
     hour = format_time(local, "short", tzinfo=tz, locale=loc)
     both = str(loc.datetime_formats["medium"]).replace("{1}", day).replace("{0}", hour)
     return f"{both} ({label})"
+
+
+def _when(request: Request, value: datetime | str | None, locale: str) -> str:
+    """local_time, also of a time stored as ISO 8601 text (a receipt's); other text as is."""
+    if not isinstance(value, str):
+        return local_time(request, value, locale)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    aware = parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    return local_time(request, aware, locale)
 
 
 def price_text(minor: int, currency: str, locale: str) -> str:
@@ -197,7 +210,9 @@ def page(
         "csrf": csrf_token(request),
         "static": static_url,
         "price": lambda minor, cur: price_text(minor, cur, locale),
-        "when": lambda value: local_time(request, value, locale),
+        "when": lambda value: _when(request, value, locale),
+        # A built-in template's name or label (receipts, vouchers) in the page's language.
+        "shown": lambda kind, text: shown(lang, kind, text),
         # An offer's badge shows what scanners meet now (ended, not started), not only
         # what the merchant set (catalog/status.py).
         "status_of": lambda offer: effective_status(offer, datetime.now(UTC)),

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from relaycode.web import i18n
+from relaycode.web.builtin_words import builtin_words
 from relaycode.web.dashboard import MerchantPage
 from relaycode.web.render import page
 from relaycode.web.session import SignedInDep
@@ -35,7 +36,8 @@ WORDS = (
     "pair.step_item", "pair.step_item_after",
     "pair.step_credential",
     "pair.match", "pair.no_match", "pair.needs_network", "redeem.retrying", "redeem.bad_amount",
-    "detail.kind", "detail.template", "detail.holder", "detail.status", "detail.uses_left",
+    "detail.kind", "detail.template", "detail.holder", "detail.holder_line",
+    "detail.status", "detail.uses_left",
     "detail.balance", "detail.valid_until", "detail.generation", "detail.credential",
     *(f"status.{s}" for s in ("active", "endorsed", "revoked", "exhausted", "expired")),
 )  # fmt: skip
@@ -51,6 +53,7 @@ def station(request: Request, merchant: MerchantPage, principal: SignedInDep) ->
     t = i18n.Translator(i18n.pick_lang(request))
     # station.js says every verdict and reason in the page's language with no round trip
     # (it must work offline), so the words travel with the page as JSON data.
-    words = {key: t(f"station.{key}") for key in WORDS}
+    words: dict[str, object] = {key: t(f"station.{key}") for key in WORDS}
+    words["builtin"] = builtin_words(t.lang)  # receipts' and vouchers' labels (English when made)
     context = {"user": principal.user, "merchant": merchant, "words": words}
     return page(request, "station.html", context)

@@ -43,7 +43,9 @@ function load() {
   return {};
 }
 
-const store = { trust: null, etag: null, version: 0, revoked: [], updated: null, queue: [], ...load() };
+const store = { trust: null, etag: null, version: 0, revoked: [], updated: null, queue: [],
+  used: [], ...load() };
+const USED_KEPT = 2000; // the newest used-up credentials this station remembers
 
 function save() {
   try {
@@ -204,6 +206,15 @@ function detail(label, value) {
   $("verdict-details").append(dt, dd);
 }
 
+// A time as ISO 8601 text (a receipt's, a validity end) in the page's language, not the
+// browser's: a Chinese page on an English phone still says 2026/12/4 16:42:13.
+function when(value) {
+  if (typeof value !== "string" || !/^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(value)) return value;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime())
+    ? value : date.toLocaleString(document.documentElement.lang || undefined);
+}
+
 // Money is integer minor units; the template says its currency and ISO 4217 exponent
 // (CNY 2, JPY 0, KWD 3), which Intl's CLDR digits do not always match (IQD, HUF).
 function money(minor, currency, exp) {
@@ -234,7 +245,7 @@ function show(verdict, reason, info = {}) {
   $("verdict-offline").hidden = !info.offline;
   const holder = $("verdict-holder");
   holder.hidden = !info.holder;
-  holder.textContent = info.holder ? `${say("detail.holder")}: ${info.holder}` : "";
+  holder.textContent = info.holder ? say("detail.holder_line", { name: info.holder }) : "";
   const pair = $("verdict-pair");
   pair.hidden = !info.pair;
   pair.dataset.pair = info.pair || "";
@@ -243,23 +254,26 @@ function show(verdict, reason, info = {}) {
   $("verdict-details").replaceChildren();
   const c = info.credential;
   if (c) {
-    detail("detail.template", c.template && c.template.name);
+    const kind = c.template?.kind;
+    // Receipts and vouchers are made in English: their built-in words in this language.
+    const shown = (text) => words.builtin?.[kind]?.[text] ?? text;
+    detail("detail.template", c.template && shown(c.template.name));
     detail("detail.status", words[`status.${c.status}`] ? say(`status.${c.status}`) : c.status);
     detail("detail.uses_left", c.uses_left);
     const cur = c.template?.currency || c.currency;
     const exp = c.template?.currency_exponent ?? (cur ? 2 : null);
     detail("detail.balance", money(c.balance_minor, cur, exp));
-    detail("detail.valid_until", c.valid_until && new Date(c.valid_until).toLocaleString());
+    detail("detail.valid_until", c.valid_until && when(c.valid_until));
     detail("detail.generation", c.generation);
     for (const [key, value] of Object.entries(c.fields || {})) {
       const field = (c.template?.fields || []).find((f) => f.key === key);
-      const shown = field?.type === "money" ? money(value, cur, exp) : value;
-      if (typeof value !== "object") detail(field ? field.label : key, shown);
+      const text = field?.type === "money" ? money(value, cur, exp) : when(value);
+      if (typeof value !== "object") detail(field ? shown(field.label) : key, text);
     }
   } else if (info.claims) {
     detail("detail.credential", info.claims.credential_id.slice(0, 8));
     detail("detail.generation", info.claims.generation);
-    detail("detail.valid_until", new Date(info.claims.expires_at * 1000).toLocaleString());
+    detail("detail.valid_until", when(new Date(info.claims.expires_at * 1000).toISOString()));
   }
   const canRedeem = verdict === "valid" && !["no_match", "needs_network"].includes(info.pair);
   $("redeem").hidden = !canRedeem;
@@ -286,6 +300,15 @@ function queuedFor(cti) {
   return store.queue.some((q) => q.cti === cti && !q.amount);
 }
 
+// The lists carry revocations, not redemptions: a credential this station saw used up
+// while online (paid out here, or refused as already redeemed) is kept, so that a second
+// payout after the network drops is refused here too (docs/credentials.md).
+function rememberUsed(cti) {
+  if (!cti || store.used.includes(cti)) return;
+  store.used = [...store.used, cti].slice(-USED_KEPT);
+  save();
+}
+
 async function checkOffline(text) {
   if (!isOfflineForm(text)) return { verdict: "invalid", reason: "needs_network" };
   if (!store.trust) return { verdict: "invalid", reason: "unknown_key" };
@@ -300,7 +323,7 @@ async function checkOffline(text) {
   if (claims.merchant !== merchantId) reason = "wrong_merchant";
   else if (store.revoked.includes(cti)) reason = "revoked";
   // Redeemed here while offline (single use, or a count): the upload will tell for sure.
-  else if (queuedFor(cti)) reason = "already_redeemed";
+  else if (queuedFor(cti) || store.used.includes(cti)) reason = "already_redeemed";
   return { verdict: reason ? "invalid" : "valid", reason, claims };
 }
 
@@ -361,6 +384,7 @@ async function check(text) {
   const info = { offline, credential: c, claims: result.claims, holder: result.holder_name,
     pair, balance, currency: c?.template?.currency || c?.currency };
   current = { text, offline, cti: c ? c.id : result.claims?.credential_id, balance, exp, info };
+  if (!offline && ["already_redeemed", "exhausted"].includes(result.reason)) rememberUsed(current.cti);
   show(result.verdict, result.reason, info);
   if (pair === "needs_network") $("verdict-pair").textContent = say("pair.needs_network");
   busy = false;
@@ -381,11 +405,13 @@ function enqueue(entry) {
 
 // The verdict screen after a payout shows what is left, not what there was.
 function redeemed(done) {
+  const usedUp = done.uses_left === 0 || done.balance_minor === 0;
+  if (usedUp) rememberUsed(done.credential_id || current.cti);
   const c = current.info.credential;
   if (!c) return;
   c.uses_left = done.uses_left;
   c.balance_minor = done.balance_minor;
-  if (done.uses_left === 0 || done.balance_minor === 0) c.status = "exhausted";
+  if (usedUp) c.status = "exhausted";
   show("valid", null, current.info);
 }
 
@@ -431,7 +457,9 @@ async function redeem(event) {
         $("redeem").hidden = true;
         $("redeem-result").hidden = true;
       } else {
-        show("invalid", await errorOf(response), { offline: false });
+        const reason = await errorOf(response);
+        if (["already_redeemed", "exhausted"].includes(reason)) rememberUsed(current.cti);
+        show("invalid", reason, { offline: false });
       }
       return;
     }
