@@ -75,6 +75,7 @@ def endorse(db: Session, keyring: Keyring, user: User, credential_id: str, to: s
             to_credential_id=new.id,
             from_user_id=user.id,
             to_user_id=holder.user.id if holder.user else None,
+            to_label=holder.named_as,
         )
     )
     audit(db, old.merchant_id, "endorsed", credential_id=old.id, actor=user,

@@ -37,10 +37,14 @@ def holder_for_phone(db: Session, phone: str) -> User | None:
 
 @dataclass(frozen=True)
 class Holder:
-    """A user, or a phone number that names nobody yet (``phone``: E.164)."""
+    """A user, or a phone number that names nobody yet (``phone``: E.164). ``named_as`` is
+    how whoever named them may see them again: the username they typed, or the number
+    they typed, masked; never the account behind a number (that would tell anyone who can
+    endorse which account owns a phone number)."""
 
     user: User | None
     phone: str | None
+    named_as: str | None = None
 
 
 def resolve_holder(db: Session, name: str) -> Holder:
@@ -50,10 +54,11 @@ def resolve_holder(db: Session, name: str) -> Holder:
     e164 = normalize_phone(text) if text[:1] in "+0123456789(" else None
     if e164 is not None:
         user = phones.find_user_by_verified_phone(db, e164)
-        return Holder(user=user, phone=None if user is not None else e164)
+        return Holder(user=user, phone=None if user is not None else e164,
+                      named_as=phones.mask_phone(e164))  # fmt: skip
     if not _USERNAME.match(text):
         raise InvalidInput("name a username or a phone number", code="invalid_holder")
     user = id_repo.user_by_username(db, text.lower())
     if user is None:
         raise NotFound("no such user", code="user_not_found")
-    return Holder(user=user, phone=None)
+    return Holder(user=user, phone=None, named_as=user.username)

@@ -12,6 +12,7 @@ from relaycode.db.pagination import Order, Page, page_all, paginate
 from relaycode.models import (
     Credential,
     CredentialAudit,
+    CredentialEndorsement,
     CredentialItem,
     CredentialRedemption,
     CredentialRevocation,
@@ -158,6 +159,17 @@ def usernames(db: Session, user_ids: set[int]) -> dict[int, str | None]:
         return {}
     rows = db.execute(select(User.id, User.username).where(User.id.in_(user_ids)))
     return {uid: name for uid, name in rows}
+
+
+def endorsement_labels(db: Session, credential_ids: list[str]) -> dict[str, str | None]:
+    """How each endorser named the holder of these credentials (by the new credential)."""
+    if not credential_ids:
+        return {}
+    E = CredentialEndorsement
+    rows = db.execute(
+        select(E.to_credential_id, E.to_label).where(E.to_credential_id.in_(credential_ids))
+    )
+    return {cid: label for cid, label in rows}
 
 
 def audit_query(merchant_id: int):  # type: ignore[no-untyped-def]

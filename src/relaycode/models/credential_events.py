@@ -72,6 +72,8 @@ class CredentialEndorsement(Base):
     )
     from_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     to_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # How the endorser named the new holder, as they may see it again (holders.Holder).
+    to_label: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -99,15 +99,16 @@ def _bound_key(db: Session, c: Credential, principal: Principal) -> str | None:
 
 
 def _chain(
-    chain: list[Credential], me: int, names: dict[int, str | None], now: Any
+    chain: list[Credential], me: int, labels: dict[str, str | None], now: Any
 ) -> list[tuple[Credential, str | None, bool, str]]:
     """(link, holder name, mine, status): a holder sees their own links and whom they
-    endorsed to by name; the other holders of the chain stay unnamed."""
+    endorsed to as they named them (a username, or the number they typed, masked: never
+    the account behind a number); the other holders of the chain stay unnamed."""
     out = []
     for n, x in enumerate(chain):
         mine = x.holder_user_id == me
         after_mine = n > 0 and chain[n - 1].holder_user_id == me
-        name = names.get(x.holder_user_id) if x.holder_user_id and after_mine else None
+        name = labels.get(x.id) if after_mine else None
         out.append((x, name, mine, effective_status(x, now)))
     return out
 
@@ -144,7 +145,7 @@ def detail_page(
         except AppError:
             code_text = None  # a form not available (no holder key yet): say so, no 500
     chain = repo.chain_of(db, c)
-    names = repo.usernames(db, {x.holder_user_id for x in chain if x.holder_user_id})
+    labels = repo.endorsement_labels(db, [x.id for x in chain])
     context = {
         "user": user,
         "c": c,
@@ -157,7 +158,7 @@ def detail_page(
         "code_text": code_text,
         "qr": qr_data_url(code_text) if code_text else None,
         "bound_key": _bound_key(db, c, principal) if form == "rotating" else None,
-        "chain": _chain(chain, user.id, names, now),
+        "chain": _chain(chain, user.id, labels, now),
         "redemptions": repo.redemptions_of(db, [x.id for x in chain]),
         "endorsable": shown == "active"
         and template.transferable
