@@ -105,7 +105,8 @@ def _claims(
         holder=holder_id(holder, c.merchant_id),
         value=value if value is not None and 0 <= value < 2**32 else None,
         device_thumbprint=thumbprint,
-        not_before=start if start is not None and start > now else None,
+        # CWT times are uint32: a start after 2106 is said as 2106 (still not valid now).
+        not_before=min(start, 2**32 - 1) if start is not None and start > now else None,
     )
 
 
