@@ -10,6 +10,7 @@ JSON says which it was.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,15 +20,27 @@ from relaycode.cli.common import fail, transaction
 from relaycode.credentials import revocation
 
 MAX_PAGES = 10_000  # a bounded walk: REVOCATION_LIMIT rows a page
+_CTI = re.compile(r"^[0-9a-f]{32}$")
 
 
 def from_files(paths: list[Path]) -> set[str]:
     revoked: set[str] = set()
     for path in paths:
         try:
-            doc: Any = json.loads(path.read_text(encoding="utf-8"))
-            revoked |= {str(r["cti"]) for r in doc["revoked"]}
-        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+            # utf-8-sig: a list saved by an editor that writes a BOM is still the list.
+            doc: Any = json.loads(path.read_text(encoding="utf-8-sig"))
+            ctis = [r["cti"] for r in doc["revoked"]]
+            if not all(isinstance(c, str) and _CTI.match(c) for c in ctis):
+                raise ValueError("a cti is not 32 hex characters")
+            revoked |= set(ctis)
+        except (
+            OSError,
+            UnicodeDecodeError,
+            ValueError,
+            KeyError,
+            TypeError,
+            RecursionError,
+        ) as exc:  # RecursionError: JSON nested deeper than the parser goes
             message = f"revocation list {path}: not a GET /api/v1/revocations answer ({exc})"
             raise fail(message, 2) from None
     return revoked

@@ -132,7 +132,7 @@ async def _bulk_rows(request: Request) -> list[Row]:
         return issuance.rows_from_csv(text)
     try:
         data = BulkIn.model_validate(json.loads(text))
-    except (ValueError, ValidationError) as exc:
+    except (ValueError, ValidationError, RecursionError) as exc:  # Recursion: nested too deep
         problems = exc.errors()[:20] if isinstance(exc, ValidationError) else []
         details = {"problems": [{"loc": list(p["loc"]), "msg": p["msg"]} for p in problems]}
         raise InvalidInput("send CSV (text/csv) or JSON rows", code="invalid_input",

@@ -32,7 +32,7 @@ router = APIRouter(tags=["credentials"])
 
 @router.post("/redemptions/offline")
 def upload(data: OfflineUploadIn, user: UserDep, db: DbDep, state: StateDep) -> OfflineUploadOut:
-    """A station's queued offline redemptions (at most 200), in the order it made them:
+    """A station's queued offline redemptions (at most 500), in the order it made them:
     one result each, `accepted`, `duplicate` (the same nonce again; `first` says what it
     was), `conflict` (used up meanwhile, or `revoked` before it was redeemed: recorded
     for the issuer) or `refused` (`reason`: expired, station_cap, bad_time,

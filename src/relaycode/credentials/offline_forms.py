@@ -61,9 +61,11 @@ def kind_number(kind: str) -> int:
     return TEMPLATE_KINDS.index(kind) + 1 if kind in TEMPLATE_KINDS[:-1] else 0
 
 
-def holder_id(user: User) -> bytes:
-    """8 pseudonymous bytes for the holder: stable per user, never their name or phone."""
-    return hashlib.sha256(_HOLDER + user.pseudonym.encode()).digest()[:8]
+def holder_id(user: User, merchant_id: int) -> bytes:
+    """8 pseudonymous bytes for the holder, never their name or phone. Per issuing
+    merchant: the signed form is readable by anyone who sees it, and one id for every
+    merchant would link a person's receipts, tickets and bills across shops."""
+    return hashlib.sha256(_HOLDER + f"{user.pseudonym}/{merchant_id}".encode()).digest()[:8]
 
 
 def device_public_key(device: Device | None) -> bytes | None:
@@ -100,10 +102,11 @@ def _claims(
         template=c.template_id,
         kind=kind_number(template.kind),
         generation=min(c.generation, 255),
-        holder=holder_id(holder),
+        holder=holder_id(holder, c.merchant_id),
         value=value if value is not None and 0 <= value < 2**32 else None,
         device_thumbprint=thumbprint,
-        not_before=start if start is not None and start > now else None,
+        # CWT times are uint32: a start after 2106 is said as 2106 (still not valid now).
+        not_before=min(start, 2**32 - 1) if start is not None and start > now else None,
     )
 
 

@@ -8,8 +8,11 @@ roll back the others, and the whole upload is one transaction (the request's).
 
 - The text is verified at the item's ``redeemed_at``, not at upload time: a form that
   had expired by then (signed ``exp`` ≤ 24 h) is refused ``expired``, as is a
-  credential whose validity had ended; a time in the future is refused ``bad_time``. A
-  reference (format-1) text cannot be checked offline: refused ``not_offline_form``.
+  credential whose validity had ended; a time in the future is refused ``bad_time``, as
+  is one before the text can have existed (before its credential was made, or longer
+  than a signed form lives before its ``exp``): backdated items would otherwise spread
+  over past hours and pass the per-station cap. A reference (format-1) text cannot be
+  checked offline: refused ``not_offline_form``.
 - The same nonce again (this verifier's) answers ``duplicate`` with the first result.
 - A credential used up (or a balance short) by the time the item arrives was redeemed
   twice while offline: the later upload is recorded as a **conflict** (verdict
@@ -42,6 +45,7 @@ from sqlalchemy.orm import Session
 from relaycode.codes.keys import Keyring
 from relaycode.config import Settings
 from relaycode.credentials import repository as repo
+from relaycode.credentials.offline_forms import SIGNED_HOURS
 from relaycode.credentials.offline_lineage import (
     AFTER,
     STOPPED,
@@ -104,7 +108,13 @@ def _parse(
         p = parse_presented(db, settings, keyring, item.text, now=now, verify_at=item.redeemed_at)
     except AppError as exc:
         return _reason(exc)
-    return p if p.form != "reference" else "not_offline_form"
+    if p.form == "reference":
+        return "not_offline_form"
+    # A signed form lives SIGNED_HOURS at most: it was made no earlier than exp - that.
+    made = int(p.facts["expires_at"]) - SIGNED_HOURS * 3600
+    if item.redeemed_at.timestamp() < made - SKEW.total_seconds():
+        return "bad_time"
+    return p
 
 
 def _over_cap(db: Session, settings: Settings, c: Credential, station: str, at: datetime) -> bool:
@@ -125,6 +135,8 @@ def _one(
     if found is None:
         return Outcome(item.nonce, "refused", "unknown_code", None)
     check_verifier(db, verifier, found)
+    if item.redeemed_at < found.created_at - SKEW:  # before the credential existed
+        return Outcome(item.nonce, "refused", "bad_time", None)
     template = db.get(CredentialTemplate, found.template_id)
     assert template is not None
     amount_rule(template, item.amount)

@@ -6,7 +6,9 @@ commit and then sees what it left. The verifier's nonce is looked up again under
 lock, so a retry (or two copies of one request racing) answers the first result, and
 the unique (verifier, nonce) constraint, inside a savepoint, settles copies that name
 different credentials. Refusals are recorded too (verdict "refused"): the issuer's log
-shows them, and a retried refusal answers the same refusal.
+shows them, and a retried refusal answers the same refusal. The same nonce with another
+amount is 422 ``nonce_reused``, not the first answer: a station would take a 201 for
+this payout being recorded.
 """
 
 from __future__ import annotations
@@ -52,7 +54,13 @@ def amount_rule(template: CredentialTemplate, amount: int | None) -> None:
         raise InvalidInput("this credential has no balance", code="amount_not_allowed")
 
 
-def _replay(db: Session, first: CredentialRedemption) -> Redeemed:
+def _replay(db: Session, first: CredentialRedemption, amount: int | None) -> Redeemed:
+    """The first answer for this nonce, unless this request asks for another amount."""
+    if amount != first.amount_minor:
+        raise InvalidInput(
+            "this nonce was used for another redemption; use a new one", code="nonce_reused",
+            details={"redemption_id": first.id},
+        )  # fmt: skip
     c = db.get(Credential, first.credential_id)
     return Redeemed(first, True, c.currency if c else None)
 
@@ -71,7 +79,7 @@ def redeem(
 ) -> Redeemed:
     first = repo.redemption_by_nonce(db, verifier.id, nonce)
     if first is not None:
-        return _replay(db, first)
+        return _replay(db, first, amount)
     now = now or utcnow()
     presented = parse_presented(db, settings, keyring, text, now=now)
     try:
@@ -87,7 +95,7 @@ def redeem(
     assert c is not None
     first = repo.redemption_by_nonce(db, verifier.id, nonce)
     if first is not None:
-        return _replay(db, first)
+        return _replay(db, first, amount)
     refused = refusal(c, now)
     if refused is None and c.balance_minor is not None and amount and amount > c.balance_minor:
         refused = Refusal("insufficient_balance", 409, "the balance does not cover this")
@@ -144,7 +152,7 @@ def record(
         first = repo.redemption_by_nonce(db, verifier.id, nonce)
         if first is None:
             raise
-        return _replay(db, first)
+        return _replay(db, first, amount)
     if refused is None:
         src.uses_left, src.balance_minor, src.updated_at = uses_left, balance, now
         if (uses_left == 0 or balance == 0) and src.status == "active":
