@@ -106,3 +106,10 @@ def make_world(client: TestClient) -> World:
     )
     assert r.status_code in (200, 201), r.text
     return World(owner, teller, alice, bob, mid)
+
+
+def error_code(r: Any) -> str:
+    """The machine-readable code of a 4xx answer (and that it is one)."""
+    assert 400 <= r.status_code < 500, (r.status_code, r.text[:300])
+    code: str = r.json()["error"]["code"]
+    return code

@@ -41,3 +41,13 @@ def issue(client: TestClient, token: str, offer_id: int, channel: str | None = N
     assert r.status_code == 201, r.text
     text: str = r.json()["text"]
     return text
+
+
+def signed_in_pages(app: Any, username: str, *, raise_server_exceptions: bool = True) -> TestClient:
+    """A browser-like TestClient signed in through the login form (cookie and CSRF)."""
+    c = TestClient(app, raise_server_exceptions=raise_server_exceptions)
+    c.get("/login")
+    form = {"username": username, "password": "correct horse 1", "next": "/"}
+    r = c.post("/login", data={**form, "csrf": c.cookies["rc_csrf"]}, follow_redirects=False)
+    assert r.status_code == 303, r.text[:300]
+    return c

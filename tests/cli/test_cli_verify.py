@@ -43,18 +43,17 @@ def test_verify_offline_with_a_trust_list_file(cli: CliRunner, tmp_path: Path) -
     assert cli.invoke(app, args).exit_code == 2
 
 
+def _claims(credential_id: str, now: int) -> CredentialClaims:
+    return CredentialClaims(
+        credential_id=credential_id, expires_at=now + 60, merchant=1, template=2, kind=1,
+        generation=0, holder=bytes(8),
+    )  # fmt: skip
+
+
 def test_verify_offline_with_this_instances_keys(cli: CliRunner) -> None:
     ring = Keyring.for_data_dir(get_settings().data_dir)
     now = int(time.time())
-    claims = CredentialClaims(
-        credential_id="ab" * 16,
-        expires_at=now + 60,
-        merchant=1,
-        template=2,
-        kind=1,
-        generation=0,
-        holder=bytes(8),
-    )
+    claims = _claims("ab" * 16, now)
     text = signed_text(sign_credential(claims, keyring=ring, now=now))
     result = cli.invoke(app, ["verify", text, "--offline"])
     assert result.exit_code == 0 and result.output.startswith("valid signed credential abab")
@@ -77,15 +76,7 @@ def test_offline_trusts_the_address_serve_recorded(
     (data_dir / "public_url").write_text("http://127.0.0.1:8731\n")
     ring = Keyring.for_data_dir(data_dir)
     now = int(time.time())
-    claims = CredentialClaims(
-        credential_id="cd" * 16,
-        expires_at=now + 60,
-        merchant=1,
-        template=2,
-        kind=1,
-        generation=0,
-        holder=bytes(8),
-    )
+    claims = _claims("cd" * 16, now)
     raw = sign_credential(claims, keyring=ring, now=now)
     link = signed_text(raw, "url", host="127.0.0.1:8731", scheme="http")
     result = cli.invoke(app, ["verify", link, "--offline", "--json"])

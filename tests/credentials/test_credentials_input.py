@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from credential_support import BILL, World, make_world
+from credential_support import error_code as _code
 from fastapi.testclient import TestClient
 from helpers import auth
 from phone_support import last_code
@@ -17,12 +18,6 @@ from relaycode.config import Settings
 @pytest.fixture
 def world(client: TestClient) -> World:
     return make_world(client)
-
-
-def _code(r: Any) -> str:
-    assert 400 <= r.status_code < 500, (r.status_code, r.text[:300])
-    code: str = r.json()["error"]["code"]
-    return code
 
 
 def test_template_crud_and_rules(client: TestClient, world: World) -> None:

@@ -6,21 +6,12 @@ from __future__ import annotations
 
 from credential_support import World, make_world
 from fastapi.testclient import TestClient
-from helpers import auth
+from helpers import auth, signed_in_pages
 from phone_support import last_code
 
 from relaycode.config import Settings
 
 PHONE = "+86 139 1234 5678"
-
-
-def _page_client(client: TestClient, username: str) -> TestClient:
-    c = TestClient(client.app)
-    c.get("/login")
-    form = {"username": username, "password": "correct horse 1", "next": "/"}
-    r = c.post("/login", data={**form, "csrf": c.cookies["rc_csrf"]}, follow_redirects=False)
-    assert r.status_code == 303, r.text[:300]
-    return c
 
 
 def _history(page: str) -> str:
@@ -50,7 +41,7 @@ def test_the_endorser_sees_the_number_they_typed_not_the_account(
         )
         assert r.status_code == 201, r.text
         assert "bob" not in r.text  # the API answer names no holder either
-    alice = _page_client(client, "alice")
+    alice = signed_in_pages(client.app, "alice")
     phone_history = _history(alice.get(f"/me/credentials/{by_phone}").text)
     assert "+86 139****5678" in phone_history and "bob" not in phone_history
     assert "bob" in _history(alice.get(f"/me/credentials/{by_name}").text)

@@ -5,10 +5,10 @@ PATCH. The form, a 4xx with a code or a refusal; never a 500."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 from credential_support import World, make_world
+from credential_support import error_code as _code
 from fastapi.testclient import TestClient
 from helpers import auth
 
@@ -16,12 +16,6 @@ from helpers import auth
 @pytest.fixture
 def world(client: TestClient) -> World:
     return make_world(client)
-
-
-def _code(r: Any) -> str:
-    assert 400 <= r.status_code < 500, (r.status_code, r.text[:300])
-    code: str = r.json()["error"]["code"]
-    return code
 
 
 @pytest.mark.parametrize("valid_from", ["2107-01-01T00:00:00Z", "9999-12-31T00:00:00Z"])

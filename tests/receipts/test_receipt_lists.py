@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from fastapi.testclient import TestClient
-from helpers import auth
+from helpers import auth, signed_in_pages
 from receipt_support import make_shop
 
 from relaycode.models import ServiceRequest
@@ -70,15 +70,6 @@ def test_service_requests_and_payment_codes_page_over_the_api(client: TestClient
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_cursor", bad.text
 
 
-def _signed_in(app: Any, username: str) -> TestClient:
-    c = TestClient(app)
-    c.get("/login")
-    form = {"username": username, "password": "correct horse 1", "next": "/"}
-    r = c.post("/login", data={**form, "csrf": c.cookies["rc_csrf"]}, follow_redirects=False)
-    assert r.status_code == 303, r.text[:300]
-    return c
-
-
 def _ids(html: str) -> list[str]:
     return re.findall(r'data-request="(\d+)"', html)
 
@@ -101,7 +92,7 @@ def test_the_service_request_pages_link_to_older_ones(client: TestClient, app: A
         ("cafe-owner", "/dashboard/m/cafe/service-requests", "requests-h"),
         ("alice", "/me/service-requests", "mine-h"),
     ):
-        c = _signed_in(app, username)
+        c = signed_in_pages(app, username)
         html = c.get(path).text
         ids = _ids(html)
         assert len(ids) == PAGE_SIZE and str(first_id) not in ids  # newest first

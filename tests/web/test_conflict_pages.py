@@ -8,18 +8,13 @@ from typing import Any
 
 from credential_support import make_world
 from fastapi.testclient import TestClient
-from helpers import auth
+from helpers import auth, signed_in_pages
 
 URL = "/api/v1/redemptions/offline"
 
 
 def _browser(app: Any, username: str) -> TestClient:
-    c = TestClient(app, raise_server_exceptions=False)
-    c.get("/login")
-    form = {"username": username, "password": "correct horse 1", "next": "/"}
-    r = c.post("/login", data={**form, "csrf": c.cookies["rc_csrf"]}, follow_redirects=False)
-    assert r.status_code == 303, r.text[:300]
-    return c
+    return signed_in_pages(app, username, raise_server_exceptions=False)
 
 
 def _ago(seconds: float) -> str:

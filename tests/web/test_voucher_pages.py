@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from fastapi.testclient import TestClient
-from helpers import auth, register
+from helpers import auth, register, signed_in_pages
 from receipt_support import make_shop, pay
 from sqlalchemy import func, select
 
@@ -21,12 +21,7 @@ MINE = "/me/service-requests"
 
 
 def _browser(app: Any, username: str) -> TestClient:
-    c = TestClient(app, raise_server_exceptions=False)
-    c.get("/login")
-    form = {"username": username, "password": "correct horse 1", "next": "/"}
-    r = c.post("/login", data={**form, "csrf": c.cookies["rc_csrf"]}, follow_redirects=False)
-    assert r.status_code == 303, r.text[:300]
-    return c
+    return signed_in_pages(app, username, raise_server_exceptions=False)
 
 
 def _post(c: TestClient, path: str, data: dict[str, Any]) -> Any:
