@@ -8,7 +8,8 @@ through the API, and the size of each presentation form.
 offline: in-process, one core (this process's one thread): the whole offline check of the
 worst-case ``CR1:`` text (code_size.worst_credential: base45, COSE structure, key lookup,
 EdDSA, claims, times) and of its rotating ``CR4:`` presentation (plus the device proof),
-next to Ed25519 verify alone (``cryptography``, the same message and signature) and the
+next to Ed25519 verify alone (libsodium, as the check uses it: codes/ed25519.py; and
+OpenSSL through ``cryptography``, for comparison; the same message and signature) and the
 base45 decode alone (ours, and the ``base45`` package). Each case runs in batches of
 200 calls, rounds alternating the cases; the best batch is the per-core figure (other
 processes on a shared machine only ever slow a batch down), the median batch is printed
@@ -50,6 +51,7 @@ from checkout import _ok, fresh_server, register
 from code_size import DEFAULT_HOST, NOW, _Signer, measure, worst_credential
 from resolve import DONE_LUA, HELLO_LUA, cpu_seconds, wrk
 
+from relaycode.codes import ed25519
 from relaycode.codes.credential_claims import CredentialClaims
 from relaycode.codes.credential_text import b45decode
 from relaycode.codes.credential_token import (
@@ -103,12 +105,14 @@ def offline(seconds: float, rounds: int) -> dict[str, Any]:
     x = signer.key.public_key().public_bytes_raw()
     trust = TrustList.from_json(_trust(signer.kid, x))
     key = trust.keys[signer.kid].public
+    openssl = signer.key.public_key()
     _, protected, payload, signature = _structure(cred)
     tbs = cbor2.dumps(["Signature1", protected, b"", payload])
     cr1, cr4 = signed_text(cred), rotating_text(pres)
     body = cr1[4:]
     cases: dict[str, Callable[[], object]] = {
-        "ed25519_verify": lambda: key.verify(signature, tbs),
+        "ed25519_verify": lambda: ed25519.verifies(key, signature, tbs),
+        "ed25519_openssl": lambda: openssl.verify(signature, tbs),
         "cr1": lambda: parse_presented(cr1, trust=trust, now=NOW, our_issuer=ISSUER),
         "cr4": lambda: parse_presented(cr4, trust=trust, now=NOW, our_issuer=ISSUER),
         "cr1_as_on_main": lambda: _as_on_main(cr1, trust),
@@ -317,7 +321,11 @@ def _print(report: dict[str, Any]) -> None:
         print("offline, one core (best batch of 200; median batch in brackets):")
         print(
             f"  Ed25519 verify alone         {r['ed25519_verify']:>9,.0f} /s"
-            f"  [{m['ed25519_verify']:,.0f}]"
+            f"  [{m['ed25519_verify']:,.0f}]  (libsodium, as used)"
+        )
+        print(
+            f"  Ed25519 verify, OpenSSL      {r['ed25519_openssl']:>9,.0f} /s"
+            f"  [{m['ed25519_openssl']:,.0f}]  (cryptography, for comparison)"
         )
         print(
             f"  CR1: signed credential       {r['cr1']:>9,.0f} /s  "

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import cbor2
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from relaycode.codes import ed25519
 from relaycode.codes.credential_claims import CredentialTokenError, device_thumbprint, malformed
 
 __all__ = [
@@ -110,8 +110,9 @@ def check_proof(envelope: Envelope, thumbprint: bytes | None, *, now: int) -> in
     if device_thumbprint(envelope.device_key) != thumbprint:
         raise CredentialTokenError("bad_proof", "presented by another device than its holder's")
     try:
-        public = Ed25519PublicKey.from_public_bytes(envelope.device_key)
-        public.verify(envelope.proof, proof_message(envelope.credential, window))
-    except (InvalidSignature, ValueError):
-        raise CredentialTokenError("bad_proof", "the device's proof does not verify") from None
+        public = ed25519.public_key(envelope.device_key)
+    except ValueError:
+        raise CredentialTokenError("bad_proof", "the device's key is not a key") from None
+    if not ed25519.verifies(public, envelope.proof, proof_message(envelope.credential, window)):
+        raise CredentialTokenError("bad_proof", "the device's proof does not verify")
     return window

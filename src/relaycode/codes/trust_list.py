@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cwt import COSEKey
 from cwt.cose_key_interface import COSEKeyInterface
+
+from relaycode.codes import ed25519
 
 __all__ = ["TrustKey", "TrustList", "TrustListError"]
 
@@ -84,7 +85,7 @@ class TrustKey:
     exp: int | None = field(repr=False, default=None)
     cose: COSEKeyInterface = field(repr=False, compare=False, default=None)  # type: ignore[assignment]
     # Parsed once: a verification must not rebuild the key object (credential_token).
-    public: Ed25519PublicKey = field(repr=False, compare=False, default=None)  # type: ignore[assignment]
+    public: ed25519.VerifyKey = field(repr=False, compare=False, default=None)  # type: ignore[assignment]
 
     @classmethod
     def make(
@@ -116,7 +117,7 @@ class TrustKey:
             _epoch(not_before, "not_before"),
             _epoch(not_after, "not_after"),
             cose,
-            Ed25519PublicKey.from_public_bytes(x),
+            ed25519.public_key(x),
         )
 
     def valid_at(self, now: int, *, skew: int = 0) -> bool:
